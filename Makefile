@@ -1,0 +1,41 @@
+# make demo  -> creates .venv, installs, runs the main job on built-in inputs
+# make test  -> creates .venv, installs, runs the test suite
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEMO_OUT ?= demo_out
+
+.PHONY: install demo test test-fast lint format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first, by exact version, so pip takes the CPU build from local disk
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[video,smpl,dev]"
+	# mediapipe 0.10.14 bundles BlazePose; --no-deps keeps its stale pins (jax, numpy<2) out
+	$(BIN)/pip install -q --no-deps mediapipe==0.10.14
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m retarget.demo --out $(DEMO_OUT)
+
+test: install
+	$(BIN)/python -m pytest -q -ra
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -1,0 +1,10 @@
+"""The ``retarget`` command line. Each subcommand only parses arguments and calls a library
+function; errors of the toolkit become one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+from . import env as _env  # noqa: F401,E402  (registers the subcommand)
+from . import extract as _extract  # noqa: F401,E402
+from .common import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,148 @@
+"""Shared pieces of the CLI: the group, error handling, common options."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from skeleton_io.errors import RetargetError
+from skeleton_io.io import LOAD_FORMATS, SAVE_FORMATS
+from skeleton_io.skeleton import SKELETONS
+
+EXIT_USAGE = 2
+
+
+class _OneLineError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class RetargetGroup(click.Group):
+    """A click group that turns the toolkit's errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RetargetError as e:
+            raise _OneLineError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+        except FileNotFoundError as e:
+            raise _OneLineError(f"{e.filename}: no such file or folder") from None
+        except PermissionError as e:
+            raise _OneLineError(f"{e.filename}: permission denied") from None
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(verbose: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.captureWarnings(True)
+    warnings.filterwarnings("ignore", module="google.protobuf")
+
+
+@click.group(cls=RetargetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(package_name="retarget")
+def cli(verbose: int) -> None:
+    """Skeleton-level motion retargeting: extract poses, retarget the motion of one person
+    onto the body of another from any view, denoise, plot and render."""
+    _setup_logging(verbose)
+
+
+def main() -> None:
+    cli(prog_name="retarget")
+
+
+# ----------------------------------------------------------------- shared options
+def input_options(f: Callable) -> Callable:
+    """Options every command that reads a pose sequence takes."""
+    opts = [
+        click.option(
+            "--input-format",
+            type=click.Choice(LOAD_FORMATS),
+            default=None,
+            help="Format of the input (default: recognised from the path and content).",
+        ),
+        click.option(
+            "--fps",
+            type=float,
+            default=None,
+            help="Frame rate for inputs that have none (OpenPose JSON, CSV, images).",
+        ),
+        click.option(
+            "--start-frame",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="First frame to use.",
+        ),
+        click.option(
+            "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N frames."
+        ),
+        click.option(
+            "--max-side",
+            type=click.IntRange(min=64),
+            default=512,
+            show_default=True,
+            help="Videos and images are scaled so their long side is at most PX for pose estimation (coordinates stay in original pixels).",
+        ),
+        click.option(
+            "--smpl-model",
+            type=click.Path(),
+            default=None,
+            help="SMPL/SMPL-H model file or folder, for AMASS .npz inputs.",
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def output_format_option(f: Callable) -> Callable:
+    return click.option(
+        "--format",
+        "out_format",
+        type=click.Choice(SAVE_FORMATS),
+        default="native",
+        show_default=True,
+        help="Output format: native .npz, OpenPose JSON folder, COCO JSON, CSV or BVH.",
+    )(f)
+
+
+def skeleton_option(default: str | None = None) -> Callable:
+    return click.option(
+        "--skeleton",
+        type=click.Choice(list(SKELETONS)),
+        default=default,
+        help="Skeleton of the output (default: the format's own, else the input's).",
+    )
+
+
+def read_pose_kwargs(**kw: Any) -> dict[str, Any]:
+    """Map the CLI's input options to :func:`skeleton_io.load_file` keyword arguments."""
+    fmt = kw.get("input_format")
+    out: dict[str, Any] = {
+        "format": fmt,
+        "start_frame": kw.get("start_frame", 0),
+        "max_frames": kw.get("max_frames"),
+    }
+    if kw.get("fps") is not None:
+        out["fps"] = kw["fps"]
+    if kw.get("max_side") is not None:
+        out["max_side"] = kw["max_side"]
+    if kw.get("smpl_model") is not None:
+        out["model_path"] = kw["smpl_model"]
+    return out

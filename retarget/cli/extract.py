@@ -1,0 +1,58 @@
+"""``retarget extract``: pose sequences from videos, images and pose files (also converts)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from skeleton_io import convert, load_file, save_file
+from skeleton_io.atomic import check_output_path
+
+from .common import cli, input_options, output_format_option, read_pose_kwargs, skeleton_option
+
+log = logging.getLogger(__name__)
+
+# The skeleton each output format implies when --skeleton is not given.
+FORMAT_SKELETON = {"openpose": "body25", "coco": "coco17"}
+
+
+def output_skeleton(out_format: str, requested: str | None, source_skeleton: str) -> str | None:
+    """The skeleton to convert to before writing (None: keep the source's own)."""
+    if requested:
+        return requested
+    return FORMAT_SKELETON.get(out_format)
+
+
+@cli.command("extract")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file (or folder for --format openpose).",
+)
+@output_format_option
+@skeleton_option()
+@input_options
+def extract_cmd(
+    input_path: Path, output: Path, out_format: str, skeleton: str | None, **kw
+) -> None:
+    """Read INPUT (a video, an image or any pose file) and write its pose sequence.
+
+    With a pose file as INPUT this converts between formats.
+    """
+    check_output_path(output, inputs=[input_path])
+    seq = load_file(input_path, **read_pose_kwargs(**kw))
+    target = output_skeleton(out_format, skeleton, seq.skeleton.name)
+    if target and out_format != "bvh" and target != seq.skeleton.name:
+        seq = convert(seq, target)
+    save_file(seq, output, out_format)
+    found = int(seq.present.sum())
+    click.echo(
+        f"wrote {output} ({out_format}, {seq.skeleton.name}): {seq.num_frames} frames, "
+        f"person in {found}, {seq.fps:g} fps",
+        err=True,
+    )

@@ -1,0 +1,47 @@
+"""Pose sequences in and out: typed containers, skeleton tables, readers and writers."""
+
+from .convert import convert
+from .errors import (
+    InputNotFoundError,
+    InvalidArgumentError,
+    MissingDependencyError,
+    ModelError,
+    NoPersonFoundError,
+    OutputError,
+    PoseFormatError,
+    RetargetError,
+    SkeletonMismatchError,
+    UnknownFormatError,
+    VideoReadError,
+)
+from .io import LOAD_FORMATS, SAVE_FORMATS, detect_format, load_file, save_file
+from .pose import PoseSequence
+from .skeleton import BLAZEPOSE33, BODY25, COCO17, OPENPOSE15, SKELETONS, Skeleton, get_skeleton
+
+__all__ = [
+    "BLAZEPOSE33",
+    "BODY25",
+    "COCO17",
+    "LOAD_FORMATS",
+    "OPENPOSE15",
+    "SAVE_FORMATS",
+    "SKELETONS",
+    "InputNotFoundError",
+    "InvalidArgumentError",
+    "MissingDependencyError",
+    "ModelError",
+    "NoPersonFoundError",
+    "OutputError",
+    "PoseFormatError",
+    "PoseSequence",
+    "RetargetError",
+    "Skeleton",
+    "SkeletonMismatchError",
+    "UnknownFormatError",
+    "VideoReadError",
+    "convert",
+    "detect_format",
+    "get_skeleton",
+    "load_file",
+    "save_file",
+]

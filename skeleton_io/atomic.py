@@ -1,0 +1,84 @@
+"""Outputs written to a temporary path and renamed at the end.
+
+A failed run leaves nothing half-written behind and never overwrites a good output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Fail early, before any work, if ``path`` cannot be written.
+
+    Raises :class:`OutputError` when the parent folder is missing or not writable, when the
+    path is an existing folder where a file is expected, or when it equals an input.
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    for src in inputs:
+        with contextlib.suppress(OSError):
+            if Path(src).exists() and path.exists() and path.resolve() == Path(src).resolve():
+                raise OutputError(f"{path}: output path is the same as an input; choose another")
+        if Path(src).resolve() == path.resolve():
+            raise OutputError(f"{path}: output path is the same as an input; choose another")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: folder {parent} does not exist; create it or choose another -o")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: folder {parent} is not writable; choose another -o")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{path}: file exists and is not writable; choose another -o")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary file path beside ``path``; rename it onto ``path`` on success.
+
+    ``suffix`` defaults to ``path``'s own, so libraries that pick a format by extension
+    (PyAV, matplotlib) still see it.
+    """
+    path = Path(path)
+    check_output_path(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.",
+        suffix=suffix if suffix is not None else path.suffix,
+        dir=path.parent or ".",
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; it replaces ``path`` on success."""
+    path = Path(path)
+    check_output_path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another -o")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or "."))
+    try:
+        yield tmp
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent or "."))
+            os.replace(path, old / "x")
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

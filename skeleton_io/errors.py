@@ -1,0 +1,61 @@
+"""The toolkit's one error hierarchy.
+
+Every error the toolkit raises on purpose derives from :class:`RetargetError`, and also from
+the built-in type a caller would naturally catch (``ValueError``, ``OSError``,
+``ImportError``). Messages say what was expected, what came, and how to fix the call; the
+CLI prints them as one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+
+class RetargetError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+
+class PoseFormatError(RetargetError, ValueError):
+    """A pose file could not be parsed (bad content, unknown channel, truncated file)."""
+
+
+class UnknownFormatError(RetargetError, ValueError):
+    """The input's format could not be recognised from its name or content."""
+
+
+class SkeletonMismatchError(RetargetError, ValueError):
+    """Two skeletons or a skeleton and an array do not fit together."""
+
+
+class NoPersonFoundError(RetargetError, ValueError):
+    """A video or image in which the pose estimator found nobody at all."""
+
+
+class VideoReadError(RetargetError, OSError):
+    """A video or image could not be opened or decoded."""
+
+
+class OutputError(RetargetError, OSError):
+    """An output path cannot be written (missing folder, no permission, same as an input)."""
+
+
+class MissingDependencyError(RetargetError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+
+class ModelError(RetargetError, ValueError):
+    """A model checkpoint is missing, incomplete or does not fit the data."""
+
+
+def missing_dependency(module: str, extra: str, what: str) -> MissingDependencyError:
+    """Build the error for an optional import that failed."""
+    return MissingDependencyError(
+        f"{what} needs the optional package '{module}', which is not installed: "
+        f"install it with `pip install 'retarget[{extra}]'`"
+    )
+
+
+class InputNotFoundError(RetargetError, FileNotFoundError):
+    """An input path does not exist."""
+
+
+class InvalidArgumentError(RetargetError, ValueError):
+    """An argument's value is out of range or does not fit the data."""

@@ -1,0 +1,168 @@
+"""Load and save pose sequences in any supported format.
+
+``load_file(path, format=None)``: an explicit format wins; otherwise the format is
+recognised from the path (folder, extension) and, where the extension is ambiguous
+(``.json``, ``.npz``), from the content. ``save_file(seq, path, format)`` writes atomically.
+
+Formats (module in :mod:`skeleton_io.formats`):
+
+=========  ====  ====  ============================================================
+name       load  save  what
+=========  ====  ====  ============================================================
+native     yes   yes   ``.npz`` with arrays and a JSON header, lossless
+openpose   yes   yes   a folder of OpenPose BODY_25 JSON, one file per frame
+coco       yes   yes   a COCO keypoints JSON (``images`` + ``annotations``)
+csv        yes   yes   ``frame,joint,x,y,z,confidence`` rows
+bvh        yes   yes   BVH motion capture (hierarchy, channels, forward kinematics)
+smpl       yes   no    AMASS-style SMPL / SMPL-H ``.npz`` through smplx (model files
+                       supplied by the user)
+video      yes   no    a video file, through the BlazePose estimator
+image      yes   no    an image file, through the BlazePose estimator
+=========  ====  ====  ============================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .errors import InputNotFoundError, InvalidArgumentError, UnknownFormatError
+from .pose import PoseSequence
+
+LOAD_FORMATS = ("native", "openpose", "coco", "csv", "bvh", "smpl", "video", "image")
+SAVE_FORMATS = ("native", "openpose", "coco", "csv", "bvh")
+VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif"}
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+_MODULES = {"csv": "csvfmt"}
+
+
+def format_module(name: str) -> ModuleType:
+    """The module that implements a format (imported lazily)."""
+    if name not in LOAD_FORMATS:
+        raise UnknownFormatError(
+            f"unknown pose format {name!r}: choose one of {', '.join(LOAD_FORMATS)}"
+        )
+    mod = "video" if name == "image" else _MODULES.get(name, name)
+    return importlib.import_module(f"skeleton_io.formats.{mod}")
+
+
+def detect_format(path: str | Path) -> str:
+    """Recognise a pose input's format from its name and, where needed, its content."""
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
+    if path.is_dir():
+        if any(path.glob("*.json")):
+            return "openpose"
+        raise UnknownFormatError(
+            f"{path}: a folder without JSON files; expected a folder of OpenPose BODY_25 JSON"
+        )
+    ext = path.suffix.lower()
+    if ext == ".bvh":
+        return "bvh"
+    if ext == ".csv":
+        return "csv"
+    if ext in VIDEO_EXTS:
+        return "video"
+    if ext in IMAGE_EXTS:
+        return "image"
+    if ext == ".json":
+        return _detect_json(path)
+    if ext == ".npz":
+        return _detect_npz(path)
+    raise UnknownFormatError(
+        f"{path}: cannot tell the pose format from the extension {ext or '(none)'}; "
+        f"pass --format ({', '.join(LOAD_FORMATS)})"
+    )
+
+
+def _detect_json(path: Path) -> str:
+    from .errors import PoseFormatError
+
+    try:
+        data = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
+    if isinstance(data, dict) and "people" in data:
+        return "openpose"
+    if isinstance(data, dict) and "annotations" in data:
+        return "coco"
+    raise UnknownFormatError(
+        f"{path}: JSON with neither 'people' (OpenPose) nor 'annotations' (COCO); pass --format"
+    )
+
+
+def _detect_npz(path: Path) -> str:
+    from .errors import PoseFormatError
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            files = set(z.files)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise PoseFormatError(
+            f"{path}: not a readable .npz ({e}); is the file truncated?"
+        ) from None
+    if "format" in files and "coords" in files:
+        return "native"
+    if "poses" in files or "pose_body" in files or "root_orient" in files:
+        return "smpl"
+    raise UnknownFormatError(
+        f"{path}: an .npz that is neither a native pose file nor SMPL/AMASS parameters "
+        "(no 'poses' key); pass --format"
+    )
+
+
+def load_file(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    **opts: Any,
+) -> PoseSequence:
+    """Load any supported pose input.
+
+    Args:
+        path: a file or (OpenPose) folder.
+        format: one of :data:`LOAD_FORMATS`; recognised from the path when None.
+        start_frame: first frame to keep (videos are decoded from there, files sliced).
+        max_frames: at most this many frames from ``start_frame`` on.
+        opts: passed to the format's ``load`` (e.g. ``fps``, ``max_side`` for videos,
+            ``model_path`` for SMPL).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
+    if start_frame < 0 or (max_frames is not None and max_frames < 1):
+        raise InvalidArgumentError("start_frame must be >= 0 and max_frames >= 1")
+    fmt = format or detect_format(path)
+    mod = format_module(fmt)
+    if fmt in ("video", "image"):
+        loader = mod.load_image if fmt == "image" else mod.load
+        seq = loader(path, start_frame=start_frame, max_frames=max_frames, **opts)
+    else:
+        seq = mod.load(path, **opts)
+        if start_frame or max_frames is not None:
+            stop = None if max_frames is None else start_frame + max_frames
+            source = seq.source
+            seq = seq[start_frame:stop]
+            if source is not None and hasattr(source, "slice_frames"):
+                seq.source = source.slice_frames(start_frame, stop)
+    seq.meta.setdefault("source_path", str(path))
+    seq.meta.setdefault("source_format", fmt)
+    return seq
+
+
+def save_file(seq: PoseSequence, path: str | Path, format: str = "native", **opts: Any) -> None:
+    """Save a sequence (atomically) in one of :data:`SAVE_FORMATS`."""
+    if format not in SAVE_FORMATS:
+        raise UnknownFormatError(
+            f"cannot write pose format {format!r}: choose one of {', '.join(SAVE_FORMATS)}"
+        )
+    format_module(format).save(seq, path, **opts)
