@@ -1,0 +1,163 @@
+"""Built-in inputs: a short synthetic dance and a few body types the project defines itself.
+
+No third-party files: the motion is made from joint angles over time and the body types
+from bone lengths chosen here, so demos and tests run on a fresh install.
+
+Convention: 3D points in the *camera frame* of :mod:`retarget.geometry`: x to the image's
+right, y DOWN, z AWAY from the camera, in centimetres. The performer faces the camera at
+yaw 0, so its left side is on the image's right (+x). Ground at ``y = 0`` is *not* assumed:
+the hip starts at the origin and the feet are below it (positive y).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from skeleton_io.pose import PoseSequence
+from skeleton_io.skeleton import OPENPOSE15
+
+
+@dataclass(frozen=True)
+class BodyType:
+    """Bone lengths (cm) of a performer on the openpose15 skeleton.
+
+    ``spine``: MidHip to Neck; ``head``: Neck to Nose; ``shoulder``: Neck to each shoulder;
+    ``upper_arm``, ``forearm``; ``hip``: MidHip to each hip; ``thigh``, ``shin``.
+    """
+
+    name: str
+    spine: float
+    head: float
+    shoulder: float
+    upper_arm: float
+    forearm: float
+    hip: float
+    thigh: float
+    shin: float
+
+    @property
+    def height(self) -> float:
+        """Standing height from ankle to nose (cm), the unit of the benchmark's errors."""
+        return self.shin + self.thigh + self.spine + self.head
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+BODY_TYPES: dict[str, BodyType] = {
+    b.name: b
+    for b in (
+        BodyType("average", spine=52, head=22, shoulder=19, upper_arm=29, forearm=26, hip=10, thigh=43, shin=42),
+        BodyType("tall", spine=60, head=24, shoulder=21, upper_arm=34, forearm=30, hip=11, thigh=51, shin=50),
+        BodyType("small", spine=40, head=19, shoulder=14, upper_arm=21, forearm=19, hip=8, thigh=31, shin=30),
+        BodyType("stocky", spine=50, head=20, shoulder=24, upper_arm=26, forearm=23, hip=14, thigh=36, shin=35),
+        BodyType("long_legs", spine=46, head=21, shoulder=18, upper_arm=30, forearm=27, hip=9, thigh=52, shin=52),
+    )
+}  # fmt: skip
+"""Body types of the demo, by name. Heights 139 (small) to 185 cm (tall)."""
+
+DOWN = np.array([0.0, 1.0, 0.0])
+
+
+def _limb(side: int, abduction: np.ndarray, flexion: np.ndarray) -> np.ndarray:
+    """Unit directions (T, 3) of a limb that hangs down at 0 degrees.
+
+    ``abduction`` (degrees) swings it out sideways, away from the body (``side`` +1 for the
+    performer's left, on +x; -1 for the right); ``flexion`` (degrees) swings it forward,
+    towards the camera (-z).
+    """
+    angles = np.stack(np.broadcast_arrays(-side * abduction, -flexion), axis=-1)
+    return Rotation.from_euler("zx", angles, degrees=True).apply(DOWN)
+
+
+def builtin_motion(body: str | BodyType = "average", frames: int = 90, fps: float = 30.0) -> PoseSequence:
+    """A short dance (arm waves, a knee bounce and a side step) on a body type, in 3D.
+
+    The joint *angles* depend only on time, never on the body: the same call with two body
+    types is the exact answer of retargeting one onto the other.
+
+    Returns:
+        A 3D openpose15 :class:`PoseSequence` in the camera frame (cm, y down, z away from the
+        camera), confidence 1, ``up="-y"``, ``meta["body_type"]`` the bone lengths.
+    """
+    b = BODY_TYPES[body] if isinstance(body, str) else body
+    t = np.arange(frames) / fps
+    w = 2 * np.pi * 0.8  # 0.8 Hz beat
+    ph = w * t
+    # Root: side-to-side sway, a bounce on the beat, a slow drift to the performer's left.
+    bounce = 4.0 * (1 - np.cos(2 * ph)) / 2  # cm, down (+y) when knees bend
+    sway = 6.0 * np.sin(ph)
+    root = np.stack([sway + 0.15 * b.thigh * t, bounce, np.zeros_like(t)], axis=1)
+    root *= (b.thigh + b.shin) / 85.0  # translation scales with leg length
+    # Torso: lean follows the sway a little.
+    lean = Rotation.from_euler("z", 6 * np.sin(ph)[:, None], degrees=True)
+    up = lean.apply(-DOWN)
+    lateral = lean.apply(np.array([1.0, 0.0, 0.0]))  # towards the performer's left (+x)
+    neck = root + b.spine * up
+    nose = neck + b.head * Rotation.from_euler("x", 10 * np.sin(2 * ph)[:, None], degrees=True).apply(up)
+    l_sh = neck + b.shoulder * lateral
+    r_sh = neck - b.shoulder * lateral
+    # Arms: waves in opposite phase; elbows bend with the wave.
+    l_up = _limb(+1, 70 + 50 * np.sin(ph), 20 * np.cos(ph))
+    r_up = _limb(-1, 70 + 50 * np.sin(ph + np.pi), 20 * np.cos(ph + np.pi))
+    l_fo = _limb(+1, 100 + 60 * np.sin(ph + 0.6), 30 + 25 * np.sin(2 * ph))
+    r_fo = _limb(-1, 100 + 60 * np.sin(ph + np.pi + 0.6), 30 + 25 * np.sin(2 * ph + 1))
+    l_el = l_sh + b.upper_arm * l_up
+    r_el = r_sh + b.upper_arm * r_up
+    l_wr = l_el + b.forearm * l_fo
+    r_wr = r_el + b.forearm * r_fo
+    # Legs: hips level with the pelvis; knees bend with the bounce, alternate small kicks.
+    l_hip = root + b.hip * lateral
+    r_hip = root - b.hip * lateral
+    knee_bend = 25 * (1 - np.cos(2 * ph)) / 2
+    kick = 15 * np.maximum(np.sin(ph), 0)
+    r_kick = 15 * np.maximum(-np.sin(ph), 0)
+    l_th = _limb(+1, 4.0, knee_bend + kick)
+    r_th = _limb(-1, 4.0, knee_bend + r_kick)
+    l_sn = _limb(+1, 0.0, -(knee_bend + kick * 0.5))  # the shin swings back: the knee bends
+    r_sn = _limb(-1, 0.0, -(knee_bend + r_kick * 0.5))
+    l_kn = l_hip + b.thigh * l_th
+    r_kn = r_hip + b.thigh * r_th
+    l_an = l_kn + b.shin * l_sn
+    r_an = r_kn + b.shin * r_sn
+    by_name = {
+        "Nose": nose, "Neck": neck, "RShoulder": r_sh, "RElbow": r_el, "RWrist": r_wr,
+        "LShoulder": l_sh, "LElbow": l_el, "LWrist": l_wr, "MidHip": root, "RHip": r_hip,
+        "RKnee": r_kn, "RAnkle": r_an, "LHip": l_hip, "LKnee": l_kn, "LAnkle": l_an,
+    }  # fmt: skip
+    coords = np.stack([by_name[j] for j in OPENPOSE15.joints], axis=1)
+    return PoseSequence(
+        coords=coords,
+        confidence=np.ones(coords.shape[:2]),
+        skeleton=OPENPOSE15,
+        fps=fps,
+        units="cm",
+        up="-y",
+        meta={"source": "builtin", "body_type": b.to_dict(), "frame": "camera"},
+    )
+
+
+def project_to_canvas(
+    seq3d: PoseSequence, canvas: tuple[int, int] = (512, 512), yaw: float = 0.0, height_frac: float = 0.7
+) -> PoseSequence:
+    """Orthographic image of a 3D camera-frame sequence on a pixel canvas.
+
+    The performer is turned by ``yaw`` degrees about the vertical axis (scipy's rotation
+    about +y of the camera frame, y down), projected by dropping z, and scaled so that a body
+    of ``BodyType.height`` fills ``height_frac`` of the canvas height, feet of the first frame
+    near the bottom. Pixels: x right, y down, origin top-left.
+    """
+    pts = Rotation.from_euler("y", yaw, degrees=True).apply(seq3d.coords.reshape(-1, 3)).reshape(seq3d.coords.shape)
+    xy = pts[..., :2]
+    height = seq3d.meta.get("body_type", {})
+    h = BodyType(**height).height if height else float(np.ptp(xy[0, :, 1]))
+    scale = height_frac * canvas[1] / h
+    first = xy[0]
+    offset = np.array([canvas[0] / 2 - first[:, 0].mean() * scale, 0.9 * canvas[1] - first[:, 1].max() * scale])
+    out = seq3d.with_coords(xy * scale + offset, canvas=canvas, units="px", up="-y")
+    out.meta["yaw"] = yaw
+    out.meta["px_per_cm"] = scale
+    return out
