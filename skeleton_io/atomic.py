@@ -38,6 +38,18 @@ def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(tmp: Path, is_dir: bool) -> None:
+    """Give a temporary output the permissions a plainly created one would have: mkstemp and
+    mkdtemp create 0600/0700, which would hide results from other users and tools."""
+    os.chmod(tmp, (0o777 if is_dir else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary file path beside ``path``; rename it onto ``path`` on success.
@@ -56,6 +68,7 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _publish_mode(tmp_path, is_dir=False)
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -72,6 +85,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or "."))
     try:
         yield tmp
+        _publish_mode(tmp, is_dir=True)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent or "."))
             os.replace(path, old / "x")

@@ -24,6 +24,7 @@ image      yes   no    an image file, through the BlazePose estimator
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import zipfile
 from pathlib import Path
@@ -145,18 +146,32 @@ def load_file(
     mod = format_module(fmt)
     if fmt in ("video", "image"):
         loader = mod.load_image if fmt == "image" else mod.load
-        seq = loader(path, start_frame=start_frame, max_frames=max_frames, **opts)
+        seq = loader(
+            path, start_frame=start_frame, max_frames=max_frames, **_accepted(loader, opts)
+        )
     else:
-        seq = mod.load(path, **opts)
+        seq = mod.load(path, **_accepted(mod.load, opts))
         if start_frame or max_frames is not None:
             stop = None if max_frames is None else start_frame + max_frames
             source = seq.source
+            if start_frame:  # keep the source's frame numbers (COCO file names use them)
+                seq.meta.setdefault("frame_index", list(range(seq.num_frames)))
             seq = seq[start_frame:stop]
             if source is not None and hasattr(source, "slice_frames"):
                 seq.source = source.slice_frames(start_frame, stop)
     seq.meta.setdefault("source_path", str(path))
     seq.meta.setdefault("source_format", fmt)
     return seq
+
+
+def _accepted(func: Any, opts: dict[str, Any]) -> dict[str, Any]:
+    """The options ``func`` takes: callers (the CLI) pass every input option to every format,
+    and a format ignores those that do not concern it (``max_side`` for a CSV file)."""
+    params = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return opts
+    names = {p.name for p in params}
+    return {k: v for k, v in opts.items() if k in names}
 
 
 def save_file(seq: PoseSequence, path: str | Path, format: str = "native", **opts: Any) -> None:

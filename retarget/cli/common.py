@@ -67,6 +67,23 @@ def main() -> None:
 
 
 # ----------------------------------------------------------------- shared options
+class CanvasSize(click.ParamType):
+    """``WIDTHxHEIGHT`` in pixels, e.g. ``1280x720``."""
+
+    name = "canvas"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            w, h = (int(v) for v in str(value).lower().split("x"))
+            if w > 0 and h > 0:
+                return (w, h)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not WIDTHxHEIGHT in pixels, e.g. 1280x720", param, ctx)
+
+
 def input_options(f: Callable) -> Callable:
     """Options every command that reads a pose sequence takes."""
     opts = [
@@ -81,6 +98,13 @@ def input_options(f: Callable) -> Callable:
             type=float,
             default=None,
             help="Frame rate for inputs that have none (OpenPose JSON, CSV, images).",
+        ),
+        click.option(
+            "--canvas",
+            type=CanvasSize(),
+            default=None,
+            metavar="WIDTHxHEIGHT",
+            help="Frame size in pixels for inputs that do not store it (OpenPose JSON, CSV); needed to write COCO.",
         ),
         click.option(
             "--start-frame",
@@ -141,6 +165,8 @@ def read_pose_kwargs(**kw: Any) -> dict[str, Any]:
     }
     if kw.get("fps") is not None:
         out["fps"] = kw["fps"]
+    if kw.get("canvas") is not None:
+        out["canvas"] = kw["canvas"]
     if kw.get("max_side") is not None:
         out["max_side"] = kw["max_side"]
     if kw.get("smpl_model") is not None:

@@ -1,0 +1,194 @@
+"""CSV: one row per frame and joint, header ``frame,joint,x,y,z,confidence``.
+
+``frame`` is the frame's index in the file (0, 1, ...), ``joint`` the joint's name (the
+skeleton's own, e.g. ``RShoulder`` for the vocabulary skeletons or a BVH file's names),
+``x, y, z`` the coordinates as the sequence holds them (pixels, x right, y down for 2D;
+the source's own units and axes for 3D, e.g. a BVH file's), ``z`` empty for 2D data, and
+``confidence`` in [0, 1] (0: missing, with coordinates 0). Floats are written with
+``repr`` (shortest exact round trip), so saving and loading gives back the same numbers.
+
+The file does not say the frame rate, frame size, units or up axis: ``load`` takes ``fps``
+and ``canvas`` from the caller (default fps assumed with a warning and
+``meta["fps_assumed"]``), and 3D data gets ``units="units"`` (unknown) and ``up="+y"``
+unless the caller says otherwise (``meta["up_assumed"]`` then). The skeleton is
+reconstructed from the joint names: a registered skeleton whose joints are exactly these
+names (in any order; its order is used), else a skeleton of these names whose parents come
+from the smallest registered skeleton that has all of them (nearest present ancestor), else
+one with no parents and no bones. Frame numbers missing from the file are frames with
+nobody; joints missing from a frame are missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..atomic import atomic_file
+from ..errors import PoseFormatError
+from ..pose import PoseSequence
+from ..skeleton import SKELETONS, Skeleton
+from .openpose import resolve_fps
+
+log = logging.getLogger(__name__)
+
+HEADER = ("frame", "joint", "x", "y", "z", "confidence")
+_REQUIRED = ("frame", "joint", "x", "y", "confidence")
+
+
+# -------------------------------------------------------------------------- save
+def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
+    """Write ``frame,joint,x,y,z,confidence`` rows (floats at full precision)."""
+    path = Path(path)
+    names = seq.skeleton.joints
+    with atomic_file(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(HEADER)
+        for t in range(seq.num_frames):
+            for j, name in enumerate(names):
+                c = seq.coords[t, j].tolist()
+                z = repr(c[2]) if seq.dims == 3 else ""
+                w.writerow((t, name, repr(c[0]), repr(c[1]), z, repr(float(seq.confidence[t, j]))))
+
+
+# -------------------------------------------------------------------------- load
+def _sub_skeleton(names: list[str]) -> Skeleton:
+    """A skeleton for these joint names, borrowing parents from a registered skeleton."""
+    exact = [s for s in SKELETONS.values() if set(s.joints) == set(names)]
+    if exact:
+        return exact[0]
+    supersets = sorted(
+        (s for s in SKELETONS.values() if set(names) <= set(s.joints)), key=lambda s: s.num_joints
+    )
+    index = {n: i for i, n in enumerate(names)}
+    parents = [-1] * len(names)
+    if supersets:
+        base = supersets[0]
+        for i, n in enumerate(names):
+            p = base.parents[base.idx(n)]
+            while p >= 0 and base.joints[p] not in index:
+                p = base.parents[p]
+            parents[i] = index[base.joints[p]] if p >= 0 else -1
+        derived = tuple(
+            d for d in base.derived if d.name in index and all(s in index for s in d.sources)
+        )
+    else:
+        derived = ()
+    sym = tuple(
+        (index[n], index["R" + n[1:]])
+        for n in names
+        if n.startswith("L") and n[1:2].isupper() and "R" + n[1:] in index
+    )
+    return Skeleton("csv", tuple(names), tuple(parents), symmetry=sym, derived=derived)
+
+
+def _check_last_frame(path: Path, frames: list[int], num_joints: int) -> None:
+    """A file cut short ends in a frame with fewer rows than all the (complete) others."""
+    counts: dict[int, int] = {}
+    for fr in frames:
+        counts[fr] = counts.get(fr, 0) + 1
+    last = counts[frames[-1]]
+    others = [c for fr, c in counts.items() if fr != frames[-1]]
+    if others and all(c == num_joints for c in others) and last < num_joints:
+        raise PoseFormatError(
+            f"{path}: the last frame has {last} of {num_joints} joints while every other frame "
+            "has all; is the file truncated?"
+        )
+
+
+def _float(path: Path, line: int, column: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise PoseFormatError(f"{path}: line {line}: {column} {value!r} is not a number") from None
+
+
+def load(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    units: str | None = None,
+    up: str | None = None,
+    **_: Any,
+) -> PoseSequence:
+    """Load ``frame,joint,x,y,z,confidence`` rows.
+
+    Args:
+        path: the CSV file.
+        fps: frame rate (the file has none; default assumed with a warning).
+        canvas: ``(width, height)`` of the frames for 2D data, if known.
+        units, up: for 3D data, what the coordinates are (default ``"units"``, ``"+y"``).
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            fields = reader.fieldnames or []
+            missing = [c for c in _REQUIRED if c not in fields]
+            if missing:
+                raise PoseFormatError(
+                    f"{path}: CSV header {','.join(fields) or '(empty)'} lacks "
+                    f"{', '.join(missing)}; expected {','.join(HEADER)}"
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as e:
+        raise PoseFormatError(f"{path}: not a text CSV file ({e})") from None
+    except csv.Error as e:
+        raise PoseFormatError(f"{path}: bad CSV ({e})") from None
+    if not rows:
+        raise PoseFormatError(f"{path}: no data rows after the header")
+    names: list[str] = []
+    seen: set[str] = set()
+    frames: list[int] = []
+    for k, r in enumerate(rows, start=2):
+        if None in r or any(r[c] is None for c in fields):
+            raise PoseFormatError(
+                f"{path}: line {k}: the row does not have the header's {len(fields)} fields; "
+                "is the file truncated?"
+            )
+        if r.get("joint") in (None, "") or r.get("frame") in (None, ""):
+            raise PoseFormatError(f"{path}: line {k}: empty frame or joint")
+        try:
+            frames.append(int(r["frame"]))
+        except ValueError:
+            raise PoseFormatError(
+                f"{path}: line {k}: frame {r['frame']!r} is not an integer"
+            ) from None
+        if r["joint"] not in seen:
+            seen.add(r["joint"])
+            names.append(r["joint"])
+    _check_last_frame(path, frames, len(names))
+    dims = 3 if any((r.get("z") or "").strip() for r in rows) else 2
+    skeleton = _sub_skeleton(names)
+    first = min(frames)
+    T = max(frames) - first + 1
+    coords = np.zeros((T, skeleton.num_joints, dims))
+    conf = np.zeros((T, skeleton.num_joints))
+    for k, (r, fr) in enumerate(zip(rows, frames), start=2):
+        t, j = fr - first, skeleton.idx(r["joint"])
+        c = _float(path, k, "confidence", r["confidence"] or "0")
+        if not 0.0 <= c <= 1.0:
+            raise PoseFormatError(f"{path}: line {k}: confidence {c} is outside [0, 1]")
+        if c == 0:
+            continue
+        cols = ("x", "y", "z")[:dims]
+        coords[t, j] = [_float(path, k, col, (r.get(col) or "").strip()) for col in cols]
+        conf[t, j] = c
+    meta: dict[str, Any] = {"format": "csv"}
+    if first:
+        meta["frame_index"] = list(range(first, first + T))
+    if dims == 3 and up is None:
+        meta["up_assumed"] = True
+    return PoseSequence(
+        coords=coords,
+        confidence=conf,
+        skeleton=skeleton,
+        fps=resolve_fps(path, fps, meta),
+        canvas=canvas if dims == 2 else None,
+        units=units or ("px" if dims == 2 else "units"),
+        up=up or ("-y" if dims == 2 else "+y"),
+        meta=meta,
+    )

@@ -1,0 +1,298 @@
+"""OpenPose JSON: a folder with one file per frame, as OpenPose's ``--write_json`` writes it.
+
+Each file is ``{"version": 1.3, "people": [{"person_id": [-1], "pose_keypoints_2d":
+[x0, y0, c0, x1, y1, c1, ...], "face_keypoints_2d": [], ...}]}``. Coordinates are pixels of
+the original frame (x right, y down, origin top-left); a joint OpenPose missed is
+``0, 0, 0``. BODY_25 (75 values) and the older COCO-18 model (54 values, read onto the
+``body18`` skeleton below) are recognised by length.
+
+Frames are the folder's ``*.json`` files in natural order of their names
+(``clip_000000000002_keypoints.json`` before ``clip_000000000010_keypoints.json``); a
+single ``.json`` file is one frame.
+
+**Several people.** OpenPose lists everyone it sees, in no stable order. The loader follows
+one main person (:func:`follow_main_person`): in the first frame with anybody, the person
+whose visible joints span the largest bounding box; in each later frame, the person whose
+visible joints' centre is closest to the main person's last known centre. A warning says
+once that several people were present.
+
+**What the files lack.** OpenPose JSON has no frame rate and no frame size. ``fps`` comes
+from the caller, else :data:`~skeleton_io.pose.DEFAULT_FPS` with a warning and
+``meta["fps_assumed"] = True``; ``canvas`` comes from the caller, else stays None (nothing
+is estimated). Neither survives a round trip through this format.
+
+Writing converts by joint name to BODY_25 (joints the sequence lacks become ``0, 0, 0``) and
+writes ``{name}_{i:012d}_keypoints.json`` per frame, ``people`` empty in frames without a
+person. Only 2D pixel data can be written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..atomic import atomic_dir
+from ..errors import InvalidArgumentError, PoseFormatError
+from ..pose import DEFAULT_FPS, PoseSequence
+from ..skeleton import BODY25, NECK, Skeleton, _build
+
+log = logging.getLogger(__name__)
+
+OPENPOSE_VERSION = 1.3
+
+_BODY18 = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+    "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar",
+)  # fmt: skip
+BODY18 = _build(
+    "body18",
+    _BODY18,
+    {
+        "Neck": None,
+        "Nose": "Neck",
+        "RShoulder": "Neck",
+        "RElbow": "RShoulder",
+        "RWrist": "RElbow",
+        "LShoulder": "Neck",
+        "LElbow": "LShoulder",
+        "LWrist": "LElbow",
+        "RHip": "Neck",
+        "RKnee": "RHip",
+        "RAnkle": "RKnee",
+        "LHip": "Neck",
+        "LKnee": "LHip",
+        "LAnkle": "LKnee",
+        "REye": "Nose",
+        "LEye": "Nose",
+        "REar": "REye",
+        "LEar": "LEye",
+    },  # fmt: skip
+    derived=(NECK,),
+)
+"""OpenPose's older COCO-18 model (``--model_pose COCO``): no MidHip, no feet."""
+
+_BY_LENGTH: dict[int, Skeleton] = {3 * BODY25.num_joints: BODY25, 3 * BODY18.num_joints: BODY18}
+
+_EMPTY_PARTS = (
+    "face_keypoints_2d",
+    "hand_left_keypoints_2d",
+    "hand_right_keypoints_2d",
+    "pose_keypoints_3d",
+    "face_keypoints_3d",
+    "hand_left_keypoints_3d",
+    "hand_right_keypoints_3d",
+)
+
+
+# --------------------------------------------------------------------- main person
+def _centre(coords: np.ndarray, conf: np.ndarray) -> np.ndarray | None:
+    vis = conf > 0
+    return coords[vis].mean(axis=0) if vis.any() else None
+
+
+def _box_area(coords: np.ndarray, conf: np.ndarray) -> float:
+    pts = coords[conf > 0]
+    if len(pts) == 0:
+        return -1.0
+    span = pts.max(axis=0) - pts.min(axis=0)
+    return float(np.prod(span))
+
+
+def follow_main_person(
+    people: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
+    num_joints: int,
+    dims: int = 2,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pick one main person per frame from everyone detected.
+
+    Args:
+        people: per frame, a list of ``(coords (J, D), confidence (J,))`` for each person.
+        num_joints: ``J``; dims: ``D``.
+
+    Returns:
+        ``coords (T, J, D)``, ``confidence (T, J)`` (0 where nobody was chosen) and the
+        number of frames with more than one person.
+
+    The main person is, in the first frame with anybody, the one whose visible joints span
+    the largest bounding box (ties: the higher summed confidence); afterwards, in each frame
+    the person whose visible-joint centre is closest to the main person's last known centre.
+    """
+    T = len(people)
+    coords = np.zeros((T, num_joints, dims))
+    conf = np.zeros((T, num_joints))
+    last: np.ndarray | None = None
+    crowded = 0
+    for t, persons in enumerate(people):
+        persons = [p for p in persons if (p[1] > 0).any()]
+        if not persons:
+            continue
+        if len(persons) > 1:
+            crowded += 1
+        if last is None:
+            best = max(persons, key=lambda p: (_box_area(*p), float(p[1].sum())))
+        else:
+            best = min(persons, key=lambda p: float(np.linalg.norm(_centre(*p) - last)))
+        coords[t], conf[t] = best
+        last = _centre(*best)
+    return coords, conf, crowded
+
+
+def warn_several_people(path: Path, crowded: int, total: int) -> None:
+    if crowded:
+        log.warning(
+            "%s: several people in %d of %d frames; following one main person (the largest "
+            "in the first frame, then the nearest to where they were)",
+            path,
+            crowded,
+            total,
+        )
+
+
+def resolve_fps(path: Path, fps: float | None, meta: dict[str, Any]) -> float:
+    """The caller's fps, else the default with a warning and ``meta["fps_assumed"]``."""
+    if fps is not None:
+        return float(fps)
+    log.warning(
+        "%s: the format stores no frame rate; assuming %g fps (pass --fps)", path, DEFAULT_FPS
+    )
+    meta["fps_assumed"] = True
+    return DEFAULT_FPS
+
+
+# -------------------------------------------------------------------------- load
+def natural_key(name: str) -> list[Any]:
+    """Sort key that orders digit runs by value: ``f2`` before ``f10``."""
+    return [(0, int(s), "") if s.isdigit() else (1, 0, s) for s in re.split(r"(\d+)", name) if s]
+
+
+def frame_files(path: Path) -> list[Path]:
+    """The JSON files of an OpenPose folder in frame order (or ``[path]`` for a file)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.json"), key=lambda p: natural_key(p.name))
+        if not files:
+            raise PoseFormatError(f"{path}: no .json files in this folder; expected OpenPose JSON")
+        return files
+    return [path]
+
+
+def read_json(path: Path, key: str, what: str) -> dict[str, Any]:
+    """A JSON object with a list under ``key``, else :class:`PoseFormatError` naming the file."""
+    try:
+        data = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise PoseFormatError(f"{path}: no {key!r} list; not {what}")
+    return data
+
+
+def _read_people(file: Path) -> list[tuple[np.ndarray, np.ndarray, Skeleton]]:
+    data = read_json(file, "people", "an OpenPose JSON file")
+    out = []
+    for k, person in enumerate(data["people"]):
+        flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+        if not flat:
+            continue
+        sk = _BY_LENGTH.get(len(flat))
+        if sk is None:
+            raise PoseFormatError(
+                f"{file}: person {k} has {len(flat)} pose values; expected 75 (BODY_25) or "
+                "54 (COCO-18) as x, y, confidence triples"
+            )
+        try:
+            a = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
+        except (TypeError, ValueError):
+            raise PoseFormatError(f"{file}: person {k} has non-numeric keypoints") from None
+        if not np.isfinite(a).all():
+            raise PoseFormatError(f"{file}: person {k} has non-finite keypoints")
+        c = np.clip(a[:, 2], 0.0, 1.0)
+        xy = np.where((c > 0)[:, None], a[:, :2], 0.0)
+        out.append((xy, c, sk))
+    return out
+
+
+def load(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    **_: Any,
+) -> PoseSequence:
+    """Load an OpenPose JSON folder (one file per frame) or a single JSON file (one frame).
+
+    Args:
+        path: a folder of ``*_keypoints.json`` or one such file.
+        fps: frame rate (the files have none; default assumed with a warning).
+        canvas: ``(width, height)`` of the frames, if known (the files do not say).
+
+    Returns:
+        A 2D pixel sequence on ``body25`` (or ``body18`` for COCO-18 files).
+    """
+    path = Path(path)
+    files = frame_files(path)
+    per_frame = [_read_people(f) for f in files]
+    kinds = {p[2].name for frame in per_frame for p in frame}
+    if len(kinds) > 1:
+        raise PoseFormatError(f"{path}: frames mix BODY_25 and COCO-18 keypoints")
+    skeleton = BODY25 if not kinds or "body25" in kinds else BODY18
+    people = [[(xy, c) for xy, c, _sk in frame] for frame in per_frame]
+    coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
+    warn_several_people(path, crowded, len(files))
+    meta: dict[str, Any] = {"format": "openpose", "frame_files": [f.name for f in files]}
+    if crowded:
+        meta["several_people_frames"] = crowded
+    return PoseSequence(
+        coords=coords,
+        confidence=conf,
+        skeleton=skeleton,
+        fps=resolve_fps(path, fps, meta),
+        canvas=canvas,
+        units="px",
+        up="-y",
+        meta=meta,
+    )
+
+
+# -------------------------------------------------------------------------- save
+def require_2d_pixels(seq: PoseSequence, path: Path, what: str) -> None:
+    if seq.dims != 2:
+        raise InvalidArgumentError(
+            f"{path}: {what} holds 2D image keypoints but this sequence is 3D ({seq.units}); "
+            "use --format csv, native or bvh"
+        )
+
+
+def frame_json(coords: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
+    """One OpenPose frame dict for a single person (``people`` empty if nobody)."""
+    people = []
+    if (conf > 0).any():
+        flat = np.concatenate([np.where((conf > 0)[:, None], coords, 0.0), conf[:, None]], axis=1)
+        person: dict[str, Any] = {"person_id": [-1], "pose_keypoints_2d": flat.ravel().tolist()}
+        person.update({k: [] for k in _EMPTY_PARTS})
+        people.append(person)
+    return {"version": OPENPOSE_VERSION, "people": people}
+
+
+def save(seq: PoseSequence, path: str | Path, name: str | None = None, **_: Any) -> None:
+    """Write a folder of BODY_25 JSON files, one per frame, as OpenPose writes them.
+
+    Args:
+        seq: a 2D pixel sequence (converted to ``body25`` by joint name).
+        path: the output folder (replaced atomically if it exists).
+        name: file name prefix; default the folder's name.
+    """
+    from ..convert import convert
+
+    path = Path(path)
+    require_2d_pixels(seq, path, "OpenPose JSON")
+    body = seq if seq.skeleton == BODY25 and not seq.meta.get("joint_map") else convert(seq, BODY25)
+    prefix = name or path.name
+    with atomic_dir(path) as tmp:
+        for i in range(body.num_frames):
+            doc = frame_json(body.coords[i], body.confidence[i])
+            (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(doc))
