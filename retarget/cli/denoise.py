@@ -1,0 +1,99 @@
+"""``retarget denoise``: clean and smooth a pose sequence (any pose input)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from skeleton_io import convert, load_file, save_file
+from skeleton_io.atomic import check_output_path
+
+from ..denoise import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
+from .common import cli, input_options, output_format_option, read_pose_kwargs, skeleton_option
+from .extract import output_skeleton
+
+log = logging.getLogger(__name__)
+
+
+@cli.command("denoise")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file (or folder for --format openpose).",
+)
+@click.option(
+    "-m",
+    "--method",
+    type=click.Choice(method_names()),
+    default=DEFAULT_METHOD,
+    show_default=True,
+    help="Smoothing: savgol and gaussian (zero lag), oneeuro (causal), none.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the method, repeatable; times in seconds (savgol: window=0.2 "
+    "polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 d_cutoff=1). "
+    "An unknown KEY lists the valid ones.",
+)
+@click.option(
+    "--max-gap",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help=f"Fill dropouts up to SECONDS long by interpolation (0: fill none) "
+    f"[default: {CleanupOptions.max_gap}].",
+)
+@click.option(
+    "--no-cleanup",
+    is_flag=True,
+    help="Smooth only: no left/right swap fix, outlier rejection or gap filling.",
+)
+@output_format_option
+@skeleton_option()
+@input_options
+def denoise_cmd(
+    input_path: Path,
+    output: Path,
+    method: str,
+    params: tuple[str, ...],
+    max_gap: float | None,
+    no_cleanup: bool,
+    out_format: str,
+    skeleton: str | None,
+    **kw,
+) -> None:
+    """Read INPUT (a video, an image or any pose file), remove jitter, outliers, left/right
+    swaps and short dropouts, and write the cleaned pose sequence."""
+    check_output_path(output, inputs=[input_path])
+    options = parse_params(method, params)
+    seq = load_file(input_path, **read_pose_kwargs(**kw))
+    cleanup: CleanupOptions | bool | None = None  # the method's own default
+    if no_cleanup:
+        cleanup = False
+    elif max_gap is not None:
+        cleanup = CleanupOptions(max_gap=max_gap)
+    out = denoise(seq, method, cleanup=cleanup, **options)
+    target = output_skeleton(out_format, skeleton, out.skeleton.name)
+    if target and out_format != "bvh" and target != out.skeleton.name:
+        out = convert(out, target)
+    save_file(out, output, out_format)
+    info = out.meta["denoise"]
+    click.echo(
+        f"wrote {output} ({out_format}, {method}): {out.num_frames} frames; "
+        f"filled {_count(info.get('filled'))}, outliers {_count(info.get('outliers'))}, "
+        f"swapped {_count(info.get('swapped'))} joint-frames",
+        err=True,
+    )
+
+
+def _count(runs: dict[str, list[list[int]]] | None) -> int:
+    return sum(e - s for r in (runs or {}).values() for s, e in r)
