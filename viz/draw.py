@@ -1,0 +1,659 @@
+"""Skeletons on matplotlib axes: single poses, grids of frames, comparisons, trajectories.
+
+Everything draws on the Agg canvas (no display needed) into figures made by
+:func:`new_figure`, never through ``pyplot``, so nothing is kept in a global figure list.
+
+Coordinates on the axes:
+
+* 2D pixel data (``up="-y"``): pixels as in the file, x right, y DOWN (the y axis is
+  inverted so the picture looks like the image), equal aspect.
+* 3D data: projected by the orthographic camera of :mod:`viz.camera` (see its docstring for
+  ``azim``, ``elev`` and ``front``); the axes show image coordinates ``u`` right, ``v`` UP, in
+  the data's units, relative to the centre of the sequence's bounding box. Nearer bones
+  are drawn over farther ones. ``follow`` (``"auto"``, ``"yes"``, ``"no"``): the camera
+  travels with a performer whose path is longer than their height (``"auto"``), so walking
+  mocap stays large in the picture; the floor grid, fixed to the world, slides under them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from skeleton_io.atomic import atomic_file
+from skeleton_io.convert import joint_names
+from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
+from skeleton_io.pose import PoseSequence
+from skeleton_io.skeleton import Skeleton
+
+from .camera import camera_rotation, project_points, view_frame
+from .colors import DEFAULT_STYLE, FLOOR, Style, bone_side, confidence_alpha
+
+log = logging.getLogger(__name__)
+
+PLOT_EXTS = (".png", ".pdf", ".svg")
+DEFAULT_ELEV = 10.0
+"""Default camera elevation for 3D views: a little above, so the floor shows depth."""
+
+
+# ----------------------------------------------------------------- figures
+def new_figure(width: float, height: float, dpi: int = 100) -> Figure:
+    """A figure of ``width`` x ``height`` inches on the Agg canvas (no display, no pyplot)."""
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def check_extension(path: str | Path, allowed: Sequence[str], what: str) -> Path:
+    """Fail early on an output extension outside ``allowed`` (one clear line)."""
+    path = Path(path)
+    if path.suffix.lower() not in allowed:
+        raise InvalidArgumentError(
+            f"{path}: cannot write {what} as '{path.suffix or '(no extension)'}'; "
+            f"use one of {', '.join(allowed)}"
+        )
+    return path
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """Fail early on an output extension that is not a picture format we write."""
+    return check_extension(path, PLOT_EXTS, "a plot")
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int | None = None) -> Path:
+    """Write ``fig`` atomically; the format follows the extension (:data:`PLOT_EXTS`)."""
+    path = check_plot_path(path)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=dpi or fig.dpi, format=path.suffix[1:].lower())
+    return path
+
+
+# ----------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class Limits:
+    """Axes limits in drawing coordinates; ``y_down`` inverts the y axis (pixels)."""
+
+    xmin: float
+    xmax: float
+    ymin: float
+    ymax: float
+    y_down: bool = False
+
+    @property
+    def aspect(self) -> float:
+        """Width over height."""
+        return (self.xmax - self.xmin) / (self.ymax - self.ymin)
+
+    def apply(self, ax: Axes) -> None:
+        ax.set_xlim(self.xmin, self.xmax)
+        ax.set_ylim((self.ymax, self.ymin) if self.y_down else (self.ymin, self.ymax))
+        ax.set_aspect("equal", adjustable="box")
+
+
+def points_limits(
+    xy: np.ndarray, visible: np.ndarray, pad: float = 0.08, y_down: bool = False
+) -> Limits:
+    """Tight limits around the visible points of ``xy`` (..., 2), padded by ``pad`` of the size."""
+    pts = xy[visible]
+    if pts.size == 0:
+        return Limits(0.0, 1.0, 0.0, 1.0, y_down)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    size = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-6))
+    m = pad * size
+    return Limits(lo[0] - m, hi[0] + m, lo[1] - m, hi[1] + m, y_down)
+
+
+def union(limits: Sequence[Limits]) -> Limits:
+    return Limits(
+        min(lim.xmin for lim in limits),
+        max(lim.xmax for lim in limits),
+        min(lim.ymin for lim in limits),
+        max(lim.ymax for lim in limits),
+        limits[0].y_down,
+    )
+
+
+# ----------------------------------------------------------------- scenes
+FOLLOWS = ("auto", "yes", "no")
+
+
+def root_track(seq: PoseSequence, points: np.ndarray) -> np.ndarray:
+    """``(T, 3)`` position of the performer in each frame: the mean of the visible hip joints
+    (``MidHip``, ``LHip``, ``RHip``, by name; BVH through its joint map), else of the
+    skeleton's root, else of all visible joints; frames with nobody keep the last position."""
+    names = joint_names(seq)
+    vis = seq.visible
+    candidates = [[names.index(n) for n in ("MidHip", "LHip", "RHip") if n in names]]
+    candidates.append([j for j, p in enumerate(seq.skeleton.parents) if p < 0][:1])
+    candidates.append(list(range(seq.num_joints)))
+    track = np.full((seq.num_frames, 3), np.nan)
+    for idx in candidates:
+        if not idx:
+            continue
+        w = vis[:, idx].astype(float)
+        n = w.sum(axis=1)
+        mean = (points[:, idx] * w[..., None]).sum(axis=1) / np.maximum(n, 1)[:, None]
+        fill = np.isnan(track[:, 0]) & (n > 0)
+        track[fill] = mean[fill]
+    last = np.zeros(3)
+    for t in range(len(track)):
+        if np.isnan(track[t, 0]):
+            track[t] = last
+        last = track[t]
+    return track
+
+
+@dataclass
+class Scene:
+    """A sequence ready to draw: 2D as it is, 3D in its view frame.
+
+    Attributes:
+        seq: the source sequence.
+        points: 2D: ``(T, J, 2)`` drawing coordinates, the data's own. 3D: ``(T, J, 3)``
+            view-frame points (Y up), shifted by ``offset``.
+        offset: ``(T, 3)`` what was subtracted from each frame's view-frame points: the
+            bounding-box centre of the whole sequence, or with ``follow`` the performer's
+            horizontal position in each frame (the camera travels with the performer).
+        follow: whether the camera follows the performer.
+        front: the view frame's front (``"auto"`` or ``"data"``).
+    """
+
+    seq: PoseSequence
+    points: np.ndarray
+    offset: np.ndarray
+    follow: bool = False
+    front: str = "auto"
+
+    @classmethod
+    def of(cls, seq: PoseSequence, front: str = "auto", follow: str = "auto") -> Scene:
+        """Prepare ``seq``. ``follow``: ``"yes"``, ``"no"``, or ``"auto"``, which follows a
+        performer whose path is longer than their height (walking mocap)."""
+        if follow not in FOLLOWS:
+            raise InvalidArgumentError(f"follow {follow!r} is not one of {', '.join(FOLLOWS)}")
+        if seq.dims == 2:
+            return cls(seq, seq.coords, np.zeros((seq.num_frames, 2)), False, front)
+        pts = view_frame(seq, front).apply(seq.coords.reshape(-1, 3)).reshape(seq.coords.shape)
+        vis = pts[seq.visible]
+        center = (vis.min(axis=0) + vis.max(axis=0)) / 2 if vis.size else np.zeros(3)
+        track = root_track(seq, pts)
+        if follow == "auto":
+            path = float(np.ptp(track[:, [0, 2]], axis=0).max()) if len(track) else 0.0
+            height = float(np.ptp(vis[:, 1])) if vis.size else 0.0
+            follow = "yes" if path > max(height, 1e-9) else "no"
+        offset = np.tile(center, (seq.num_frames, 1))
+        if follow == "yes":
+            offset[:, [0, 2]] = track[:, [0, 2]]
+        return cls(seq, pts - offset[:, None, :], offset, follow == "yes", front)
+
+    @property
+    def is_3d(self) -> bool:
+        return self.points.shape[-1] == 3
+
+    @property
+    def y_down(self) -> bool:
+        return not self.is_3d and self.seq.up.strip().startswith("-")
+
+    def project(
+        self, azim: float, elev: float, frames: slice | int | np.ndarray = slice(None)
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Drawing coordinates ``(..., J, 2)`` and depth (None for 2D) of ``frames``."""
+        pts = self.points[frames]
+        if not self.is_3d:
+            return pts, None
+        return project_points(pts, camera_rotation(azim, elev))
+
+    def limits(
+        self, azim: float = 0.0, elev: float = 0.0, pad: float = 0.08, floor: bool = True
+    ) -> Limits:
+        """Tight limits of the whole sequence (and its floor) in this view; frames share them."""
+        xy, _ = self.project(azim, elev)
+        lim = points_limits(xy, self.seq.visible, pad, self.y_down)
+        if not (floor and self.is_3d and self.seq.visible.any()):
+            return lim
+        uv, _ = project_points(self._circle(), camera_rotation(azim, elev))
+        return union([lim, points_limits(uv, np.ones(len(uv), bool), pad, self.y_down)])
+
+    def sweep_limits(self, elev: float = 0.0, pad: float = 0.05) -> Limits:
+        """Limits that hold at elevation ``elev`` from every azimuth (a turntable's bound)."""
+        vis = self.points[self.seq.visible]
+        if vis.size == 0:
+            return Limits(-1.0, 1.0, -1.0, 1.0)
+        r = self.floor_radius()
+        y0, y1 = vis[:, 1].min(), vis[:, 1].max()
+        c, s = np.cos(np.radians(elev)), abs(np.sin(np.radians(elev)))
+        lo, hi = y0 * c - r * s, y1 * c + r * s
+        m = pad * max(2 * r, hi - lo)
+        return Limits(-r - m, r + m, lo - m, hi + m, False)
+
+    def floor_radius(self) -> float:
+        """Radius of the floor disc: a little more than the farthest joint from the up axis."""
+        vis = self.points[self.seq.visible]
+        return 1.1 * max(float(np.linalg.norm(vis[:, [0, 2]], axis=-1).max()), 1e-6)
+
+    def _circle(self) -> np.ndarray:
+        vis = self.points[self.seq.visible]
+        y0, r = vis[:, 1].min(), self.floor_radius()
+        a = np.linspace(0, 2 * np.pi, 73)
+        return np.stack([r * np.cos(a), np.full_like(a, y0), r * np.sin(a)], 1)
+
+    def floor(self, frame: int = 0, cells: int = 6) -> list[np.ndarray] | None:
+        """The floor of ``frame`` as polylines ``(N, 3)`` in drawing coordinates: a disc
+        under the lowest joint, ruled by a grid fixed to the world (``cells`` across), so
+        the grid slides when the camera follows the performer and turns in a sweep."""
+        if not self.is_3d or not self.seq.visible.any():
+            return None
+        circle = self._circle()
+        y0, r = circle[0, 1], self.floor_radius()
+        step = 2 * r / cells
+        lines = [circle]
+        for axis in (0, 2):
+            shift = self.offset[frame, axis]
+            first = np.ceil((-r + shift) / step) * step - shift
+            for c in np.arange(first, r, step):
+                half = np.sqrt(max(r * r - c * c, 0.0))
+                seg = np.zeros((2, 3))
+                seg[:, 1] = y0
+                seg[:, axis] = c
+                seg[:, 2 - axis] = [-half, half]
+                lines.append(seg)
+        return lines
+
+
+# ----------------------------------------------------------------- artists
+class SkeletonArtist:
+    """The bones (one ``Line2D`` each) and joints (one scatter) of a skeleton on an axes.
+
+    Made once, then :meth:`update` moves it, so animations reuse the artists. Bones have
+    ``gid`` ``"bone:<parent>-<child>"``, the joint scatter ``"joints"``.
+    """
+
+    def __init__(self, ax: Axes, skeleton: Skeleton, style: Style = DEFAULT_STYLE) -> None:
+        self.ax = ax
+        self.skeleton = skeleton
+        self.style = style
+        names = skeleton.joints
+        self.bones: list[Line2D] = []
+        for a, b in skeleton.edges:
+            line = Line2D(
+                [],
+                [],
+                color=style.color(bone_side(skeleton, (a, b))),
+                linewidth=style.linewidth,
+                solid_capstyle="round",
+                zorder=2,
+                gid=f"bone:{names[a]}-{names[b]}",
+            )
+            ax.add_line(line)
+            self.bones.append(line)
+        self.joint_rgb = np.array(
+            [to_rgba(style.color(skeleton.side(j))) for j in range(len(names))]
+        )
+        self.joints = ax.scatter(
+            np.zeros(0), np.zeros(0), s=style.joint_size, zorder=3.5, linewidths=0
+        )
+        self.joints.set_gid("joints")
+        self.joint_index = np.zeros(0, dtype=int)
+        """Joint indices of the scatter's points, in order (missing joints are left out)."""
+
+    def update(
+        self, xy: np.ndarray, confidence: np.ndarray, depth: np.ndarray | None = None
+    ) -> None:
+        """Move to ``xy`` ``(J, 2)`` drawing coordinates with ``confidence`` ``(J,)``.
+
+        ``depth`` ``(J,)`` (larger is nearer) orders the bones front to back.
+        """
+        alpha = confidence_alpha(confidence, self.style.min_alpha)
+        edges = self.skeleton.edges
+        order = None
+        if depth is not None and edges:
+            mean = np.array([depth[a] + depth[b] for a, b in edges])
+            order = np.argsort(np.argsort(mean)) / len(edges)
+        for k, (a, b) in enumerate(edges):
+            line = self.bones[k]
+            if confidence[a] > 0 and confidence[b] > 0:
+                line.set_data([xy[a, 0], xy[b, 0]], [xy[a, 1], xy[b, 1]])
+                line.set_alpha(float(min(alpha[a], alpha[b])))
+                line.set_visible(True)
+                if order is not None:
+                    line.set_zorder(2 + float(order[k]))
+            else:
+                line.set_data([], [])
+                line.set_visible(False)
+        idx = np.flatnonzero(confidence > 0)
+        self.joint_index = idx
+        rgba = self.joint_rgb[idx].copy()
+        rgba[:, 3] = alpha[idx]
+        self.joints.set_offsets(xy[idx] if idx.size else np.zeros((0, 2)))
+        self.joints.set_facecolor(rgba)
+
+
+class FloorArtist:
+    """The floor disc under a 3D skeleton (:meth:`Scene.floor`), re-projected per frame."""
+
+    def __init__(self, ax: Axes, scene: Scene) -> None:
+        self.scene = scene
+        self.lines: list[Line2D] = []
+        self.ax = ax
+
+    def update(self, azim: float, elev: float, frame: int = 0) -> None:
+        polylines = self.scene.floor(frame) or []
+        while len(self.lines) < len(polylines):
+            line = Line2D([], [], color=FLOOR, linewidth=0.8, zorder=1, gid="floor")
+            self.ax.add_line(line)
+            self.lines.append(line)
+        rot = camera_rotation(azim, elev)
+        for k, line in enumerate(self.lines):
+            if k < len(polylines):
+                uv, _ = project_points(polylines[k], rot)
+                line.set_data(uv[:, 0], uv[:, 1])
+                line.set_visible(True)
+            else:
+                line.set_visible(False)
+
+
+def _style_axes(ax: Axes, scene: Scene, title: str | None) -> None:
+    if scene.is_3d:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("#DDDDDD")
+    else:
+        ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def _draw_scene(
+    ax: Axes,
+    scene: Scene,
+    frame: int,
+    azim: float,
+    elev: float,
+    style: Style,
+    limits: Limits | None,
+    title: str | None = None,
+) -> SkeletonArtist:
+    seq = scene.seq
+    if not 0 <= frame < seq.num_frames:
+        raise InvalidArgumentError(
+            f"frame {frame} is out of range: the sequence has {seq.num_frames} frames (0..{seq.num_frames - 1})"
+        )
+    if scene.is_3d and style.floor:
+        FloorArtist(ax, scene).update(azim, elev, frame)
+    art = SkeletonArtist(ax, seq.skeleton, style)
+    xy, depth = scene.project(azim, elev, frame)
+    art.update(xy, seq.confidence[frame], depth)
+    (limits or scene.limits(azim, elev, floor=style.floor)).apply(ax)
+    _style_axes(ax, scene, title)
+    return art
+
+
+def draw_pose(
+    ax: Axes,
+    seq: PoseSequence,
+    frame: int = 0,
+    *,
+    azim: float = 0.0,
+    elev: float = DEFAULT_ELEV,
+    front: str = "auto",
+    follow: str = "auto",
+    style: Style = DEFAULT_STYLE,
+    limits: Limits | None = None,
+    title: str | None = None,
+) -> SkeletonArtist:
+    """Draw frame ``frame`` of ``seq`` on ``ax``.
+
+    2D sequences are drawn in their own coordinates (pixels: y axis inverted); 3D ones from
+    camera angles ``azim``/``elev`` (degrees, see :mod:`viz.camera`). Limits default to
+    the whole sequence's extent in that view, so frames drawn separately line up.
+    Returns the artist (see :class:`SkeletonArtist`).
+    """
+    return _draw_scene(ax, Scene.of(seq, front, follow), frame, azim, elev, style, limits, title)
+
+
+def _frame_title(seq: PoseSequence, frame: int) -> str:
+    return f"frame {frame} ({frame / seq.fps:.2f} s)"
+
+
+def _default_frames(n: int, count: int = 4) -> list[int]:
+    return sorted({int(round(x)) for x in np.linspace(0, n - 1, min(count, n))})
+
+
+def _view_label(scene: Scene, azim: float, elev: float) -> str:
+    return f"azim {azim:g}°, elev {elev:g}°" if scene.is_3d else ""
+
+
+def _panel_size(limits: Limits, height: float) -> tuple[float, float]:
+    return float(np.clip(height * limits.aspect, 0.4 * height, 2.5 * height)), height
+
+
+def plot_frames(
+    seq: PoseSequence,
+    frames: Sequence[int] | None = None,
+    *,
+    azim: float = 0.0,
+    elev: float = DEFAULT_ELEV,
+    front: str = "auto",
+    follow: str = "auto",
+    ncols: int = 4,
+    panel_height: float = 3.2,
+    style: Style = DEFAULT_STYLE,
+) -> Figure:
+    """A grid of frames of one sequence (default: 4 evenly spaced), all with the same limits."""
+    frames = list(frames) if frames is not None else _default_frames(seq.num_frames)
+    if not frames:
+        raise InvalidArgumentError("no frames to plot: pass at least one frame index")
+    scene = Scene.of(seq, front, follow)
+    limits = scene.limits(azim, elev, floor=style.floor)
+    ncols = max(1, min(ncols, len(frames)))
+    nrows = -(-len(frames) // ncols)
+    w, h = _panel_size(limits, panel_height)
+    fig = new_figure(w * ncols, h * nrows + 0.4)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(frames):
+            ax.set_axis_off()
+            continue
+        _draw_scene(ax, scene, frames[k], azim, elev, style, limits, _frame_title(seq, frames[k]))
+    label = _view_label(scene, azim, elev)
+    if label:
+        fig.suptitle(label, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+@dataclass
+class _Column:
+    title: str
+    scene: Scene
+    azim: float
+    elev: float
+
+
+def _grid(columns: list[_Column], frames: list[int], panel_height: float, style: Style) -> Figure:
+    """Columns side by side, one row per frame; limits shared by columns of like units."""
+    for col in columns:
+        n = col.scene.seq.num_frames
+        bad = [f for f in frames if not 0 <= f < n]
+        if bad:
+            raise InvalidArgumentError(
+                f"frames {bad} are out of range for {col.title!r}, which has {n} frames"
+            )
+    groups: dict[tuple[str, bool, bool], list[Limits]] = {}
+    keys = []
+    for col in columns:
+        key = (col.scene.seq.units, col.scene.is_3d, col.scene.y_down)
+        keys.append(key)
+        groups.setdefault(key, []).append(col.scene.limits(col.azim, col.elev, floor=style.floor))
+    shared = {key: union(lims) for key, lims in groups.items()}
+    if len(shared) > 1:
+        log.debug("sequences in different units or dimensions: limits shared within each kind")
+    sizes = [_panel_size(shared[key], panel_height)[0] for key in keys]
+    fig = new_figure(sum(sizes), panel_height * len(frames) + 0.3)
+    axes = fig.subplots(len(frames), len(columns), squeeze=False, width_ratios=sizes)
+    for r, f in enumerate(frames):
+        for c, col in enumerate(columns):
+            title = col.title if r == 0 else None
+            ax = axes[r, c]
+            _draw_scene(ax, col.scene, f, col.azim, col.elev, style, shared[keys[c]], title)
+            if c == 0:
+                ax.set_ylabel(_frame_title(col.scene.seq, f), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_compare(
+    seqs: Sequence[PoseSequence],
+    titles: Sequence[str] | None = None,
+    frames: Sequence[int] | None = None,
+    *,
+    azim: float = 0.0,
+    elev: float = DEFAULT_ELEV,
+    front: str = "auto",
+    follow: str = "auto",
+    panel_height: float = 3.2,
+    style: Style = DEFAULT_STYLE,
+) -> Figure:
+    """Several sequences side by side (e.g. source, structure, result), one row per frame.
+
+    Columns of the same units and kind (2D pixels, 3D) share their axes limits, so sizes
+    compare directly. ``frames`` default to 3 evenly spaced frames of the shortest sequence.
+    """
+    if not seqs:
+        raise InvalidArgumentError("plot_compare needs at least one sequence")
+    titles = list(titles) if titles is not None else [f"sequence {i + 1}" for i in range(len(seqs))]
+    if len(titles) != len(seqs):
+        raise InvalidArgumentError(f"{len(seqs)} sequences but {len(titles)} titles")
+    n = min(s.num_frames for s in seqs)
+    frames = list(frames) if frames is not None else _default_frames(n, 3)
+    cols = [_Column(t, Scene.of(s, front, follow), azim, elev) for t, s in zip(titles, seqs)]
+    return _grid(cols, frames, panel_height, style)
+
+
+def plot_views(
+    seq: PoseSequence,
+    azims: Sequence[float] = (-60.0, 0.0, 60.0),
+    frames: Sequence[int] | None = None,
+    *,
+    elev: float = DEFAULT_ELEV,
+    front: str = "auto",
+    follow: str = "auto",
+    panel_height: float = 3.2,
+    style: Style = DEFAULT_STYLE,
+) -> Figure:
+    """One 3D sequence from several azimuths side by side, one row per frame."""
+    if seq.dims != 3:
+        raise InvalidArgumentError("plot_views needs a 3D sequence")
+    scene = Scene.of(seq, front, follow)
+    frames = list(frames) if frames is not None else _default_frames(seq.num_frames, 1)
+    cols = [_Column(f"azim {a:g}°, elev {elev:g}°", scene, float(a), elev) for a in azims]
+    return _grid(cols, frames, panel_height, style)
+
+
+Lift = Callable[[PoseSequence], PoseSequence]
+"""A model's 2D-to-3D lifting: ``lift(seq2d) -> seq3d`` (same frames and skeleton)."""
+
+
+def lift_checked(seq2d: PoseSequence, lift: Lift) -> PoseSequence:
+    """Run ``lift`` and check that it gave a 3D sequence of the same length."""
+    seq3d = lift(seq2d)
+    if not isinstance(seq3d, PoseSequence) or seq3d.dims != 3:
+        raise InvalidArgumentError("lift(seq2d) must return a 3D PoseSequence")
+    if seq3d.num_frames != seq2d.num_frames:
+        raise InvalidArgumentError(
+            f"lift(seq2d) returned {seq3d.num_frames} frames for {seq2d.num_frames}"
+        )
+    return seq3d
+
+
+def plot_lifted(
+    seq2d: PoseSequence,
+    lift: Lift,
+    frames: Sequence[int] | None = None,
+    *,
+    azims: Sequence[float] = (-60.0, 0.0, 60.0),
+    elev: float = DEFAULT_ELEV,
+    style: Style = DEFAULT_STYLE,
+) -> Figure:
+    """A 2D sequence beside views of its 3D lifting by a model (``lift(seq2d) -> seq3d``)."""
+    seq3d = lift_checked(seq2d, lift)
+    frames = list(frames) if frames is not None else _default_frames(seq2d.num_frames, 1)
+    cols = [_Column("input (2D)", Scene.of(seq2d), 0.0, 0.0)]
+    scene = Scene.of(seq3d, "auto")
+    cols += [_Column(f"lifted, azim {a:g}°", scene, float(a), elev) for a in azims]
+    return _grid(cols, frames, 3.2, style)
+
+
+# ----------------------------------------------------------------- trajectories
+def joint_index(seq: PoseSequence, name: str) -> int:
+    """Index of a joint by its name in the skeleton or in the shared vocabulary (BVH map)."""
+    if name in seq.skeleton.index:
+        return seq.skeleton.index[name]
+    names = joint_names(seq)
+    if name in names:
+        return names.index(name)
+    raise SkeletonMismatchError(
+        f"no joint {name!r} in skeleton {seq.skeleton.name!r}; it has {', '.join(names)}"
+    )
+
+
+def plot_trajectories(
+    seqs: PoseSequence | Sequence[PoseSequence],
+    joints: Sequence[str],
+    labels: Sequence[str] | None = None,
+    *,
+    axes: str | None = None,
+    seconds: bool = False,
+    panel_size: tuple[float, float] = (4.5, 2.2),
+) -> Figure:
+    """Coordinates of chosen joints against time, one line per sequence (e.g. raw vs denoised).
+
+    One row per coordinate (``axes``, default ``"xy"`` for 2D and ``"xyz"`` for 3D, in the
+    data frame and units; pixel y points down), one column per joint. Missing joints leave
+    gaps. ``seconds`` puts time in seconds (each sequence at its own fps) instead of frames.
+    """
+    seqs = [seqs] if isinstance(seqs, PoseSequence) else list(seqs)
+    if not seqs or not joints:
+        raise InvalidArgumentError("plot_trajectories needs at least one sequence and one joint")
+    labels = list(labels) if labels is not None else [f"sequence {i + 1}" for i in range(len(seqs))]
+    if len(labels) != len(seqs):
+        raise InvalidArgumentError(f"{len(seqs)} sequences but {len(labels)} labels")
+    dims = min(s.dims for s in seqs)
+    axes = axes or "xyz"[:dims]
+    if any(a not in "xyz"[:dims] for a in axes):
+        raise InvalidArgumentError(f"axes {axes!r}: choose from {'xyz'[:dims]!r}")
+    fig = new_figure(panel_size[0] * len(joints), panel_size[1] * len(axes) + 0.3)
+    grid = fig.subplots(len(axes), len(joints), squeeze=False, sharex=True)
+    for c, name in enumerate(joints):
+        for seq, label in zip(seqs, labels):
+            j = joint_index(seq, name)
+            t = np.arange(seq.num_frames) / (seq.fps if seconds else 1.0)
+            vals = np.where(seq.visible[:, j, None], seq.coords[:, j], np.nan)
+            for r, a in enumerate(axes):
+                grid[r, c].plot(t, vals[:, "xyz".index(a)], linewidth=1.2, label=label)
+        for r, a in enumerate(axes):
+            ax = grid[r, c]
+            unit = seqs[0].units
+            down = (
+                " down" if (a == "y" and seqs[0].up.startswith("-") and seqs[0].dims == 2) else ""
+            )
+            ax.set_ylabel(f"{a} ({unit}{down})", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(True, color="#EEEEEE")
+            if r == 0:
+                ax.set_title(name, fontsize=9)
+            if r == len(axes) - 1:
+                ax.set_xlabel("time (s)" if seconds else "frame", fontsize=8)
+    if len(seqs) > 1:
+        grid[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
