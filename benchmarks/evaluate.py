@@ -1,0 +1,131 @@
+"""Run every baseline of the retargeting benchmark on the shared motion capture.
+
+    .venv/bin/python benchmarks/evaluate.py [--data ../shared/mocap] [--splits test val]
+        [--seed 0] [--refresh-cache] [--json OUT.json] [--update-readme]
+
+Prints the Markdown tables (in-view and cross-view, clean and detector-noise input) and the
+preprocessing and run times; ``--update-readme`` writes them into ``benchmarks/README.md``
+between the ``<!-- results -->`` markers. Not a test: it takes a few minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from retarget.benchmark import format_table, make_baseline  # noqa: E402
+from retarget.benchmark.protocol import run_benchmark  # noqa: E402
+from retarget.data import MocapLibrary  # noqa: E402
+from retarget.data.dataset import MocapWindows  # noqa: E402
+from retarget.data.splits import make_splits  # noqa: E402
+
+BASELINES = ("copy", "limb", "edn", "limb+gapfill")
+START, END = "<!-- results -->", "<!-- /results -->"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--data", default=os.environ.get("RETARGET_MOCAP", str(ROOT.parent / "shared" / "mocap"))
+    )
+    ap.add_argument("--splits", nargs="+", default=["test", "val"])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cache-dir", default=None)
+    ap.add_argument(
+        "--refresh-cache", action="store_true", help="Preprocess the BVH files again (to time it)."
+    )
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--update-readme", action="store_true")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+    lib = MocapLibrary.load(args.data, args.cache_dir, refresh=args.refresh_cache)
+    prep = f"{'read from cache' if lib.from_cache else 'preprocessed'} in {lib.seconds:.1f} s"
+    frames = sum(c.num_frames for c in lib.clips.values())
+    lines = [f"Motion capture: {len(lib.clips)} clips, {frames} frames at 30 fps, {prep}.", ""]
+    lines += [
+        "| split | clips | frames | real characters | training windows (64/32) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, sp in make_splits(lib).items():
+        n_frames = sum(lib.clips[c].num_frames for c in sp.clips)
+        try:
+            n_win = len(MocapWindows(lib, sp))
+        except ValueError:
+            n_win = 0
+        lines.append(
+            f"| {name} | {len(sp.clips)} | {n_frames} | {', '.join(sp.characters)} | {n_win} |"
+        )
+    payload: dict = {
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "seed": args.seed,
+        "splits": {},
+    }
+    retargeters = [make_baseline(n) for n in BASELINES]
+    for split in args.splits:
+        t0 = time.perf_counter()
+        results, ts = run_benchmark(
+            retargeters, lib, split=split, seed=args.seed, noises=("clean", "detector")
+        )
+        secs = time.perf_counter() - t0
+        s = ts.summary()
+        fams = ", ".join(
+            f"{k} ({v['motions']} motions, {v['frames']} frames)" for k, v in s["families"].items()
+        )
+        lines += [
+            "",
+            f"### Split `{split}`, seed {args.seed}",
+            "",
+            f"{s['cases']} cases: {fams}; performers {', '.join(ts.performers)}. Run time {secs:.0f} s.",
+            "",
+            format_table(results),
+        ]
+        payload["splits"][split] = {"test_set": s, "results": [r.to_dict() for r in results]}
+    real = Path(args.data).parent / "openpose_real"
+    if real.is_dir():
+        from retarget.benchmark.real import real_pairs_table
+        from skeleton_io import load_file
+
+        seqs = {d.name: load_file(d, fps=30.0) for d in sorted(real.iterdir()) if d.is_dir()}
+        table, summary = real_pairs_table({n: make_baseline(n) for n in BASELINES}, seqs)
+        lines += [
+            "",
+            f"### Real OpenPose output (`{real.name}`: {', '.join(seqs)}), no ground truth",
+            "",
+            "Every ordered pair (motion of one person, structure of another); see "
+            "`retarget/benchmark/real.py`.",
+            "",
+            table,
+        ]
+        payload["real"] = summary
+    lines += [
+        "",
+        f"Command: `.venv/bin/python benchmarks/evaluate.py --seed {args.seed} --splits {' '.join(args.splits)}`. "
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(json.dumps(payload, indent=1) + "\n")
+    if args.update_readme:
+        readme = ROOT / "benchmarks" / "README.md"
+        old = readme.read_text()
+        if START not in old or END not in old:
+            sys.exit(f"{readme}: no {START} ... {END} markers to replace")
+        head, rest = old.split(START, 1)
+        _, tail = rest.split(END, 1)
+        readme.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""``retarget evaluate``: the retargeting benchmark for a model run or a baseline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+from pathlib import Path
+
+import click
+
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError, ModelError
+
+from .common import cli
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATA = os.environ.get("RETARGET_MOCAP", "../shared/mocap")
+
+
+def _load_model(run_dir: Path):
+    try:
+        from retarget.model import load_retargeter
+    except (ImportError, AttributeError):
+        raise ModelError(
+            f"{run_dir}: this version has no model loader (retarget.model.load_retargeter); "
+            "evaluate a baseline with --baseline"
+        ) from None
+    return load_retargeter(run_dir)
+
+
+@cli.command("evaluate")
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A training run folder (its checkpoint is evaluated).",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["copy", "limb", "edn", "all"]),
+    default=None,
+    help="A baseline instead of a model; 'all' runs copy, limb, edn and limb+gapfill.",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Folder of BVH motion capture.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["train", "val", "test"]),
+    default="test",
+    show_default=True,
+    help="Which split's motions and performers (see retarget.data.splits).",
+)
+@click.option(
+    "--noise",
+    type=click.Choice(["clean", "detector", "both"]),
+    default="clean",
+    show_default=True,
+    help="Inputs as rendered, with detector-like noise, or both.",
+)
+@click.option(
+    "--noise-stats",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Detector noise statistics JSON (retarget.denoise.NoiseStats) instead of the built-in model.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of views, scaled performers and noise.",
+)
+@click.option(
+    "--max-cases",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Evaluate a seeded subset of the cases.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where preprocessed mocap is cached (default $RETARGET_CACHE or ~/.cache/retarget).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the results as JSON here.",
+)
+@click.option("--progress/--no-progress", default=False, help="Show a progress bar.")
+def evaluate_cmd(
+    model_dir,
+    baseline,
+    data,
+    split,
+    noise,
+    noise_stats,
+    seed,
+    max_cases,
+    cache_dir,
+    json_out,
+    progress,
+) -> None:
+    """TransMoMo's test protocol on motion capture: motion and view from performer a,
+    structure from performer b; errors against b performing a's motion (in a's view, and in
+    b's view for cross-view). Prints a Markdown table."""
+    from retarget.benchmark import format_table, make_baseline
+    from retarget.benchmark.protocol import run_benchmark, save_results
+    from retarget.data import MocapLibrary
+
+    if (model_dir is None) == (baseline is None):
+        raise InvalidArgumentError("give exactly one of --model RUN_DIR or --baseline NAME")
+    if json_out is not None:
+        check_output_path(json_out)
+    if model_dir is not None:
+        retargeters = [_load_model(model_dir)]
+    elif baseline == "all":
+        retargeters = [make_baseline(n) for n in ("copy", "limb", "edn", "limb+gapfill")]
+    else:
+        retargeters = [make_baseline(baseline)]
+    stats = None
+    if noise_stats is not None:
+        from retarget.denoise import NoiseStats
+
+        stats = NoiseStats.load(noise_stats)
+    lib = MocapLibrary.load(data, cache_dir)
+    noises = ("clean", "detector") if noise == "both" else (noise,)
+    results, ts = run_benchmark(
+        retargeters,
+        lib,
+        split=split,
+        seed=seed,
+        noises=noises,
+        max_cases=max_cases,
+        noise_stats=stats,
+        progress=progress,
+    )
+    click.echo(format_table(results))
+    summary = ts.summary()
+    fams = ", ".join(f"{k}: {v['motions']} motions" for k, v in summary["families"].items())
+    click.echo(
+        f"\nsplit {split}, seed {seed}: {summary['cases']} cases ({fams}); {len(ts.performers)} performers"
+    )
+    if json_out is not None:
+        extra = {"command": "retarget evaluate", "data": str(data), "machine": platform.platform()}
+        save_results(results, ts, json_out, extra)
+        click.echo(f"wrote {json_out}", err=True)
