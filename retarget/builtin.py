@@ -73,7 +73,9 @@ def _limb(side: int, abduction: np.ndarray, flexion: np.ndarray) -> np.ndarray:
     return Rotation.from_euler("zx", angles, degrees=True).apply(DOWN)
 
 
-def builtin_motion(body: str | BodyType = "average", frames: int = 90, fps: float = 30.0) -> PoseSequence:
+def builtin_motion(
+    body: str | BodyType = "average", frames: int = 90, fps: float = 30.0
+) -> PoseSequence:
     """A short dance (arm waves, a knee bounce and a side step) on a body type, in 3D.
 
     The joint *angles* depend only on time, never on the body: the same call with two body
@@ -97,7 +99,9 @@ def builtin_motion(body: str | BodyType = "average", frames: int = 90, fps: floa
     up = lean.apply(-DOWN)
     lateral = lean.apply(np.array([1.0, 0.0, 0.0]))  # towards the performer's left (+x)
     neck = root + b.spine * up
-    nose = neck + b.head * Rotation.from_euler("x", 10 * np.sin(2 * ph)[:, None], degrees=True).apply(up)
+    nose = neck + b.head * Rotation.from_euler(
+        "x", 10 * np.sin(2 * ph)[:, None], degrees=True
+    ).apply(up)
     l_sh = neck + b.shoulder * lateral
     r_sh = neck - b.shoulder * lateral
     # Arms: waves in opposite phase; elbows bend with the wave.
@@ -141,23 +145,23 @@ def builtin_motion(body: str | BodyType = "average", frames: int = 90, fps: floa
 
 
 def project_to_canvas(
-    seq3d: PoseSequence, canvas: tuple[int, int] = (512, 512), yaw: float = 0.0, height_frac: float = 0.7
+    seq3d: PoseSequence,
+    canvas: tuple[int, int] = (512, 512),
+    yaw: float = 0.0,
+    px_per_cm: float = 2.0,
 ) -> PoseSequence:
-    """Orthographic image of a 3D camera-frame sequence on a pixel canvas.
+    """Orthographic image of a 3D camera-frame sequence (cm) on a pixel canvas.
 
-    The performer is turned by ``yaw`` degrees about the vertical axis (scipy's rotation
-    about +y of the camera frame, y down), projected by dropping z, and scaled so that a body
-    of ``BodyType.height`` fills ``height_frac`` of the canvas height, feet of the first frame
-    near the bottom. Pixels: x right, y down, origin top-left.
+    The performer is turned by ``yaw`` degrees about the vertical through its first hip
+    position (:func:`retarget.geometry.rotate`: positive turns it towards its own left),
+    projected by dropping z, and scaled by ``px_per_cm``, so bodies keep their relative
+    sizes; the first frame's hip is centred horizontally, at 45% of the canvas height.
+    Pixels: x right, y down, origin top-left.
     """
-    pts = Rotation.from_euler("y", yaw, degrees=True).apply(seq3d.coords.reshape(-1, 3)).reshape(seq3d.coords.shape)
-    xy = pts[..., :2]
-    height = seq3d.meta.get("body_type", {})
-    h = BodyType(**height).height if height else float(np.ptp(xy[0, :, 1]))
-    scale = height_frac * canvas[1] / h
-    first = xy[0]
-    offset = np.array([canvas[0] / 2 - first[:, 0].mean() * scale, 0.9 * canvas[1] - first[:, 1].max() * scale])
-    out = seq3d.with_coords(xy * scale + offset, canvas=canvas, units="px", up="-y")
-    out.meta["yaw"] = yaw
-    out.meta["px_per_cm"] = scale
+    from .geometry import HIP, rotate
+
+    pts = rotate(seq3d.coords, yaw, center=seq3d.coords[0, HIP])
+    xy = (pts[..., :2] - pts[0, HIP, :2]) * px_per_cm + np.array([canvas[0] / 2, 0.45 * canvas[1]])
+    out = seq3d.with_coords(xy, canvas=canvas, units="px", up="-y")
+    out.meta.update(yaw=yaw, px_per_cm=px_per_cm)
     return out

@@ -1,0 +1,114 @@
+"""``retarget transfer``: the motion of A, the body of B, the view of your choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from skeleton_io import save_file
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError
+
+from .common import cli, input_options, output_format_option, read_pose_kwargs
+
+
+def parse_view(text: str, kw: dict):
+    """``motion``, ``structure``, a number (degrees) or a pose input path."""
+    from ..inputs import read_2d
+
+    if text in ("motion", "structure"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if not Path(text).exists():
+        raise InvalidArgumentError(
+            f"--view {text}: not motion, structure, a number, nor an existing pose input"
+        )
+    return read_2d(text, **{k: v for k, v in kw.items() if k not in ("start_frame", "max_frames")})
+
+
+@cli.command("transfer")
+@click.option(
+    "--motion",
+    "motion_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Pose input whose motion is wanted (A).",
+)
+@click.option(
+    "--structure",
+    "structure_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Pose input whose body is wanted (B).",
+)
+@click.option(
+    "--view",
+    default="motion",
+    show_default=True,
+    help="motion (A's view), structure (B's), a yaw in degrees relative to A's view (positive turns the performer to its own left), or a pose input C whose view is taken.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@output_format_option
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run folder of `retarget train` (default: the shipped model).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["fused", "network"]),
+    default="fused",
+    show_default=True,
+    help="fused: observed 2D directions + the network's depth (default); network: TransMoMo's decoder output as is.",
+)
+@click.option(
+    "--denoise",
+    "denoise_method",
+    default="savgol",
+    show_default=True,
+    help="Denoise both inputs first (a `retarget denoise` method; none to skip).",
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+@input_options
+def transfer_cmd(
+    motion_path: Path,
+    structure_path: Path,
+    view: str,
+    output: Path,
+    out_format: str,
+    model_dir: Path | None,
+    mode: str,
+    denoise_method: str,
+    device: str,
+    **kw,
+) -> None:
+    """Retarget: the motion of --motion on the body of --structure, seen from --view."""
+    from ..denoise import denoise
+    from ..inputs import read_2d
+    from ..model.retargeter import transfer
+
+    check_output_path(output, inputs=[motion_path, structure_path])
+    read_kw = read_pose_kwargs(**kw)
+    motion = read_2d(motion_path, **read_kw)
+    struct_kw = {k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
+    structure = read_2d(structure_path, **struct_kw)
+    v = parse_view(view, struct_kw)
+    if denoise_method != "none":
+        motion = denoise(motion, denoise_method)
+        structure = denoise(structure, denoise_method)
+        if not isinstance(v, (str, float)):
+            v = denoise(v, denoise_method)
+    out = transfer(motion, structure, v, model=model_dir, mode=mode, device=device)
+    save_file(out, output, out_format)
+    click.echo(
+        f"wrote {output} ({out_format}): {out.num_frames} frames, view yaw {out.meta['view_yaw']:+.1f} deg",
+        err=True,
+    )

@@ -1,0 +1,56 @@
+"""Any pose input as the 2D ``openpose15`` sequence retargeting works on.
+
+2D inputs (videos, images, OpenPose, COCO, CSV 2D, native 2D) are converted by joint name.
+3D inputs (BVH, SMPL, CSV 3D, native 3D) are turned into the camera frame of
+:mod:`retarget.geometry` (from their ``up`` axis; the body facing the camera on average) and
+projected orthographically onto a :data:`CANVAS` canvas with the body :data:`HEIGHT_FRAC` of
+its height, hip of the first frame at the centre: the image a camera in front of them takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skeleton_io import convert, load_file
+from skeleton_io.pose import PoseSequence
+from skeleton_io.skeleton import OPENPOSE15
+
+from .geometry import HIP, body_height, canonicalize, to_camera_frame
+
+CANVAS = (512, 512)
+HEIGHT_FRAC = 0.6
+
+
+def project_3d(
+    seq: PoseSequence, canvas: tuple[int, int] = CANVAS, yaw: float = 0.0
+) -> PoseSequence:
+    """An orthographic front view (then turned by ``yaw`` degrees) of a 3D sequence, in pixels."""
+    from .geometry import rotate
+
+    seq = seq if seq.skeleton.name == OPENPOSE15.name else convert(seq, OPENPOSE15)
+    up = seq.up if seq.up in ("+x", "-x", "+y", "-y", "+z", "-z") else "+y"
+    cam = seq.coords if up == "-y" else to_camera_frame(seq.coords, up=up)
+    cam, _ = canonicalize(cam)
+    if yaw:
+        cam = rotate(cam, yaw, center=cam[0, HIP])
+    h = body_height(cam) or 1.0
+    scale = HEIGHT_FRAC * canvas[1] / h
+    xy = (cam[..., :2] - cam[0, HIP, :2]) * scale + np.array(canvas) / 2
+    out = seq.with_coords(xy, seq.confidence, canvas=canvas, units="px", up="-y", world=None)
+    out.meta["projected_from_3d"] = {"units": seq.units, "px_per_unit": float(scale), "yaw": yaw}
+    return out
+
+
+def as_2d(seq: PoseSequence) -> PoseSequence:
+    """``seq`` as 2D openpose15 pixels (see the module docstring)."""
+    if seq.dims == 3:
+        return project_3d(seq)
+    return seq if seq.skeleton.name == OPENPOSE15.name else convert(seq, OPENPOSE15)
+
+
+def read_2d(path: str | Path, **kw: Any) -> PoseSequence:
+    """Load any pose input (:func:`skeleton_io.load_file` options) as 2D openpose15."""
+    return as_2d(load_file(path, **kw))

@@ -1,0 +1,79 @@
+"""``retarget train`` as a library call: data, model, training, periodic benchmark."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .train import RunConfig, TrainConfig, train
+
+log = logging.getLogger(__name__)
+
+
+def validation_hook(lib, max_cases: int = 60, seed: int = 0):
+    """A callable ``(model, stats) -> dict`` running the protocol on the validation split."""
+    from ..benchmark.protocol import build_test_set, evaluate
+    from .retargeter import ModelRetargeter
+
+    test_set = build_test_set(
+        lib, "val", seed, motions_per_family=6, variants=2, max_cases=max_cases
+    )
+
+    def hook(model, stats) -> dict[str, Any]:
+        out = {}
+        for mode in ("fused", "network"):
+            r = ModelRetargeter(model, stats, mode=mode)
+            res = evaluate(r, lib, test_set, split="val", seed=seed)
+            out[mode] = res.to_dict()
+        return out
+
+    return hook
+
+
+def fit(
+    run_dir: str | Path,
+    *,
+    data: str | Path = "../shared/mocap",
+    iterations: int = 20000,
+    minutes: float | None = None,
+    batch: int = 32,
+    lr: float = 1e-3,
+    seed: int = 0,
+    eval_every: int = 1000,
+    device: str = "auto",
+    resume: bool = False,
+    cache_dir: str | Path | None = None,
+    command: str = "",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`."""
+    from ..data.mocap import MocapLibrary
+    from ..device import resolve_device
+    from .sampler import BatchSampler
+
+    lib = MocapLibrary.load(data, cache_dir)
+    sampler = BatchSampler(lib, "train", device=resolve_device(device), seed=seed)
+    tc = TrainConfig(
+        iterations=iterations,
+        minutes=minutes,
+        batch=batch,
+        lr=lr,
+        seed=seed,
+        eval_every=eval_every,
+        data=str(data),
+        device=device,
+    )
+    cfg = RunConfig(
+        train=tc,
+        command=command,
+        data_summary={"split": "train", "windows": len(sampler), "stride": 8},
+    )
+    return train(
+        run_dir,
+        sampler,
+        cfg,
+        resume=resume,
+        evaluate=validation_hook(lib, seed=seed),
+        progress=progress,
+    )

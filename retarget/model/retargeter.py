@@ -1,0 +1,326 @@
+"""Retargeting with a trained model: the motion of one sequence, the body of another, any view.
+
+:class:`ModelRetargeter` follows the :class:`retarget.benchmark.baselines.Retargeter`
+contract (2D openpose15 in, 2D openpose15 out, in pixels of the structure's scale, hip
+starting where the motion's starts). Two decodings:
+
+``network`` (TransMoMo as published)
+    decode(motion code of A, structure code of B, view code of V) -> 3D -> project.
+
+``fused`` (default)
+    The network *lifts* A to 3D (its own three codes) and measures both bodies' 3D bone
+    lengths; the output is built bone by bone: each bone keeps A's observed 2D direction
+    and takes its depth from the lift (``z = ±sqrt(L_A^2 - |v|^2)``, the sign from the
+    network), is scaled to B's 3D length, and the skeleton is assembled from the hip,
+    turned about the vertical to the wanted view, and projected. Seen from A's own view this
+    keeps every observed 2D direction exactly (it is limb normalisation with 3D-aware
+    lengths); from another view the network's depth decides. Joints A lacks come from the
+    network's 3D. Bone lengths of the result are B's by construction.
+
+Views (``view`` argument of :meth:`ModelRetargeter.__call__` and :func:`transfer`): None
+keeps A's; a sequence V gives V's (the yaw of V's body relative to its camera, from the
+lift of V); a number turns the performer by that yaw in degrees relative to A's view
+(positive: towards the performer's own left, as :mod:`retarget.geometry`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.pose import PoseSequence
+from skeleton_io.skeleton import OPENPOSE15
+
+from ..benchmark.baselines import SIDE_PAIRS, as_openpose15, fill_all_gaps
+from ..data.performers import BONE_ORDER
+from ..geometry import BONES, HIP, LEG_BONES, bone_lengths, mean_facing_yaw, rotate
+from .networks import TransMoMo
+from .representation import InputStats, body_scale, network_input, to_local
+from .train import RunConfig, load_run
+
+log = logging.getLogger(__name__)
+
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "data" / "models" / "transmomo_cmu"
+"""The pretrained model shipped with the package (trained on the CMU motion capture only)."""
+
+
+@dataclass
+class Analysis:
+    """What the model sees of one 2D sequence (all lengths in units of its 2D body height).
+
+    Attributes:
+        coords: ``(T, 15, 2)`` pixels, gaps filled in time (joints never seen stay 0).
+        conf: ``(T, 15)`` confidence after gap filling (0 = still missing).
+        scale: the 2D body height in pixels (the unit).
+        local2d: ``(T, 15, 2)`` hip-local 2D, MidHip slot = hip velocity.
+        lift: ``(T, 15, 3)`` the network's 3D (hip-local, MidHip slot = 3D hip velocity).
+        motion: ``(C_m, T)`` motion code; body ``(C_b,)``; view ``(C_v,)`` (window means).
+        lengths: ``(14,)`` 3D bone lengths (see :func:`_lengths`).
+        yaw: mean facing yaw of the lift (degrees, 0 = facing the camera).
+    """
+
+    coords: np.ndarray
+    conf: np.ndarray
+    scale: float
+    local2d: np.ndarray
+    lift: np.ndarray
+    motion: torch.Tensor
+    body: torch.Tensor
+    view: torch.Tensor
+    lengths: np.ndarray
+    yaw: float
+
+
+def _positions(local: np.ndarray) -> np.ndarray:
+    out = local.copy()
+    out[..., HIP, :] = 0.0
+    return out
+
+
+class ModelRetargeter:
+    """A trained TransMoMo-style model used as a retargeter (see the module docstring).
+
+    Args:
+        model, stats, config: as :func:`retarget.model.train.load_run` returns them.
+        mode: ``"fused"`` (default) or ``"network"``.
+        window: frames per window for the structure and view codes (averaged over windows
+            with half overlap); motion encoder and decoder run on the whole sequence at once
+            (fully convolutional), so there are no seams.
+    """
+
+    def __init__(
+        self,
+        model: TransMoMo,
+        stats: InputStats,
+        config: RunConfig | None = None,
+        mode: str = "fused",
+        window: int = 64,
+    ) -> None:
+        if mode not in ("fused", "network"):
+            raise InvalidArgumentError(f"mode must be 'fused' or 'network', got {mode!r}")
+        self.model = model.eval()
+        self.stats = stats
+        self.config = config
+        self.mode = mode
+        self.window = window
+        self.name = f"transmomo-{mode}"
+        self.device = next(model.parameters()).device
+
+    @classmethod
+    def load(cls, run_dir: str | Path | None = None, device: str = "auto", **kw) -> ModelRetargeter:
+        """Load a run folder (default: the shipped model)."""
+        from ..device import resolve_device
+
+        model, stats, cfg = load_run(run_dir or SHIPPED_MODEL, resolve_device(device))
+        return cls(model, stats, cfg, **kw)
+
+    # ------------------------------------------------------------------ analysis
+    @torch.no_grad()
+    def analyse(self, seq: PoseSequence) -> Analysis:
+        """Encode and lift one 2D sequence (any skeleton that converts to openpose15)."""
+        seq = fill_all_gaps(as_openpose15(seq))
+        coords, conf = seq.coords, seq.confidence
+        dev = self.device
+        x = torch.as_tensor(coords, dtype=torch.float32, device=dev)[None]
+        c = torch.as_tensor(conf, dtype=torch.float32, device=dev)[None]
+        scale = body_scale(x, c)
+        local = to_local(torch.where(c[..., None] > 0, x, x[:, :, HIP : HIP + 1]), scale)
+        inp = network_input(local, c, self.stats)
+        motion = self.model.motion(inp)
+        body, view = self._pooled(inp)
+        lift = self.model.decode(motion, body[None], view[None])[0].double().cpu().numpy()
+        local2d = local[0].double().cpu().numpy()
+        lengths = _lengths(lift, local2d, conf)
+        return Analysis(
+            coords=coords,
+            conf=conf,
+            scale=float(scale[0]),
+            local2d=local2d,
+            lift=lift,
+            motion=motion[0],
+            body=body,
+            view=view,
+            lengths=lengths,
+            yaw=mean_facing_yaw(_positions(lift)),
+        )
+
+    def _pooled(self, inp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        t = inp.shape[-1]
+        w = self.window
+        if t <= w:
+            return self.model.body(inp)[0], self.model.view(inp)[0]
+        starts = list(range(0, t - w + 1, w // 2))
+        if starts[-1] != t - w:
+            starts.append(t - w)
+        wins = torch.cat([inp[..., s : s + w] for s in starts])
+        return self.model.body(wins).mean(0), self.model.view(wins).mean(0)
+
+    def lift(self, seq: PoseSequence) -> PoseSequence:
+        """The 3D of a 2D sequence, in its camera frame and pixels (x right, y down, z away)."""
+        a = self.analyse(seq)
+        pos = _positions(a.lift) * a.scale
+        root = _root3d(a)
+        out = seq if seq.skeleton.name == OPENPOSE15.name else as_openpose15(seq)
+        res = out.with_coords(pos + root[:, None], np.ones(pos.shape[:2]), world=None, up="-y")
+        res.meta["lifted_by"] = self.name
+        return res
+
+    # ------------------------------------------------------------------ retarget
+    @torch.no_grad()
+    def __call__(
+        self,
+        motion: PoseSequence,
+        structure: PoseSequence,
+        view: PoseSequence | float | None = None,
+    ) -> PoseSequence:
+        a = self.analyse(motion)
+        b = self.analyse(structure)
+        if view is None:
+            yaw, v_code = 0.0, a.view
+        elif isinstance(view, (int, float)):
+            yaw, v_code = float(view), None
+        else:
+            v = b if view is structure else self.analyse(view)
+            yaw, v_code = v.yaw - a.yaw, v.view
+        if self.mode == "network":
+            if v_code is None:
+                v_code = a.view
+            dec = (
+                self.model.decode(a.motion[None], b.body[None], v_code[None])[0]
+                .double()
+                .cpu()
+                .numpy()
+            )
+            local3d = _positions(dec)
+            if v_code is a.view and yaw:
+                local3d = rotate(local3d, yaw)
+        else:
+            local3d = fuse(a, b.lengths)
+            if yaw:
+                local3d = rotate(local3d, yaw)
+        root = _root3d(a)
+        leg_ratio = _leg(b.lengths) * b.scale / (_leg(a.lengths) * a.scale)
+        root = root[0] + leg_ratio * (root - root[0])
+        if yaw:
+            root = rotate(root - root[0], yaw) + root[0]
+        coords = local3d[..., :2] * b.scale + root[:, None, :2]
+        base = as_openpose15(motion)
+        out = base.with_coords(coords, np.ones(coords.shape[:2]), world=None)
+        out.meta.update(
+            retargeter=self.name,
+            structure_scale_px=b.scale,
+            motion_scale_px=a.scale,
+            view_yaw=yaw,
+            structure_lengths=(b.lengths * b.scale).tolist(),
+        )
+        return out
+
+
+# ---------------------------------------------------------------------- pure parts
+def _lengths(lift: np.ndarray, local2d: np.ndarray, conf: np.ndarray) -> np.ndarray:
+    """``(14,)`` 3D bone lengths in units of the 2D body height.
+
+    The median of the lift's per-frame lengths, raised to the 95th percentile of the observed
+    2D lengths where that is longer (a bone seen at full length in 2D is at least that long),
+    left and right made equal (their mean).
+    """
+    l3 = np.median(bone_lengths(_positions(lift)), axis=0)
+    pos2 = _positions(local2d)
+    seen = np.stack([(conf[:, p] > 0) & (conf[:, c] > 0) for p, c in BONES], axis=1)
+    l2 = np.where(
+        seen,
+        np.linalg.norm(pos2[:, [c for _, c in BONES]] - pos2[:, [p for p, _ in BONES]], axis=-1),
+        np.nan,
+    )
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p95 = np.nanpercentile(l2, 95, axis=0)
+    lengths = np.where(np.isfinite(p95), np.maximum(l3, p95), l3)
+    for r, left in SIDE_PAIRS:
+        lengths[[r, left]] = lengths[[r, left]].mean()
+    return lengths
+
+
+def _leg(lengths: np.ndarray) -> float:
+    return float(np.mean([lengths[a] + lengths[b] for a, b in LEG_BONES]))
+
+
+def _root3d(a: Analysis) -> np.ndarray:
+    """``(T, 3)`` hip trajectory in pixels: observed x, y; depth from the lift's velocity."""
+    root = np.zeros((a.coords.shape[0], 3))
+    root[:, :2] = a.coords[:, HIP]
+    root[:, 2] = np.cumsum(a.lift[:, HIP, 2]) * a.scale
+    root[:, 2] -= root[0, 2]
+    return root
+
+
+def fuse(a: Analysis, target_lengths: np.ndarray) -> np.ndarray:
+    """Hip-local 3D ``(T, 15, 3)`` of A's motion on bones of ``target_lengths`` (see module doc).
+
+    Each bone's unit direction keeps A's observed 2D direction and length ratio, with depth
+    ``±sqrt(L_A^2 - |v|^2)`` signed by the lift; bones with a missing joint take the lift's
+    direction.
+    """
+    pos2 = _positions(a.local2d)
+    lift = _positions(a.lift)
+    t = pos2.shape[0]
+    out = np.zeros((t, len(OPENPOSE15.joints), 3))
+    for e in BONE_ORDER:
+        p, c = BONES[e]
+        v = pos2[:, c] - pos2[:, p]
+        d = lift[:, c] - lift[:, p]
+        la = a.lengths[e]
+        n = np.linalg.norm(v, axis=-1)
+        z = np.sign(d[:, 2]) * np.sqrt(np.maximum(la**2 - n**2, 0.0))
+        u = np.concatenate([v, z[:, None]], axis=-1) / np.maximum(la, n)[:, None]
+        dn = d / np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-9)
+        seen = (a.conf[:, p] > 0) & (a.conf[:, c] > 0)
+        u = np.where(seen[:, None], u, dn)
+        out[:, c] = out[:, p] + target_lengths[e] * u
+    return out
+
+
+def transfer(
+    motion: PoseSequence,
+    structure: PoseSequence,
+    view: str | float | PoseSequence = "motion",
+    *,
+    model: str | Path | ModelRetargeter | None = None,
+    mode: str = "fused",
+    device: str = "auto",
+) -> PoseSequence:
+    """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
+
+    Args:
+        motion, structure: 2D pose sequences (any skeleton converting to openpose15).
+        view: ``"motion"`` (A's view), ``"structure"`` (B's), a number (yaw in degrees
+            relative to A's view, positive turns the performer to its own left), or a
+            sequence whose view is taken.
+        model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one).
+    """
+    r = (
+        model
+        if isinstance(model, ModelRetargeter)
+        else ModelRetargeter.load(model, device=device, mode=mode)
+    )
+    if isinstance(view, str):
+        if view == "motion":
+            v = None
+        elif view == "structure":
+            v = structure
+        else:
+            raise InvalidArgumentError(
+                f"view must be 'motion', 'structure', a number or a sequence, got {view!r}"
+            )
+    else:
+        v = view
+    return r(motion, structure, v)
+
+
+__all__ = ["SHIPPED_MODEL", "Analysis", "ModelRetargeter", "fuse", "transfer"]

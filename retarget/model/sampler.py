@@ -1,0 +1,136 @@
+"""Batched training items in torch: the data module's windows and augmentation, vectorised.
+
+:class:`retarget.data.MocapWindows` builds one item at a time in numpy (about 10 ms each);
+training wants 32 per step. :class:`BatchSampler` precomputes the train split's windows once
+(every clip on every character of its family, the data module's forward kinematics) and draws
+whole batches on the device with the same augmentation (:class:`retarget.data.dataset.Augment`
+ranges): per-limb and global scaling (:func:`scale_limbs`, the torch twin of
+:func:`retarget.data.performers.scale_limbs`, tested equal), the limb-scaled copy ``x_s``, and
+a random view about the first frame's hip, in the camera frame of :mod:`retarget.geometry`.
+
+Batch keys: ``x3d`` and ``x3d_s`` ``(B, T, 15, 3)``, centimetres, first frame's MidHip at the
+origin (the units do not matter to the model, which divides by the 2D body height).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..data.dataset import Augment
+from ..data.mocap import MocapLibrary
+from ..data.performers import BONE_GROUP, BONE_ORDER
+from ..data.splits import get_split
+from ..data.views import make_window
+from ..geometry import BONES, HIP, LEG_BONES
+from ..geometry_torch import rotate
+
+_LEGS = [b for pair in LEG_BONES for b in pair]
+
+
+def scale_limbs(
+    coords: torch.Tensor, bone_factor: torch.Tensor, floor: torch.Tensor | None, up: int = 1
+) -> torch.Tensor:
+    """Scale each bone of ``(B, T, 15, D)`` by ``bone_factor`` ``(B, 14)``; children follow.
+
+    With ``floor`` ``(B,)`` the hip's trajectory is scaled by the length-weighted leg factor
+    about the floor point below the first frame's hip (as the numpy function does).
+    """
+    par = [p for p, _ in BONES]
+    chi = [c for _, c in BONES]
+    vec = coords[..., chi, :] - coords[..., par, :]
+    out = coords.clone()
+    for e in BONE_ORDER:
+        p, c = BONES[e]
+        out[..., c, :] = out[..., p, :] + bone_factor[:, e, None, None] * vec[..., e, :]
+    if floor is not None:
+        lengths = torch.linalg.vector_norm(vec, dim=-1).mean(dim=1)  # (B, 14)
+        w = lengths[:, _LEGS]
+        k = (bone_factor[:, _LEGS] * w).sum(-1) / w.sum(-1)
+        hip = out[..., HIP, :]
+        ground = hip[:, :1].clone()
+        ground[..., up] = floor[:, None]
+        new_hip = ground + k[:, None, None] * (hip - ground)
+        out = out + (new_hip - hip)[..., None, :]
+    return out
+
+
+class BatchSampler:
+    """Endless random batches of the train split (see the module docstring).
+
+    Args:
+        lib: the motion capture.
+        split: the split whose clips and characters are used.
+        window: frames per item; stride: frames between window starts (finer than the
+            dataset's 32 for variety).
+        augment: random ranges (the data module's defaults).
+        device: where batches are made.
+        seed: the generator's seed.
+    """
+
+    def __init__(
+        self,
+        lib: MocapLibrary,
+        split: str = "train",
+        window: int = 64,
+        stride: int = 8,
+        augment: Augment = Augment(),  # noqa: B008 (frozen dataclass)
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        sp = get_split(lib, split)
+        chars = set(sp.characters)
+        worlds, floors, facings = [], [], []
+        for name in sp.clips:
+            clip = lib.clips[name]
+            if clip.num_frames < window:
+                continue
+            for start in range(0, clip.num_frames - window + 1, stride):
+                win = make_window(lib, name, start, start + window)
+                for ch in clip.poses:
+                    if ch in chars or ch == clip.character:
+                        worlds.append(lib.pose(name, ch, start, start + window))
+                        floors.append(clip.floor)
+                        facings.append(win.facing_yaw)
+        self.device = torch.device(device)
+        self.world = torch.as_tensor(np.stack(worlds), dtype=torch.float32, device=self.device)
+        self.floor = torch.as_tensor(floors, dtype=torch.float32, device=self.device)
+        self.facing = torch.as_tensor(facings, dtype=torch.float32, device=self.device)
+        self.augment = augment
+        self.group = torch.as_tensor(BONE_GROUP, device=self.device)
+        self.gen = torch.Generator(device=self.device).manual_seed(seed)
+
+    def __len__(self) -> int:
+        return self.world.shape[0]
+
+    def _u(self, n: int, lo_hi: tuple[float, float], log: bool = False) -> torch.Tensor:
+        lo, hi = lo_hi
+        r = torch.rand(n, generator=self.gen, device=self.device)
+        if log:
+            return torch.exp(np.log(lo) + r * (np.log(hi) - np.log(lo)))
+        return lo + r * (hi - lo)
+
+    def _factors(self, n: int, lo_hi: tuple[float, float]) -> torch.Tensor:
+        lo, hi = lo_hi
+        r = torch.rand(n, 8, generator=self.gen, device=self.device)
+        return torch.exp(np.log(lo) + r * (np.log(hi) - np.log(lo)))
+
+    def __call__(self, batch: int) -> dict[str, torch.Tensor]:
+        a = self.augment
+        idx = torch.randint(0, len(self), (batch,), generator=self.gen, device=self.device)
+        world, floor = self.world[idx], self.floor[idx]
+        f = self._factors(batch, a.limb)[:, self.group] * self._u(batch, a.scale, log=True)[:, None]
+        f_s = (
+            f
+            * self._factors(batch, a.limb_s)[:, self.group]
+            * self._u(batch, a.scale_s, log=True)[:, None]
+        )
+        yaw = self._u(batch, a.yaw) - self.facing[idx]
+        roll, pitch = self._u(batch, a.roll), self._u(batch, a.pitch)
+        out = {}
+        for key, fac in (("x3d", f), ("x3d_s", f_s)):
+            w = scale_limbs(world, fac, floor)
+            cam = w * torch.tensor([1.0, -1.0, -1.0], device=self.device)  # Y-up world -> camera
+            center = cam[:, 0, HIP]
+            out[key] = rotate(cam - center[:, None, None], yaw, roll=roll, pitch=pitch)
+        return out

@@ -1,0 +1,366 @@
+"""Training of the TransMoMo-style model on motion capture (``retarget train``).
+
+One step (:func:`training_step`) takes a batch of :class:`retarget.data.MocapWindows` items
+(``x``, its 3D ``x3d``, the limb-scaled copy ``x_s``/``x3d_s``), makes a third view of the
+same motion by turning ``x3d`` about the vertical by a random yaw (``x_r``), corrupts the
+*inputs* like a pose detector would (joint dropouts, jitter), and sums the weighted losses of
+:mod:`retarget.model.losses`. Targets are always the clean motion capture.
+
+A run folder holds ``config.json`` (every constructor argument, loss weights, training
+settings, the command), ``stats.json`` (input statistics), ``weights.pt``, ``state.pt``
+(optimiser, step, for ``--resume``), ``log.jsonl`` (losses) and ``eval.json`` (the benchmark
+protocol on the validation split, every ``eval_every`` steps).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from skeleton_io.atomic import atomic_file
+from skeleton_io.errors import ModelError
+
+from ..geometry_torch import rotate
+from .losses import LossWeights, bone_consistency, invariance, projected, reconstruction, triplet
+from .networks import NetConfig, TransMoMo
+from .representation import InputStats, body_scale, compute_stats, network_input, to_local
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a training run (saved in ``config.json``)."""
+
+    iterations: int = 20000
+    minutes: float | None = None
+    batch: int = 32
+    lr: float = 1e-3
+    lr_final: float = 1e-5
+    weight_decay: float = 1e-4
+    window: int = 64
+    stride: int = 32
+    seed: int = 0
+    eval_every: int = 1000
+    checkpoint_every: int = 500
+    dropout_joint: float = 0.05
+    """Chance that a joint is missing in a frame of the input (runs of 1-8 frames)."""
+    dropout_limb: float = 0.15
+    """Chance that an item loses one limb (2-3 joints) for the whole window."""
+    jitter: float = 0.004
+    """Input jitter, standard deviation in units of body height."""
+    data: str = "../shared/mocap"
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunConfig:
+    net: NetConfig = field(default_factory=NetConfig)
+    loss: LossWeights = field(default_factory=LossWeights)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    command: str = ""
+    data_summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "retarget-transmomo/1",
+            "net": self.net.to_dict(),
+            "loss": self.loss.to_dict(),
+            "train": self.train.to_dict(),
+            "command": self.command,
+            "data": self.data_summary,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        if d.get("format") != "retarget-transmomo/1":
+            raise ModelError("config.json is not a retarget model config (format tag missing)")
+        return cls(
+            NetConfig(**d["net"]),
+            LossWeights(**d["loss"]),
+            TrainConfig(**d["train"]),
+            d.get("command", ""),
+            d.get("data", {}),
+        )
+
+
+# ----------------------------------------------------------------------- corruption
+def corrupt(
+    local2d: torch.Tensor, gen: torch.Generator, cfg: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Detector-like corruption of a clean input ``(B, T, 15, 2)`` (units of body height).
+
+    Returns the corrupted input and its confidence ``(B, T, 15)`` (0 where dropped). The
+    MidHip slot (hip velocity) is never dropped: the hip is the mean of both hips, which
+    detectors rarely lose together.
+    """
+    from ..geometry import HIP, J
+
+    b, t, j, _ = local2d.shape
+    dev = local2d.device
+    conf = torch.ones(b, t, j, device=dev)
+    if cfg.dropout_joint > 0:
+        # runs: start points with probability p/4.5, each lasting 1-8 frames
+        starts = torch.rand(b, t, j, generator=gen, device=dev) < cfg.dropout_joint / 4.5
+        length = torch.randint(1, 9, (b, t, j), generator=gen, device=dev)
+        drop = torch.zeros(b, t, j, dtype=torch.bool, device=dev)
+        for k in range(8):
+            shifted = torch.roll(starts & (length > k), shifts=k, dims=1)
+            shifted[:, :k] = False
+            drop |= shifted
+        conf = conf.masked_fill(drop, 0.0)
+    if cfg.dropout_limb > 0:
+        limbs = [
+            [J["RElbow"], J["RWrist"]], [J["LElbow"], J["LWrist"]],
+            [J["RKnee"], J["RAnkle"]], [J["LKnee"], J["LAnkle"]], [J["Nose"]],
+        ]  # fmt: skip
+        hit = torch.rand(b, generator=gen, device=dev) < cfg.dropout_limb
+        which = torch.randint(0, len(limbs), (b,), generator=gen, device=dev)
+        for i in torch.nonzero(hit).flatten().tolist():
+            conf[i, :, limbs[int(which[i])]] = 0.0
+    conf[:, :, HIP] = 1.0
+    noisy = local2d + cfg.jitter * torch.randn(local2d.shape, generator=gen, device=dev)
+    noisy[:, :, HIP] = local2d[:, :, HIP]  # the velocity slot: keep clean
+    return noisy, conf
+
+
+# ------------------------------------------------------------------------ one step
+def training_step(
+    model: TransMoMo,
+    batch: dict[str, torch.Tensor],
+    stats: InputStats,
+    w: LossWeights,
+    cfg: TrainConfig,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The weighted loss of one batch and its parts (as floats)."""
+    dev = next(model.parameters()).device
+    x3d = batch["x3d"].to(dev)
+    x3d_s = batch["x3d_s"].to(dev)
+    bsz, t = x3d.shape[:2]
+    yaw = (torch.rand(bsz, generator=gen, device=dev) * 2 - 1) * 180.0
+    x3d_r = rotate(x3d, yaw)
+
+    seqs = {}
+    for name, s3 in (("x", x3d), ("s", x3d_s), ("r", x3d_r)):
+        s2 = projected(s3)
+        scale = body_scale(s2)
+        l2 = to_local(s2, scale)
+        l3 = to_local(s3, scale)
+        noisy, conf = corrupt(l2, gen, cfg)
+        inp = network_input(noisy, conf, stats)
+        seqs[name] = (l2, l3, inp)
+
+    codes = {k: model.encode(v[2]) for k, v in seqs.items()}
+    parts: dict[str, torch.Tensor] = {}
+    rec = rec3 = bone = 0.0
+    for k in ("x", "s", "r"):
+        dec = model.decode(*codes[k])
+        l2, l3, _ = seqs[k]
+        rec = rec + reconstruction(projected(dec), l2)
+        rec3 = rec3 + reconstruction(dec, l3)
+        bone = bone + bone_consistency(dec, l3)
+    parts["rec"], parts["rec3d"], parts["bone"] = rec / 3, rec3 / 3, bone / 3
+
+    (mx, bx, vx), (ms, bs, vs), (mr, br, vr) = codes["x"], codes["s"], codes["r"]
+    cross_s = model.decode(mx, bs, vx)  # x's motion and view, x_s's structure -> x_s
+    cross_x = model.decode(ms, bx, vs)  # and back
+    parts["cross"] = (
+        reconstruction(cross_s, seqs["s"][1]) + reconstruction(cross_x, seqs["x"][1])
+    ) / 2 + (
+        reconstruction(projected(cross_s), seqs["s"][0])
+        + reconstruction(projected(cross_x), seqs["x"][0])
+    ) / 2
+    parts["struct_inv"] = (invariance(mx, ms) + invariance(vx, vs)) / 2
+    parts["rot_inv"] = (invariance(mx, mr) + invariance(bx, br)) / 2
+    # x_r's view with x's motion and structure decodes to x_r
+    parts["rot_rec"] = reconstruction(model.decode(mx, bx, vr), seqs["r"][1])
+
+    half = t // 2
+    first = {k: v[2][..., :half] for k, v in seqs.items()}
+    second = {k: v[2][..., half:] for k, v in seqs.items()}
+    parts["triplet_body"] = triplet(
+        model.body(first["x"]), model.body(second["x"]), model.body(second["s"]), w.margin
+    )
+    parts["triplet_view"] = triplet(
+        model.view(first["x"]), model.view(second["x"]), model.view(second["r"]), w.margin
+    )
+    total = sum(getattr(w, k) * v for k, v in parts.items())
+    return total, {k: float(v.detach()) for k, v in parts.items()} | {
+        "total": float(total.detach())
+    }
+
+
+# ----------------------------------------------------------------------- save / load
+def save_run(run_dir: Path, model: TransMoMo, stats: InputStats, cfg: RunConfig) -> None:
+    """Weights, statistics and config, each written atomically."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_file(run_dir / "config.json") as tmp:
+        tmp.write_text(json.dumps(cfg.to_dict(), indent=1) + "\n")
+    with atomic_file(run_dir / "stats.json") as tmp:
+        tmp.write_text(json.dumps(stats.to_dict(), indent=1) + "\n")
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    with atomic_file(run_dir / "weights.pt") as tmp:
+        torch.save(state, tmp)
+
+
+def load_run(
+    run_dir: str | Path, device: str | torch.device = "cpu"
+) -> tuple[TransMoMo, InputStats, RunConfig]:
+    """The model, input statistics and config of a run folder."""
+    run_dir = Path(run_dir)
+    missing = [n for n in ("config.json", "stats.json", "weights.pt") if not (run_dir / n).exists()]
+    if missing:
+        raise ModelError(
+            f"{run_dir}: not a model folder (missing {', '.join(missing)}); pass a `retarget train` output"
+        )
+    try:
+        cfg = RunConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
+        stats = InputStats.from_dict(json.loads((run_dir / "stats.json").read_text()))
+        model = TransMoMo(cfg.net)
+        state = torch.load(run_dir / "weights.pt", map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except (json.JSONDecodeError, KeyError, TypeError, RuntimeError, EOFError) as e:
+        raise ModelError(f"{run_dir}: cannot load the model ({str(e).splitlines()[0]})") from None
+    model.to(device).eval()
+    return model, stats, cfg
+
+
+# ------------------------------------------------------------------------ the loop
+def input_stats_from(sampler, batches: int = 16, batch: int = 32) -> InputStats:
+    """:class:`InputStats` over random batches (2D of ``x3d`` and ``x3d_s``, clean)."""
+    locs = []
+    for _ in range(batches):
+        items = sampler(batch)
+        for key in ("x3d", "x3d_s"):
+            x = projected(items[key]).double().cpu()
+            locs.append(to_local(x, body_scale(x)).numpy())
+    return compute_stats(locs)
+
+
+def train(
+    run_dir: str | Path,
+    sampler,
+    cfg: RunConfig,
+    *,
+    resume: bool = False,
+    evaluate=None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train (or resume) a model in ``run_dir``; returns the last losses and evaluation.
+
+    Args:
+        run_dir: output folder.
+        sampler: ``callable(batch_size) -> {"x3d", "x3d_s"}`` tensors, e.g. a
+            :class:`retarget.model.sampler.BatchSampler`.
+        cfg: the run's configuration.
+        resume: continue from ``state.pt`` in ``run_dir``.
+        evaluate: optional ``callable(model, stats) -> dict`` run every ``eval_every`` steps
+            and at the end (written to ``eval.json``).
+    """
+    from tqdm import tqdm
+
+    from ..device import resolve_device
+
+    run_dir = Path(run_dir)
+    tc = cfg.train
+    device = resolve_device(tc.device)
+    torch.manual_seed(tc.seed)
+    gen = torch.Generator(device=device).manual_seed(tc.seed)
+    model = TransMoMo(cfg.net).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    step = 0
+    if resume:
+        if not (run_dir / "state.pt").exists():
+            raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop --resume")
+        model, stats, _ = load_run(run_dir, device)
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        st = torch.load(run_dir / "state.pt", map_location=device, weights_only=False)
+        opt.load_state_dict(st["optimizer"])
+        step = int(st["step"])
+        gen.set_state(st["generator"].cpu() if device.type == "cpu" else st["generator"])
+    else:
+        stats = input_stats_from(sampler)
+    model.train()
+    total_steps = tc.iterations
+    deadline = None if tc.minutes is None else time.monotonic() + 60 * tc.minutes
+
+    def lr_at(s: int) -> float:
+        frac = min(s / max(total_steps, 1), 1.0)
+        return tc.lr_final + 0.5 * (tc.lr - tc.lr_final) * (1 + math.cos(math.pi * frac))
+
+    bar = tqdm(
+        total=total_steps, initial=step, disable=not progress, file=sys.stderr, dynamic_ncols=True
+    )
+    last: dict[str, float] = {}
+    evaluation: dict[str, Any] = {}
+    log_path = run_dir / "log.jsonl"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a") as logf:
+        while step < total_steps:
+            if deadline is not None and time.monotonic() > deadline:
+                log.info("time budget of %s minutes reached at step %d", tc.minutes, step)
+                break
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            batch = sampler(tc.batch)
+            loss, parts = training_step(model, batch, stats, cfg.loss, tc, gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step += 1
+            last = parts
+            bar.update(1)
+            if step % 20 == 0:
+                bar.set_postfix(
+                    {
+                        k: f"{v:.3f}"
+                        for k, v in parts.items()
+                        if k in ("total", "rec3d", "cross", "rot_rec")
+                    }
+                )
+                logf.write(json.dumps({"step": step, **parts}) + "\n")
+            if step % tc.checkpoint_every == 0 or step == total_steps:
+                _checkpoint(run_dir, model, stats, cfg, opt, step, gen)
+            if evaluate is not None and tc.eval_every and step % tc.eval_every == 0:
+                evaluation = _evaluate(run_dir, model, stats, evaluate, step)
+    bar.close()
+    _checkpoint(run_dir, model, stats, cfg, opt, step, gen)
+    if evaluate is not None:
+        evaluation = _evaluate(run_dir, model, stats, evaluate, step)
+    return {"step": step, "losses": last, "evaluation": evaluation}
+
+
+def _checkpoint(run_dir, model, stats, cfg, opt, step, gen) -> None:
+    save_run(run_dir, model, stats, cfg)
+    with atomic_file(run_dir / "state.pt") as tmp:
+        torch.save({"optimizer": opt.state_dict(), "step": step, "generator": gen.get_state()}, tmp)
+
+
+def _evaluate(run_dir: Path, model, stats, evaluate, step: int) -> dict[str, Any]:
+    model.eval()
+    with torch.no_grad():
+        result = evaluate(model, stats)
+    model.train()
+    result = {"step": step, **result}
+    with atomic_file(run_dir / "eval.json") as tmp:
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    log.info(
+        "evaluation at step %d: %s",
+        step,
+        {k: v for k, v in result.items() if not isinstance(v, dict)},
+    )
+    return result

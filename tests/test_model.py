@@ -1,0 +1,207 @@
+"""The retargeting model: tiny seeded networks (8 channels, 16 frames), known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from retarget.builtin import builtin_motion, project_to_canvas
+from retarget.data.performers import scale_limbs as scale_limbs_np
+from retarget.geometry import BONES, HIP, bone_lengths, fix_hip, localize, rotate
+from retarget.model import losses as L
+from retarget.model.networks import NetConfig, TransMoMo
+from retarget.model.representation import InputStats, body_scale, network_input, to_local
+from retarget.model.retargeter import Analysis, ModelRetargeter, fuse
+from retarget.model.sampler import scale_limbs as scale_limbs_torch
+from retarget.model.train import LossWeights, RunConfig, TrainConfig, load_run, save_run, training_step
+
+TINY = NetConfig(motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2)
+
+
+def tiny_model(seed: int = 0) -> TransMoMo:
+    torch.manual_seed(seed)
+    return TransMoMo(TINY)
+
+
+def test_shapes_of_encoders_and_decoder():
+    m = tiny_model()
+    x = torch.randn(3, TINY.in_channels, 16)
+    mo, bo, vo = m.encode(x)
+    assert mo.shape == (3, 8, 16) and bo.shape == (3, 8) and vo.shape == (3, 8)
+    assert m.decode(mo, bo, vo).shape == (3, 16, 15, 3)
+    # pooled codes do not depend on the length of the sequence's crop order: any T works
+    assert m.body(torch.randn(2, TINY.in_channels, 5)).shape == (2, 8)
+
+
+def test_losses_are_zero_where_they_should_be():
+    x = torch.randn(2, 16, 15, 3)
+    assert L.reconstruction(x, x) == 0
+    assert L.invariance(x, x) == 0
+    assert L.bone_consistency(x, x) == 0
+    a = torch.tensor([[1.0, 0.0]])
+    assert L.triplet(a, a, -a, margin=0.3) == 0  # positive equal, negative opposite
+    assert L.triplet(a, -a, a, margin=0.3) > 0  # the wrong way round
+    # projection keeps x and y of the camera frame
+    assert torch.equal(L.projected(x), x[..., :2])
+
+
+def test_body_scale_is_the_2d_height():
+    seq = project_to_canvas(builtin_motion("tall", frames=30), px_per_cm=2.0)
+    x = torch.as_tensor(seq.coords)[None]
+    # facing the camera, the chain ankle-knee-hip-neck-nose is seen nearly at full length
+    expected = 2.0 * (50 + 51 + 60 + 24)
+    assert float(body_scale(x)[0]) == pytest.approx(expected, rel=0.03)
+
+
+def test_network_input_marks_missing_joints():
+    x = torch.randn(1, 16, 15, 2)
+    conf = torch.ones(1, 16, 15)
+    conf[0, 3, 4] = 0
+    inp = network_input(x, conf, InputStats.identity())
+    assert inp.shape == (1, 45, 16)
+    assert inp[0, 2 * 4, 3] == 0 and inp[0, 2 * 4 + 1, 3] == 0  # coordinates zeroed
+    assert inp[0, 30 + 4, 3] == 0 and inp[0, 30 + 4, 2] == 1  # presence channel
+
+
+def _toy_batch(n: int = 4, t: int = 16) -> dict[str, torch.Tensor]:
+    seqs, seqs_s = [], []
+    for i, (a, b) in enumerate([("average", "small"), ("tall", "stocky"), ("long_legs", "average"), ("small", "tall")][:n]):
+        x = builtin_motion(a, frames=t + 10 * i)[10 * i :].coords
+        xs = builtin_motion(b, frames=t + 10 * i)[10 * i :].coords
+        seqs.append(rotate(x - x[0, HIP], 30.0 * i))
+        seqs_s.append(rotate(xs - xs[0, HIP], 30.0 * i))
+    return {"x3d": torch.as_tensor(np.stack(seqs), dtype=torch.float32), "x3d_s": torch.as_tensor(np.stack(seqs_s), dtype=torch.float32)}
+
+
+def test_training_loss_falls_on_a_toy_problem():
+    model = tiny_model(1)
+    batch = _toy_batch()
+    cfg = TrainConfig(jitter=0.0, dropout_joint=0.0, dropout_limb=0.0)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    gen = torch.Generator().manual_seed(0)
+    first = None
+    for _ in range(150):
+        loss, parts = training_step(model, batch, InputStats.identity(), LossWeights(), cfg, gen)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else parts
+    assert set(parts) >= {"rec", "rec3d", "cross", "struct_inv", "rot_inv", "rot_rec", "triplet_body", "triplet_view", "bone"}
+    assert parts["rec3d"] < 0.6 * first["rec3d"]
+    assert parts["rec"] < 0.6 * first["rec"]
+
+
+def test_save_load_round_trip(tmp_path):
+    model = tiny_model(2)
+    stats = InputStats(np.random.default_rng(0).normal(size=(15, 2)), np.full((15, 2), 0.5))
+    cfg = RunConfig(net=TINY, train=TrainConfig(iterations=3))
+    save_run(tmp_path / "run", model, stats, cfg)
+    m2, s2, c2 = load_run(tmp_path / "run")
+    x = torch.randn(1, TINY.in_channels, 16)
+    torch.testing.assert_close(model.eval()(x), m2(x))
+    np.testing.assert_array_equal(s2.mean, stats.mean)
+    assert c2.net == TINY and c2.train.iterations == 3
+
+
+def test_load_run_rejects_a_folder_that_is_not_a_model(tmp_path):
+    from skeleton_io.errors import ModelError
+
+    with pytest.raises(ModelError, match="not a model folder"):
+        load_run(tmp_path)
+
+
+@pytest.mark.parametrize("factors", [np.full(8, 1.0), np.array([0.8, 1.2, 1.1, 0.9, 1.25, 0.85, 1.05, 0.95])])
+def test_torch_limb_scaling_equals_numpy(factors):
+    world = builtin_motion("average", frames=12).coords * np.array([1, -1, -1])  # y-up, like BVH
+    from retarget.data.performers import bone_factors
+
+    expected = scale_limbs_np(world, factors, 1.1, floor=-100.0, up=1)
+    got = scale_limbs_torch(
+        torch.as_tensor(world)[None],
+        torch.as_tensor(bone_factors(factors) * 1.1)[None],
+        torch.tensor([-100.0], dtype=torch.float64),
+    )[0].numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def _exact_analysis(seq3d_px: np.ndarray) -> Analysis:
+    """An Analysis whose lift is the exact 3D (what a perfect network would give)."""
+    x2 = seq3d_px[..., :2]
+    scale = float(body_scale(torch.as_tensor(x2)[None])[0])
+    local3 = localize(seq3d_px) / scale
+    lengths = np.median(bone_lengths(fix_hip(seq3d_px)), axis=0) / scale
+    return Analysis(
+        coords=x2, conf=np.ones(x2.shape[:2]), scale=scale, local2d=localize(x2) / scale, lift=local3,
+        motion=torch.zeros(1), body=torch.zeros(1), view=torch.zeros(1), lengths=lengths, yaw=0.0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("yaw", [0.0, 35.0, -120.0])
+def test_fuse_is_exact_with_an_exact_lift(yaw):
+    """Motion of the average body, bones of the small one: fusing gives the small body's dance."""
+    a3 = project_to_canvas(builtin_motion("average", frames=20), yaw=yaw)
+    a3d = rotate(builtin_motion("average", frames=20).coords, yaw) * 2.0
+    b3d = rotate(builtin_motion("small", frames=20).coords, yaw) * 2.0
+    a = _exact_analysis(a3d)
+    target = np.median(bone_lengths(fix_hip(b3d)), axis=0) / a.scale
+    out = fuse(a, target) * a.scale
+    np.testing.assert_allclose(out, fix_hip(b3d), atol=1e-6)
+    assert a3.num_frames == 20
+
+
+def test_model_retargeter_output_contract():
+    model = tiny_model(3)
+    r = ModelRetargeter(model, InputStats.identity())
+    motion = project_to_canvas(builtin_motion("average", frames=40), yaw=20)
+    motion.confidence[5:9, motion.skeleton.idx("RWrist")] = 0  # a dropout
+    motion.confidence[:, motion.skeleton.idx("LAnkle")] = 0  # a joint never seen
+    structure = project_to_canvas(builtin_motion("small", frames=25), yaw=-30)
+    for view in (None, structure, 45.0):
+        out = r(motion, structure, view)
+        assert out.coords.shape == (40, 15, 2) and out.skeleton.name == "openpose15"
+        assert (out.confidence > 0).all()  # no missing joints
+        assert out.fps == motion.fps and out.canvas == motion.canvas
+        np.testing.assert_allclose(out.coords[0, HIP], motion.coords[0, HIP])  # hip starts at A's
+    # 3D bone lengths of the result are the structure's estimate, frame to frame
+    lift = r.lift(structure)
+    assert lift.dims == 3 and lift.num_frames == 25
+
+
+def test_cli_train_and_transfer_smoke(tmp_path, monkeypatch):
+    """`transfer` with a saved tiny model on synthetic files, every view form."""
+    from retarget.cli import cli
+
+    run = tmp_path / "run"
+    save_run(run, tiny_model(4), InputStats.identity(), RunConfig(net=TINY))
+    a = tmp_path / "a.npz"
+    b = tmp_path / "b.npz"
+    project_to_canvas(builtin_motion("tall", frames=30), yaw=10).save(a)
+    project_to_canvas(builtin_motion("small", frames=20), yaw=-50).save(b)
+    runner = CliRunner()
+    for view in ("motion", "structure", "-30", str(b)):
+        out = tmp_path / f"out_{view.replace('/', '_')}.json"
+        res = runner.invoke(
+            cli, ["transfer", "--motion", str(a), "--structure", str(b), "--view", view, "-o", str(out), "--format", "coco", "--model", str(run), "--device", "cpu"]
+        )
+        assert res.exit_code == 0, res.output
+        assert out.exists()
+    res = runner.invoke(cli, ["transfer", "--motion", str(a), "--structure", str(b), "--view", "sideways", "-o", str(tmp_path / "x.npz"), "--model", str(run)])
+    assert res.exit_code == 2 and "sideways" in res.output
+    res = runner.invoke(cli, ["transfer", "--motion", str(a), "--structure", str(b), "-o", str(tmp_path / "x.npz"), "--model", str(tmp_path)])
+    assert res.exit_code == 2 and "not a model folder" in res.output
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_bones_in_order():
+    # every bone's parent joint is reached before its child in the fusion's order
+    from retarget.data.performers import BONE_ORDER
+
+    seen = {HIP}
+    for e in BONE_ORDER:
+        p, c = BONES[e]
+        assert p in seen
+        seen.add(c)
+    assert len(seen) == 15
+    assert to_local(torch.zeros(1, 2, 15, 2), torch.ones(1)).shape == (1, 2, 15, 2)
