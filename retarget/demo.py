@@ -36,15 +36,14 @@ def _max_diff(a, b) -> float:
 
 def run(out: Path) -> dict:
     from skeleton_io import load_file, save_file
-
     from viz.animate import animate
     from viz.draw import plot_compare, plot_trajectories, plot_views, save_figure
 
+    from .benchmark.protocol import detector_noise_stats
     from .builtin import BODY_TYPES, builtin_motion, project_to_canvas
     from .denoise import denoise
     from .denoise.metrics import add_noise, jitter, mpjpe
     from .geometry import bone_lengths, fix_hip
-    from .benchmark.protocol import detector_noise_stats
 
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"outputs": []}
@@ -77,7 +76,9 @@ def run(out: Path) -> dict:
     summary["io"] = io_rows
 
     # 2. plots ------------------------------------------------------------------------
-    views = save_figure(plot_views(dance3d, azims=(-90, -45, 0, 45, 90, 180), frames=[30]), out / "views.png")
+    views = save_figure(
+        plot_views(dance3d, azims=(-90, -45, 0, 45, 90, 180), frames=[30]), out / "views.png"
+    )
     turn = animate(dance3d[:60], out / "turntable.gif", sweep=True, size=320, progress=False)
     summary["outputs"] += [str(views), str(turn)]
 
@@ -96,7 +97,9 @@ def run(out: Path) -> dict:
         "missing_joints_denoised": float((clean.confidence == 0).mean()),
     }
     traj = save_figure(
-        plot_trajectories([image, noisy, clean], ["RWrist"], ["clean", "noisy", "denoised (savgol)"]),
+        plot_trajectories(
+            [image, noisy, clean], ["RWrist"], ["clean", "noisy", "denoised (savgol)"]
+        ),
         out / "denoise_trajectories.png",
     )
     summary["outputs"].append(str(traj))
@@ -127,7 +130,13 @@ def run(out: Path) -> dict:
         save_file(in_view, out / "retargeted.npz")
         fig = plot_compare(
             [image, structure, in_view, cross, truth_cross],
-            ["motion (average body)", "structure (small body)", "result, motion's view", "result, structure's view", "exact answer"],
+            [
+                "motion (average body)",
+                "structure (small body)",
+                "result, motion's view",
+                "result, structure's view",
+                "exact answer",
+            ],
             frames=[20, 60],
         )
         comp = save_figure(fig, out / "retarget_compare.png")

@@ -91,7 +91,6 @@ def transfer_cmd(
     **kw,
 ) -> None:
     """Retarget: the motion of --motion on the body of --structure, seen from --view."""
-    from ..denoise import denoise
     from ..inputs import read_2d
     from ..model.retargeter import transfer
 
@@ -101,12 +100,9 @@ def transfer_cmd(
     struct_kw = {k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
     structure = read_2d(structure_path, **struct_kw)
     v = parse_view(view, struct_kw)
-    if denoise_method != "none":
-        motion = denoise(motion, denoise_method)
-        structure = denoise(structure, denoise_method)
-        if not isinstance(v, (str, float)):
-            v = denoise(v, denoise_method)
-    out = transfer(motion, structure, v, model=model_dir, mode=mode, device=device)
+    out = transfer(
+        motion, structure, v, model=model_dir, mode=mode, device=device, denoise=denoise_method
+    )
     save_file(out, output, out_format)
     click.echo(
         f"wrote {output} ({out_format}): {out.num_frames} frames, view yaw {out.meta['view_yaw']:+.1f} deg",

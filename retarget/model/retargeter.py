@@ -93,6 +93,9 @@ class ModelRetargeter:
         window: frames per window for the structure and view codes (averaged over windows
             with half overlap); motion encoder and decoder run on the whole sequence at once
             (fully convolutional), so there are no seams.
+        depth_sigma: Gaussian smoothing (frames) of each bone's depth when the view changes.
+        denoise: a :func:`retarget.denoise.denoise` method applied to every input first
+            (gap filling, outlier and swap repair, filtering); None or "none" to skip.
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class ModelRetargeter:
         mode: str = "fused",
         window: int = 64,
         depth_sigma: float = 2.0,
+        denoise: str | None = "savgol",
     ) -> None:
         if mode not in ("fused", "network"):
             raise InvalidArgumentError(f"mode must be 'fused' or 'network', got {mode!r}")
@@ -112,6 +116,7 @@ class ModelRetargeter:
         self.mode = mode
         self.window = window
         self.depth_sigma = depth_sigma
+        self.denoise = None if denoise in (None, "none") else denoise
         self.name = f"transmomo-{mode}"
         self.device = next(model.parameters()).device
 
@@ -127,7 +132,12 @@ class ModelRetargeter:
     @torch.no_grad()
     def analyse(self, seq: PoseSequence) -> Analysis:
         """Encode and lift one 2D sequence (any skeleton that converts to openpose15)."""
-        seq = fill_all_gaps(as_openpose15(seq))
+        seq = as_openpose15(seq)
+        if self.denoise:
+            from ..denoise import denoise
+
+            seq = denoise(seq, self.denoise)
+        seq = fill_all_gaps(seq)
         coords, conf = seq.coords, seq.confidence
         dev = self.device
         x = torch.as_tensor(coords, dtype=torch.float32, device=dev)[None]
@@ -308,6 +318,7 @@ def transfer(
     model: str | Path | ModelRetargeter | None = None,
     mode: str = "fused",
     device: str = "auto",
+    denoise: str | None = "savgol",
 ) -> PoseSequence:
     """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
 
@@ -317,11 +328,13 @@ def transfer(
             relative to A's view, positive turns the performer to its own left), or a
             sequence whose view is taken.
         model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one).
+        mode: ``"fused"`` or ``"network"`` (see the module docstring).
+        denoise: the denoising method applied to every input (None: none).
     """
     r = (
         model
         if isinstance(model, ModelRetargeter)
-        else ModelRetargeter.load(model, device=device, mode=mode)
+        else ModelRetargeter.load(model, device=device, mode=mode, denoise=denoise)
     )
     if isinstance(view, str):
         if view == "motion":
