@@ -44,6 +44,12 @@ def main() -> None:
         "--refresh-cache", action="store_true", help="Preprocess the BVH files again (to time it)."
     )
     ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--model",
+        default="shipped",
+        help="Also evaluate this model run folder ('shipped': the package's model; 'none': baselines only).",
+    )
+    ap.add_argument("--max-cases", type=int, default=None, help="A seeded subset of the cases.")
     ap.add_argument("--update-readme", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -72,10 +78,22 @@ def main() -> None:
         "splits": {},
     }
     retargeters = [make_baseline(n) for n in BASELINES]
+    if args.model != "none":
+        from retarget.model.retargeter import ModelRetargeter
+
+        run = None if args.model == "shipped" else args.model
+        retargeters += [
+            ModelRetargeter.load(run, device="cpu", mode=m) for m in ("fused", "network")
+        ]
     for split in args.splits:
         t0 = time.perf_counter()
         results, ts = run_benchmark(
-            retargeters, lib, split=split, seed=args.seed, noises=("clean", "detector")
+            retargeters,
+            lib,
+            split=split,
+            seed=args.seed,
+            noises=("clean", "detector"),
+            max_cases=args.max_cases,
         )
         secs = time.perf_counter() - t0
         s = ts.summary()
@@ -97,7 +115,7 @@ def main() -> None:
         from skeleton_io import load_file
 
         seqs = {d.name: load_file(d, fps=30.0) for d in sorted(real.iterdir()) if d.is_dir()}
-        table, summary = real_pairs_table({n: make_baseline(n) for n in BASELINES}, seqs)
+        table, summary = real_pairs_table({r.name: r for r in retargeters}, seqs)
         lines += [
             "",
             f"### Real OpenPose output (`{real.name}`: {', '.join(seqs)}), no ground truth",
@@ -110,7 +128,7 @@ def main() -> None:
         payload["real"] = summary
     lines += [
         "",
-        f"Command: `.venv/bin/python benchmarks/evaluate.py --seed {args.seed} --splits {' '.join(args.splits)}`. "
+        f"Command: `.venv/bin/python benchmarks/evaluate.py --seed {args.seed} --splits {' '.join(args.splits)} --model {args.model}`. "
         f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}.",
     ]
     text = "\n".join(lines)
