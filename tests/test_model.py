@@ -163,7 +163,8 @@ def test_model_retargeter_output_contract():
         assert out.coords.shape == (40, 15, 2) and out.skeleton.name == "openpose15"
         assert (out.confidence > 0).all()  # no missing joints
         assert out.fps == motion.fps and out.canvas == motion.canvas
-        np.testing.assert_allclose(out.coords[0, HIP], motion.coords[0, HIP])  # hip starts at A's
+        # hip starts at A's (up to the denoiser's smoothing of the first frames)
+        np.testing.assert_allclose(out.coords[0, HIP], motion.coords[0, HIP], atol=0.5)
     # 3D bone lengths of the result are the structure's estimate, frame to frame
     lift = r.lift(structure)
     assert lift.dims == 3 and lift.num_frames == 25

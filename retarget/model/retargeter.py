@@ -25,6 +25,7 @@ lift of V); a number turns the performer by that yaw in degrees relative to A's 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ from .representation import InputStats, body_scale, network_input, to_local
 from .train import RunConfig, load_run
 
 log = logging.getLogger(__name__)
+
+CACHE_SIZE = 64
+"""Analyses a :class:`ModelRetargeter` keeps (see :meth:`ModelRetargeter.analyse`)."""
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "data" / "models" / "transmomo_cmu"
 """The pretrained model shipped with the package (trained on the CMU motion capture only)."""
@@ -117,6 +121,7 @@ class ModelRetargeter:
         self.window = window
         self.depth_sigma = depth_sigma
         self.denoise = None if denoise in (None, "none") else denoise
+        self._cache: dict[bytes, Analysis] = {}
         self.name = f"transmomo-{mode}"
         self.device = next(model.parameters()).device
 
@@ -129,9 +134,26 @@ class ModelRetargeter:
         return cls(model, stats, cfg, **kw)
 
     # ------------------------------------------------------------------ analysis
-    @torch.no_grad()
     def analyse(self, seq: PoseSequence) -> Analysis:
-        """Encode and lift one 2D sequence (any skeleton that converts to openpose15)."""
+        """Encode and lift one 2D sequence (any skeleton that converts to openpose15).
+
+        The last :data:`CACHE_SIZE` analyses are kept, keyed by the sequence's content: the
+        benchmark (and a ``--view structure`` transfer) meets the same inputs many times.
+        """
+        key = hashlib.blake2b(
+            seq.coords.tobytes() + seq.confidence.tobytes() + seq.skeleton.name.encode(),
+            digest_size=16,
+        ).digest()
+        hit = self._cache.pop(key, None)
+        if hit is None:
+            hit = self._analyse(seq)
+        self._cache[key] = hit
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        return hit
+
+    @torch.no_grad()
+    def _analyse(self, seq: PoseSequence) -> Analysis:
         seq = as_openpose15(seq)
         if self.denoise:
             from ..denoise import denoise
