@@ -438,13 +438,19 @@ class VideoWriter:
     otherwise nothing is left behind. The frame size is fixed by the first frame; odd
     widths or heights (which yuv420p cannot hold) are padded by one edge pixel. With
     ``audio_from``, that file's first audio stream is copied (re-encoded to AAC when MP4
-    cannot carry its codec) and cut at the video's end.
+    cannot carry its codec) and cut at the video's end; with ``audio_start`` it starts that
+    many seconds into the file (its presentation times), so a clip cut from a longer video
+    keeps its sound in sync.
 
     Args:
         path: output ``.mp4``.
         fps: frame rate (29.97 and the like are stored as exact NTSC fractions).
         crf: x264 quality, 0 (lossless) .. 51; 18 is visually lossless.
         audio_from: a video or audio file whose sound to pass through.
+        audio_start: the presentation time (seconds) in ``audio_from`` that plays at the
+            output's start: the time of the first video frame used. Copied packets that
+            start before it are dropped (the sound may begin up to one packet, ~20 ms, late
+            but stays in sync); re-encoded sound is cut to the sample.
         preset: x264 speed preset.
     """
 
@@ -456,6 +462,7 @@ class VideoWriter:
         crf: int = 18,
         audio_from: str | Path | None = None,
         preset: str = "medium",
+        audio_start: float = 0.0,
     ) -> None:
         if not (np.isfinite(fps) and fps > 0):
             raise InvalidArgumentError(f"fps must be a positive number, got {fps}")
@@ -467,6 +474,7 @@ class VideoWriter:
         self.crf = crf
         self.preset = preset
         self.audio_from = None if audio_from is None else Path(audio_from)
+        self.audio_start = float(audio_start)
         self.frames_written = 0
         self._stack = contextlib.ExitStack()
         self._container: Any = None
@@ -562,24 +570,38 @@ class VideoWriter:
 
     def _copy_audio(self, seconds: float) -> None:
         stream = self._audio_in.streams.audio[0]
+        begin = self.audio_start
+        end = begin + seconds
         if self._audio_transcode:
             for frame in self._audio_in.decode(stream):
                 start = frame.time or 0.0
-                if start >= seconds:
+                rate = frame.sample_rate
+                if start >= end:
                     break
-                if start + frame.samples / frame.sample_rate > seconds:
-                    frame = _cut_audio(frame, round((seconds - start) * frame.sample_rate))
+                stop = start + frame.samples / rate
+                if stop <= begin:
+                    continue
+                first = max(0, round((begin - start) * rate))
+                last = min(frame.samples, round((end - start) * rate))
+                if first > 0 or last < frame.samples:
+                    frame = _cut_audio(frame, last, first)
                 frame.pts = None
                 for packet in self._audio_out.encode(frame):
                     self._container.mux(packet)
             for packet in self._audio_out.encode():
                 self._container.mux(packet)
             return
+        shift = round(begin / stream.time_base) if begin and stream.time_base else 0
         for packet in self._audio_in.demux(stream):
             if packet.dts is None:
                 continue
-            if packet.pts is not None and packet.pts * packet.time_base >= seconds:
+            if packet.pts is not None and packet.pts * packet.time_base >= end:
                 break
+            if shift:
+                if packet.pts is None or packet.pts < shift:
+                    continue
+                packet.pts -= shift
+                packet.dts -= shift
             packet.stream = self._audio_out
             self._container.mux(packet)
 
@@ -603,12 +625,12 @@ class VideoWriter:
         self._stack.__exit__(exc_type or RuntimeError, exc or RuntimeError("aborted"), tb)
 
 
-def _cut_audio(frame: av.AudioFrame, samples: int) -> av.AudioFrame:
-    """The first ``samples`` samples of an audio frame."""
+def _cut_audio(frame: av.AudioFrame, samples: int, first: int = 0) -> av.AudioFrame:
+    """Samples ``first`` to ``samples`` (exclusive) of an audio frame."""
     data = frame.to_ndarray()
     channels = 1 if frame.format.is_planar else frame.layout.nb_channels
     cut = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(data[:, : samples * channels]),
+        np.ascontiguousarray(data[:, first * channels : samples * channels]),
         format=frame.format.name,
         layout=frame.layout.name,
     )

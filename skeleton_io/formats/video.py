@@ -85,6 +85,9 @@ class PersonLandmarks:
     visibility: np.ndarray
     presence: np.ndarray
     world: np.ndarray
+    mask: np.ndarray | None = None
+    """``(H, W)`` float32 person segmentation in [0, 1] at the size of the image the
+    estimator saw, when it was asked for (``BlazePoseEstimator(segmentation=True)``)."""
 
     def box(self, size: tuple[int, int]) -> np.ndarray:
         """``(x0, y0, x1, y1)`` bounding box in pixels of an image of ``size`` (w, h),
@@ -173,6 +176,8 @@ class BlazePoseEstimator:
         min_detection_confidence: person detector threshold.
         min_presence_confidence: landmark model's person-presence threshold.
         min_tracking_confidence: below this, tracking is dropped and the detector reruns.
+        segmentation: also return each person's segmentation mask
+            (:attr:`PersonLandmarks.mask`).
     """
 
     def __init__(
@@ -183,6 +188,7 @@ class BlazePoseEstimator:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        segmentation: bool = False,
     ) -> None:
         if num_poses < 1:
             raise InvalidArgumentError(f"num_poses must be >= 1, got {num_poses}")
@@ -199,6 +205,7 @@ class BlazePoseEstimator:
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
+            output_segmentation_masks=segmentation,
         )
         with _quiet_native_stderr():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
@@ -219,10 +226,12 @@ class BlazePoseEstimator:
             else:
                 result = self._landmarker.detect(image)
         people = []
-        for marks, world in zip(result.pose_landmarks, result.pose_world_landmarks):
+        masks = list(result.segmentation_masks or [])
+        for i, (marks, world) in enumerate(zip(result.pose_landmarks, result.pose_world_landmarks)):
             a = np.array([(m.x, m.y, m.visibility or 0.0, m.presence or 0.0) for m in marks])
             w = np.array([(m.x, m.y, m.z) for m in world], dtype=np.float64)
-            people.append(PersonLandmarks(a[:, :2], a[:, 2], a[:, 3], w))
+            mask = np.array(masks[i].numpy_view(), dtype=np.float32) if i < len(masks) else None
+            people.append(PersonLandmarks(a[:, :2], a[:, 2], a[:, 3], w, mask))
         return people
 
     def close(self) -> None:

@@ -1,0 +1,361 @@
+"""Rendering benchmark on the shared media: speed and memory of ``retarget video`` against
+``retarget extract``, and reconstruction quality (First Order Motion's protocol).
+
+    .venv/bin/python benchmarks/render.py [--media ../shared/media] [--frames 96]
+        [--only speed|quality|learned] [--minutes 5] [--json OUT.json] [--update-readme]
+
+* **Speed** (``--max-side 512``, each command in its own process): wall time of
+  ``retarget extract CLIP`` and of ``retarget video CLIP CLIP --source-frame 0`` on the same
+  frames; their ratio (the goal is at most 1.5), frames per second end to end, and the
+  process's peak resident memory for the first 60 frames and for the whole clip (the goal
+  is at most 100 MB more).
+* **Reconstruction** (FOMM protocol): source = frame 0 of a clip, driving = the same clip;
+  the output is compared with the driving frames at the processing size: **L1** = mean
+  absolute difference of RGB in [0, 1]; **AKD** = mean distance in pixels between BlazePose
+  body keypoints (the 15 openpose15 joints) detected in the output and in the driving frame,
+  both scaled to 256 px long side, over keypoints found in both; **MKR** = share of the
+  driving's keypoints (visibility >= 0.5) that are not found in the output. The static
+  baseline is frame 0 repeated.
+* **Learned backend** (``--only learned``): ``train_renderer`` on frames 0:96 of a clip for
+  ``--minutes``, then ``retarget video CLIP CLIP --source-frame 0 --start-frame 96
+  --max-frames 48`` with the learned and the reference backends: L1 and AKD of each.
+
+``--update-readme`` writes the tables into ``benchmarks/README.md`` between the
+``<!-- render-results -->`` markers of its "Rendering" section (``--only learned``: between
+the ``<!-- render-learned -->`` markers). Not a test: it takes a few minutes on 2 CPU
+cores (``--only learned`` about ``--minutes`` + 2 minutes per clip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START, END = "<!-- render-results -->", "<!-- /render-results -->"
+LEARNED_START, LEARNED_END = "<!-- render-learned -->", "<!-- /render-learned -->"
+SPEED_CLIPS = ("v07_ipercore_akun_1.mp4", "h06_aurobit_ubc_splice_hevc10.mp4")
+QUALITY_CLIPS = (
+    "v02_animatex_dance_1.mp4",
+    "v05_animatex_source_video.mp4",
+    "v06_animatex_ubc.mp4",
+    "v07_ipercore_akun_1.mp4",
+    "v10_footskate_dance.mp4",
+)
+AKD_SIDE = 256
+VISIBLE = 0.5
+
+_RUNNER = """
+import resource, sys, time
+from retarget.cli import main
+sys.argv = ["retarget"] + sys.argv[2:]
+t = time.perf_counter()
+code = 0
+try:
+    main()
+except SystemExit as e:
+    code = e.code or 0
+finally:
+    with open(OUT, "w") as f:
+        f.write(f"{time.perf_counter() - t} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} {code}")
+"""
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Run ``retarget ARGS`` in a fresh process; (seconds, peak RSS in MB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        code = _RUNNER.replace("OUT", repr(out.name))
+        subprocess.run([sys.executable, "-c", code, "x", *args], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        seconds, rss_kb, status = Path(out.name).read_text().split()
+    if int(status) != 0:
+        raise RuntimeError(f"retarget {' '.join(args)} exited with {status}")
+    return float(seconds), float(rss_kb) / 1024.0
+
+
+def _help(command: str) -> str:
+    from click.testing import CliRunner
+
+    from retarget.cli import cli
+
+    return CliRunner().invoke(cli, [command, "--help"]).output
+
+
+def speed(media: Path, clip: str, frames: int | None, tmp: Path, model: list[str]) -> dict:
+    from skeleton_io.video_io import probe
+
+    path = media / clip
+    info = probe(path)
+    n = min(frames or info.num_frames, info.num_frames)
+    lim = ["--max-frames", str(n), "--max-side", "512"]
+    # Pose extraction alone (extract's own learned denoiser, where it has one, is left out).
+    raw = ["--no-denoise"] if "--no-denoise" in _help("extract") else []
+    t_ext, m_ext = run_cli(["extract", str(path), "-o", str(tmp / "x.npz"), *lim, *raw])
+    t_vid, m_vid = run_cli(["video", str(path), str(path), "-o", str(tmp / "x.mp4"), *lim, *model])
+    return {
+        "clip": clip,
+        "video": f"{info.width}x{info.height} {info.codec}",
+        "frames": n,
+        "extract_s": t_ext,
+        "video_s": t_vid,
+        "ratio": t_vid / t_ext,
+        "fps": n / t_vid,
+        "extract_mb": m_ext,
+        "video_mb": m_vid,
+    }
+
+
+def body_keypoints(frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, 15, 2)`` openpose15 keypoints (pixels of the frames given) and ``(T, 15)``
+    visibility, BlazePose in video mode; zeros where nobody is found."""
+    from skeleton_io import convert
+    from skeleton_io.formats.video import BlazePoseEstimator, choose_main
+    from skeleton_io.pose import PoseSequence
+    from skeleton_io.skeleton import BLAZEPOSE33, OPENPOSE15
+
+    coords = np.zeros((len(frames), 33, 2))
+    vis = np.zeros((len(frames), 33))
+    with BlazePoseEstimator(video=True, num_poses=1) as est:
+        for t, rgb in enumerate(frames):
+            h, w = rgb.shape[:2]
+            people = est(rgb, t / 30.0)
+            if not people:
+                continue
+            p = people[choose_main([q.box((w, h)) for q in people], None)]
+            coords[t] = p.xy * [w, h]
+            vis[t] = np.clip(p.visibility, 1e-3, 1)
+    seq = convert(PoseSequence(coords, vis, BLAZEPOSE33), OPENPOSE15)
+    return seq.coords, seq.confidence
+
+
+def akd(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[float, float, np.ndarray]:
+    """AKD (pixels), MKR and per-frame AKD of keypoints ``a`` (output) against ``b``
+    (driving)."""
+    (ca, va), (cb, vb) = a, b
+    want = vb >= VISIBLE
+    found = va >= VISIBLE
+    both = want & found
+    d = np.linalg.norm(ca - cb, axis=-1)
+    per = np.array([d[t][both[t]].mean() if both[t].any() else np.nan for t in range(len(d))])
+    mkr = float((want & ~found).sum() / max(want.sum(), 1))
+    return float(d[both].mean()), mkr, per
+
+
+def to_side(rgb: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    s = side / max(rgb.shape[:2])
+    return cv2.resize(
+        rgb, (round(rgb.shape[1] * s), round(rgb.shape[0] * s)), interpolation=cv2.INTER_AREA
+    )
+
+
+def compare(out: Path, driving: Path, start: int = 0) -> dict:
+    """L1, AKD and MKR of a rendered video against the driving frames from ``start`` on."""
+    from skeleton_io.video_io import iter_frames
+
+    got = [f.rgb for f in iter_frames(out)]
+    drv = [
+        f.rgb for f in iter_frames(driving, start_frame=start, max_frames=len(got), max_side=512)
+    ]
+    n = min(len(got), len(drv))
+    got, drv = got[:n], drv[:n]
+    l1 = float(np.mean([np.abs(g.astype(np.float32) - d).mean() / 255 for g, d in zip(got, drv)]))
+    a, mkr, _ = akd(
+        body_keypoints([to_side(g, AKD_SIDE) for g in got]),
+        body_keypoints([to_side(d, AKD_SIDE) for d in drv]),
+    )
+    return {"frames": n, "l1": l1, "akd": a, "mkr": mkr}
+
+
+def learned(media: Path, clip: str, tmp: Path, model: str | None, minutes: float) -> dict:
+    """The learned backend's protocol: trained on frames 0:96 (source frame 0), tested on
+    frames 96:143 against the reference backend."""
+    from retarget.render.learned import train_renderer
+    from retarget.render.pipeline import pose_transfer_video
+
+    path = media / clip
+    model_dir = tmp / f"lr_{Path(clip).stem}"
+    t = time.perf_counter()
+    train = train_renderer(path, model_dir, frames=(0, 96), minutes=minutes, model=model)
+    seconds = time.perf_counter() - t
+    row = {"clip": clip, "train_s": seconds, "iterations": train.iterations}
+    for backend, settings in (("reference", None), ("learned", {"model": model_dir})):
+        out = tmp / f"held_{backend}.mp4"
+        pose_transfer_video(
+            path, path, out, backend=backend, renderer_settings=settings, source_frame=0,
+            start_frame=96, max_frames=48, max_side=512, model=model,
+        )  # fmt: skip
+        for k, v in compare(out, path, start=96).items():
+            row[f"{backend}_{k}"] = v
+    row["l1_ratio"] = row["learned_l1"] / row["reference_l1"]
+    row["akd_diff"] = row["learned_akd"] - row["reference_akd"]
+    return row
+
+
+def quality(media: Path, clip: str, frames: int, tmp: Path, model: str | None) -> dict:
+    from retarget.render.pipeline import pose_transfer_video
+    from skeleton_io.video_io import iter_frames
+
+    path = media / clip
+    out = tmp / f"rec_{Path(clip).stem}.mp4"
+    t = time.perf_counter()
+    rep = pose_transfer_video(
+        path, path, out, max_frames=frames, max_side=512, source_frame=0, model=model
+    )
+    seconds = time.perf_counter() - t
+    got = [f.rgb for f in iter_frames(out)]
+    drv = [f.rgb for f in iter_frames(path, max_frames=len(got), max_side=512)]
+    n = min(len(got), len(drv))
+    got, drv = got[:n], drv[:n]
+    if got[0].shape != drv[0].shape:
+        raise RuntimeError(f"{clip}: output {got[0].shape} and driving {drv[0].shape} differ")
+    l1 = float(np.mean([np.abs(g.astype(np.float32) - d).mean() / 255 for g, d in zip(got, drv)]))
+    l1_static = float(np.mean([np.abs(drv[0].astype(np.float32) - d).mean() / 255 for d in drv]))
+    kp_drv = body_keypoints([to_side(d, AKD_SIDE) for d in drv])
+    kp_out = body_keypoints([to_side(g, AKD_SIDE) for g in got])
+    kp_static = (np.repeat(kp_drv[0][:1], n, 0), np.repeat(kp_drv[1][:1], n, 0))
+    a, mkr, _ = akd(kp_out, kp_drv)
+    a0, mkr0, _ = akd(kp_static, kp_drv)
+    return {
+        "clip": clip,
+        "frames": n,
+        "l1": l1,
+        "l1_static": l1_static,
+        "l1_ratio": l1 / l1_static,
+        "akd": a,
+        "akd_static": a0,
+        "akd_ratio": a / a0,
+        "mkr": mkr,
+        "seconds": seconds,
+        "warnings": rep.warnings,
+    }
+
+
+def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[dict]) -> str:
+    lines = []
+    if learned_rows:
+        lines += [
+            "| clip | training s (iterations) | L1 reference | L1 learned | ratio (goal <= 0.9) | AKD reference | AKD learned | AKD change (goal <= +0.5) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in learned_rows:
+            lines.append(
+                f"| {r['clip']} | {r['train_s']:.0f} ({r['iterations']}) | {r['reference_l1']:.4f} | "
+                f"{r['learned_l1']:.4f} | {r['l1_ratio']:.2f} | {r['reference_akd']:.2f} | "
+                f"{r['learned_akd']:.2f} | {r['akd_diff']:+.2f} |"
+            )
+        lines.append("")
+    if speed_rows:
+        lines += [
+            "| clip | video | frames | `extract` s | `video` s | ratio (goal <= 1.5) | end-to-end fps (goal >= 10) | peak MB extract / video |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in speed_rows:
+            lines.append(
+                f"| {r['clip']} | {r['video']} | {r['frames']} | {r['extract_s']:.1f} | "
+                f"{r['video_s']:.1f} | {r['ratio']:.2f} | {r['fps']:.1f} | "
+                f"{r['extract_mb']:.0f} / {r['video_mb']:.0f} |"
+            )
+        lines.append("")
+    if quality_rows:
+        lines += [
+            "| clip | frames | L1 | L1 static | L1 ratio (goal <= 0.85) | AKD px @256 | AKD static | AKD ratio (goal < 0.5) | MKR |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in quality_rows:
+            lines.append(
+                f"| {r['clip']} | {r['frames']} | {r['l1']:.4f} | {r['l1_static']:.4f} | "
+                f"{r['l1_ratio']:.2f} | {r['akd']:.2f} | {r['akd_static']:.2f} | "
+                f"{r['akd_ratio']:.2f} | {r['mkr']:.3f} |"
+            )
+        mean = lambda k: float(np.mean([r[k] for r in quality_rows]))  # noqa: E731
+        lines.append(
+            f"| **mean** | | {mean('l1'):.4f} | {mean('l1_static'):.4f} | {mean('l1_ratio'):.2f} | "
+            f"{mean('akd'):.2f} | {mean('akd_static'):.2f} | {mean('akd_ratio'):.2f} | {mean('mkr'):.3f} |"
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_media = os.environ.get("RETARGET_MEDIA", str(ROOT.parent / "shared" / "media"))
+    ap.add_argument("--media", default=default_media)
+    ap.add_argument("--frames", type=int, default=96, help="Frames per clip for quality.")
+    ap.add_argument("--only", choices=["speed", "quality", "learned"], default=None)
+    ap.add_argument(
+        "--minutes", type=float, default=5.0, help="Training budget of the learned backend."
+    )
+    ap.add_argument(
+        "--learned-clips",
+        nargs="+",
+        default=["v05_animatex_source_video.mp4", "v07_ipercore_akun_1.mp4"],
+    )
+    ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--model", default=None, help="Retargeting model run folder (default: the shipped one)."
+    )
+    ap.add_argument("--update-readme", action="store_true")
+    args = ap.parse_args()
+    model_args = ["--model", args.model] if args.model else []
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    media = Path(args.media)
+    speed_rows, quality_rows, learned_rows = [], [], []
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        if args.only in (None, "speed"):
+            for clip in SPEED_CLIPS:
+                for frames in (60, None):
+                    row = speed(media, clip, frames, tmp, model_args)
+                    print(json.dumps(row), flush=True)
+                    speed_rows.append(row)
+        if args.only in (None, "quality"):
+            for clip in QUALITY_CLIPS:
+                row = quality(media, clip, args.frames, tmp, args.model)
+                print(json.dumps(row), flush=True)
+                quality_rows.append(row)
+        if args.only == "learned":
+            for clip in args.learned_clips:
+                row = learned(media, clip, tmp, args.model, args.minutes)
+                print(json.dumps(row), flush=True)
+                learned_rows.append(row)
+    text = tables(speed_rows, quality_rows, learned_rows)
+    load = os.getloadavg()[1]
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
+        f"load average {load:.1f} over the last 5 minutes (other jobs slow the speed rows)"
+    )
+    which = args.model or "the shipped model"
+    text += f"\nRetargeting with {which}. Measured on {machine}, {time.strftime('%Y-%m-%d')}.\n"
+    print(text)
+    if args.json:
+        rows = {"speed": speed_rows, "quality": quality_rows, "learned": learned_rows}
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    if args.update_readme:
+        start, end = (LEARNED_START, LEARNED_END) if args.only == "learned" else (START, END)
+        readme = ROOT / "benchmarks" / "README.md"
+        doc = readme.read_text()
+        if start not in doc:
+            raise SystemExit(f"{readme}: no {start} marker in its 'Rendering' section")
+        head, rest = doc.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme.write_text(head + start + "\n" + text + end + tail)
+
+
+if __name__ == "__main__":
+    main()

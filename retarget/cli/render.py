@@ -1,0 +1,305 @@
+"""``retarget render`` (a pose sequence on a person) and ``retarget video`` (the whole
+pipeline: a source person dancing like a driving video)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import cli
+
+BACKGROUND_HELP = (
+    "What is behind the person: source (the source's scene, person removed; default), "
+    "driving (the driving video's frames; video only), an image file, or a colour "
+    "(white, #rrggbb, R,G,B)."
+)
+
+
+def _view(text: str) -> str | float:
+    if text in ("motion", "structure"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: expected motion, structure or a yaw in degrees"
+        ) from None
+
+
+def _report(report) -> None:
+    parts = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    click.echo(
+        f"wrote {report.output}: {report.frames} frames, {report.fps:g} fps, "
+        f"{report.size[0]}x{report.size[1]}, backend {report.backend}"
+        f"{', with sound' if report.audio else ''} ({parts})",
+        err=True,
+    )
+
+
+def _settings(backend: str, renderer_model: Path | None, device: str) -> dict:
+    """Constructor settings of the chosen backend from the command line."""
+    if renderer_model is None:
+        return {}
+    return {"model": renderer_model, "device": device}
+
+
+def _backend_options(f):
+    opts = [
+        click.option(
+            "--backend",
+            default="reference",
+            show_default=True,
+            help="Renderer backend (see `retarget env` for the installed ones).",
+        ),
+        click.option("--background", default="source", show_default=True, help=BACKGROUND_HELP),
+        click.option(
+            "--source-frame",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Frame of a source VIDEO to take the person from.",
+        ),
+        click.option(
+            "--max-side",
+            type=click.IntRange(min=64),
+            default=512,
+            show_default=True,
+            help="Processing and output size: long side in pixels (never enlarged).",
+        ),
+        click.option(
+            "--model",
+            "model_dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Retargeting model run folder (default: the shipped one).",
+        ),
+        click.option(
+            "--renderer-model",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Model folder of the backend (the learned backend's `retarget train-renderer` output).",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(["auto", "cpu", "cuda"]),
+            default="auto",
+            show_default=True,
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@cli.command("render")
+@click.option(
+    "--skeleton",
+    "skeleton_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Pose sequence to show (any pose file; 3D is projected).",
+)
+@click.option(
+    "--source",
+    "source_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Photo or video of the person to show.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--fit",
+    type=click.Choice(["retarget", "place", "none"]),
+    default="retarget",
+    show_default=True,
+    help="retarget: onto the source's body, placed at the source person; place: scaled and placed only; none: coordinates as they are.",
+)
+@click.option(
+    "--fps", type=float, default=None, help="Output frame rate (default: the sequence's)."
+)
+@_backend_options
+def render_cmd(
+    skeleton_path: Path,
+    source_path: Path,
+    output: Path,
+    fit: str,
+    fps: float | None,
+    backend: str,
+    background: str,
+    source_frame: int,
+    max_side: int,
+    model_dir: Path | None,
+    renderer_model: Path | None,
+    device: str,
+) -> None:
+    """Render the pose sequence --skeleton as video of the person in --source."""
+    from ..render.pipeline import render_skeleton
+
+    report = render_skeleton(
+        skeleton_path,
+        source_path,
+        output,
+        backend=backend,
+        background=background,
+        source_frame=source_frame,
+        fit=fit,
+        max_side=max_side,
+        fps=fps,
+        model=model_dir,
+        device=device,
+        renderer_settings=_settings(backend, renderer_model, device),
+    )
+    _report(report)
+
+
+@cli.command("video")
+@click.argument("source_path", metavar="SOURCE", type=click.Path(path_type=Path))
+@click.argument("driving_path", metavar="DRIVING", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--view",
+    default="motion",
+    show_default=True,
+    help="motion (the driving's camera view), structure (the source's), or a yaw in degrees relative to the driving's view.",
+)
+@click.option(
+    "--start-frame",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="First driving frame to use.",
+)
+@click.option(
+    "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N driving frames."
+)
+@click.option(
+    "--denoise",
+    "denoise_method",
+    default="savgol",
+    show_default=True,
+    help="Denoise the driving poses (a `retarget denoise` method; none to skip).",
+)
+@_backend_options
+def video_cmd(
+    source_path: Path,
+    driving_path: Path,
+    output: Path,
+    view: str,
+    start_frame: int,
+    max_frames: int | None,
+    denoise_method: str,
+    backend: str,
+    background: str,
+    source_frame: int,
+    max_side: int,
+    model_dir: Path | None,
+    renderer_model: Path | None,
+    device: str,
+) -> None:
+    """SOURCE (a photo or video of a person) moving like the person in DRIVING (a video).
+
+    Writes an H.264 MP4 on the source's canvas with the driving video's frame rate, one
+    frame per driving frame used, and its sound.
+    """
+    from ..render.pipeline import pose_transfer_video
+
+    report = pose_transfer_video(
+        source_path,
+        driving_path,
+        output,
+        backend=backend,
+        view=_view(view),
+        start_frame=start_frame,
+        max_frames=max_frames,
+        max_side=max_side,
+        source_frame=source_frame,
+        background=background,
+        model=model_dir,
+        device=device,
+        denoise_method=denoise_method,
+        renderer_settings=_settings(backend, renderer_model, device),
+    )
+    _report(report)
+
+
+def _frames(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected A:B, e.g. 0:96") from None
+    return a, b
+
+
+@cli.command("train-renderer")
+@click.argument("video_path", metavar="VIDEO", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Model folder to write."
+)
+@click.option(
+    "--frames",
+    default="0:96",
+    show_default=True,
+    help="Frames A:B to learn from; frame A is the source.",
+)
+@click.option("--minutes", type=float, default=5.0, show_default=True, help="Training time budget.")
+@click.option(
+    "--side",
+    type=click.IntRange(min=32),
+    default=128,
+    show_default=True,
+    help="The network's long side in pixels.",
+)
+@click.option(
+    "--max-side",
+    type=click.IntRange(min=64),
+    default=512,
+    show_default=True,
+    help="Processing size, as for `retarget video`.",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Retargeting model run folder (default: the shipped one).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+def train_renderer_cmd(
+    video_path: Path,
+    output: Path,
+    frames: str,
+    minutes: float,
+    side: int,
+    max_side: int,
+    model_dir: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the learned renderer on a video of one person (use it with
+    `retarget video ... --backend learned --renderer-model DIR`)."""
+    import sys
+
+    from ..render.learned import train_renderer
+
+    report = train_renderer(
+        video_path,
+        output,
+        frames=_frames(frames),
+        minutes=minutes,
+        side=side,
+        max_side=max_side,
+        model=model_dir,
+        seed=seed,
+        device=device,
+        command=" ".join(["retarget", *sys.argv[1:]]),
+    )
+    click.echo(
+        f"wrote {report.model_dir}: {report.iterations} iterations on {report.frames} frames in "
+        f"{report.seconds['total']:.0f} s; L1 on them {report.l1_learned:.4f} "
+        f"(reference renderer {report.l1_reference:.4f})",
+        err=True,
+    )

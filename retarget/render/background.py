@@ -1,0 +1,145 @@
+"""Backgrounds and compositing: the source scene with the person removed, backgrounds from
+``--background`` (``source``, ``driving``, an image path or a colour), colour extension for
+clean edges, and alpha compositing (numpy / OpenCV).
+
+Images are ``(H, W, 3)`` uint8 RGB unless said otherwise; masks and alphas ``(H, W)``
+float32 in [0, 1].
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from skeleton_io.errors import InvalidArgumentError
+
+log = logging.getLogger(__name__)
+
+INPAINT_SIDE = 256
+"""Long side in pixels at which the person's hole is filled (then scaled back up)."""
+
+
+def extend_colors(image: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """``image`` with every pixel outside ``inside`` (bool ``(H, W)``) given the colour of the
+    nearest inside pixel (nearest in Euclidean distance). Used to keep colours of the
+    background out of a layer's soft edge: sampling near the edge then only sees the
+    layer's own colours. Returns ``image`` unchanged when ``inside`` is empty."""
+    if not inside.any():
+        return image
+    _, (iy, ix) = ndimage.distance_transform_edt(~inside, return_indices=True)
+    return image[iy, ix]
+
+
+def _disk(radius: int) -> np.ndarray:
+    import cv2
+
+    k = 2 * radius + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+
+
+def remove_person(
+    image: np.ndarray, mask: np.ndarray, *, grow: float = 0.02, threshold: float = 0.05
+) -> np.ndarray:
+    """The scene of ``image`` without the person of ``mask``: the person's area, grown by
+    ``grow`` of the image's long side (shadows, blur at the edge), is filled from around it
+    (OpenCV's Telea inpainting at :data:`INPAINT_SIDE` px, scaled up and smoothed), the rest
+    of the image is kept exactly."""
+    import cv2
+
+    h, w = mask.shape
+    hole = (mask > threshold).astype(np.uint8)
+    if not hole.any():
+        return image.copy()
+    r = max(1, round(grow * max(h, w)))
+    hole = cv2.dilate(hole, _disk(r))
+    f = min(1.0, INPAINT_SIDE / max(h, w))
+    sw, sh = max(1, round(w * f)), max(1, round(h * f))
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole, (sw, sh), interpolation=cv2.INTER_NEAREST)
+    small_hole = cv2.dilate(small_hole, _disk(1))
+    filled = cv2.inpaint(small, small_hole, 5, cv2.INPAINT_TELEA)
+    # Smooth the fill inside the hole only (Telea leaves streaks), then scale back up.
+    blur = cv2.GaussianBlur(filled, (0, 0), max(1.0, 0.02 * max(sw, sh)))
+    filled = np.where(small_hole[..., None] > 0, blur, filled)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR)
+    soft = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), max(1.0, r / 2))
+    soft = np.maximum(soft, hole.astype(np.float32))[..., None]
+    out = image.astype(np.float32) * (1 - soft) + up.astype(np.float32) * soft
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def parse_color(text: str) -> tuple[int, int, int] | None:
+    """An RGB colour from ``"R,G,B"`` (0-255), ``#rrggbb`` or a colour name; None if it is
+    none of these."""
+    t = text.strip()
+    parts = t.split(",")
+    if len(parts) == 3:
+        try:
+            rgb = tuple(int(v) for v in parts)
+        except ValueError:
+            return None
+        if all(0 <= v <= 255 for v in rgb):
+            return rgb  # type: ignore[return-value]
+        return None
+    from matplotlib.colors import to_rgb
+
+    try:
+        return tuple(int(round(255 * v)) for v in to_rgb(t))  # type: ignore[return-value]
+    except ValueError:
+        return None
+
+
+def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to cover ``size`` ``(w, h)`` and centre-cropped to it (no distortion)."""
+    import cv2
+
+    w, h = size
+    ih, iw = image.shape[:2]
+    f = max(w / iw, h / ih)
+    nw, nh = max(w, round(iw * f)), max(h, round(ih * f))
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    big = cv2.resize(image, (nw, nh), interpolation=interp)
+    x0, y0 = (nw - w) // 2, (nh - h) // 2
+    return np.ascontiguousarray(big[y0 : y0 + h, x0 : x0 + w])
+
+
+def background_image(spec: str, size: tuple[int, int]) -> np.ndarray | None:
+    """The background named by ``spec`` for a canvas of ``size`` ``(w, h)``.
+
+    ``"source"`` gives None (the renderer's default: the source scene, person removed);
+    an existing image path gives that image scaled to cover the canvas; a colour
+    (:func:`parse_color`) a plain image. ``"driving"`` is not an image and is handled by the
+    video pipeline.
+    """
+    if spec == "source":
+        return None
+    if spec == "driving":
+        raise InvalidArgumentError(
+            "--background driving needs a driving video (retarget video); use source, an image "
+            "path or a colour here"
+        )
+    path = Path(spec)
+    if path.exists():
+        from skeleton_io.video_io import read_image
+
+        return cover(read_image(path), size)
+    rgb = parse_color(spec)
+    if rgb is None:
+        raise InvalidArgumentError(
+            f"--background {spec}: not source, driving, an existing image file nor a colour "
+            "(a name such as white, #rrggbb, or R,G,B)"
+        )
+    return np.broadcast_to(np.array(rgb, dtype=np.uint8), (size[1], size[0], 3)).copy()
+
+
+__all__ = [
+    "INPAINT_SIDE",
+    "background_image",
+    "cover",
+    "extend_colors",
+    "parse_color",
+    "remove_person",
+]

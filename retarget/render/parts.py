@@ -1,0 +1,428 @@
+"""Body parts for part-based rendering: the part table, distances to bones, cutting the
+source person into parts, and each part's source-to-target transform (numpy).
+
+Conventions:
+
+* Pixels, x right, y down, origin at the top-left corner; points are ``(..., 2)`` arrays
+  ``(x, y)``; joints are ``(15, 2)`` arrays on the ``openpose15`` skeleton.
+* An affine transform is a ``(2, 3)`` matrix ``A`` mapping a SOURCE pixel to a TARGET pixel:
+  ``target = A[:, :2] @ source + A[:, 2]``; :func:`invert_affine` gives target -> source.
+* Lengths are in pixels; part thickness is a *radius* (half the width of a limb).
+
+Parts (:data:`PARTS`): torso, head, upper arms, forearms (with the hands), thighs, shins
+(with the feet). Each limb and the head follows one bone; the torso is the area of the
+shoulders, neck and hips. Each part but the torso hangs from a parent at a shared joint.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from skeleton_io.skeleton import OPENPOSE15
+
+log = logging.getLogger(__name__)
+
+J = {name: i for i, name in enumerate(OPENPOSE15.joints)}
+"""openpose15 joint indices by name."""
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One body part.
+
+    Attributes:
+        name: e.g. ``"r_forearm"`` (R/L are the performer's own sides).
+        bone: ``(from, to)`` joint names; the torso's is the spine (Neck, MidHip).
+        parent: the part it hangs from (None for the torso).
+        joint: the joint shared with the parent.
+        extend: the part reaches beyond ``bone[1]`` by this many bone lengths (hand, foot,
+            skull above the nose).
+        radius: default half-thickness in body units (:func:`body_unit`), used where the
+            mask cannot measure it.
+        depth: default drawing order, back (0) to front.
+        side: ``"R"``, ``"L"`` or ``""``.
+    """
+
+    name: str
+    bone: tuple[str, str]
+    parent: str | None
+    joint: str | None
+    extend: float
+    radius: float
+    depth: int
+    side: str = ""
+
+
+PARTS: tuple[PartSpec, ...] = (
+    PartSpec("torso", ("Neck", "MidHip"), None, None, 0.0, 0.45, 2),
+    PartSpec("head", ("Neck", "Nose"), "torso", "Neck", 0.35, 0.36, 3),
+    PartSpec("r_upper_arm", ("RShoulder", "RElbow"), "torso", "RShoulder", 0.0, 0.2, 4, "R"),
+    PartSpec("r_forearm", ("RElbow", "RWrist"), "r_upper_arm", "RElbow", 0.4, 0.16, 5, "R"),
+    PartSpec("l_upper_arm", ("LShoulder", "LElbow"), "torso", "LShoulder", 0.0, 0.2, 4, "L"),
+    PartSpec("l_forearm", ("LElbow", "LWrist"), "l_upper_arm", "LElbow", 0.4, 0.16, 5, "L"),
+    PartSpec("r_thigh", ("RHip", "RKnee"), "torso", "RHip", 0.0, 0.26, 0, "R"),
+    PartSpec("r_shin", ("RKnee", "RAnkle"), "r_thigh", "RKnee", 0.25, 0.19, 1, "R"),
+    PartSpec("l_thigh", ("LHip", "LKnee"), "torso", "LHip", 0.0, 0.26, 0, "L"),
+    PartSpec("l_shin", ("LKnee", "LAnkle"), "l_thigh", "LKnee", 0.25, 0.19, 1, "L"),
+)
+PART_INDEX = {p.name: i for i, p in enumerate(PARTS)}
+TORSO_JOINTS = ("Neck", "RShoulder", "LShoulder", "MidHip", "RHip", "LHip")
+TORSO_OFFSET = 0.8
+"""Score added to the torso when cutting: inside the torso area a limb still owns the
+pixels within 0.8 of its radius from its bone (an arm held in front of the chest)."""
+
+
+def part_joints(spec: PartSpec) -> tuple[str, ...]:
+    """Joints a part needs: its bone's, plus the torso's corners for the torso."""
+    return TORSO_JOINTS if spec.name == "torso" else spec.bone
+
+
+def neighbours(name: str) -> list[tuple[str, str]]:
+    """``[(part, shared joint), ...]``: the parent and the children of a part."""
+    spec = PARTS[PART_INDEX[name]]
+    out = [(spec.parent, spec.joint)] if spec.parent else []
+    out += [(p.name, p.joint) for p in PARTS if p.parent == name]
+    return out  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------ distances
+def segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of ``points`` ``(..., 2)`` to the segment ``a``-``b`` (pixels)."""
+    ab = b - a
+    den = float(ab @ ab)
+    rel = points - a
+    if den < 1e-12:
+        return np.sqrt((rel * rel).sum(-1))
+    t = np.clip((rel @ ab) / den, 0.0, 1.0)
+    d = rel - t[..., None] * ab
+    return np.sqrt((d * d).sum(-1))
+
+
+def segment_distance_xy(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`segment_distance` on separate x and y arrays (float32 friendly, no stacking)."""
+    abx, aby = float(b[0] - a[0]), float(b[1] - a[1])
+    den = abx * abx + aby * aby
+    rx, ry = x - np.float32(a[0]), y - np.float32(a[1])
+    if den < 1e-12:
+        return np.sqrt(rx * rx + ry * ry)
+    t = np.clip((rx * abx + ry * aby) * np.float32(1.0 / den), 0.0, 1.0)
+    dx, dy = rx - t * np.float32(abx), ry - t * np.float32(aby)
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def convex_polygon(points: np.ndarray) -> np.ndarray:
+    """The convex hull of ``points`` ``(N, 2)`` as vertices in order (clockwise as seen on
+    an image, y down); fewer than 3 distinct points give the points themselves."""
+    import cv2
+
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 1, 2)
+    hull = cv2.convexHull(pts, clockwise=False).reshape(-1, 2).astype(np.float64)
+    return hull
+
+
+def _edges(poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit outward normals ``(K, 2)`` and offsets ``(K,)`` of a convex polygon's edges."""
+    nxt = np.roll(poly, -1, axis=0)
+    e = nxt - poly
+    n = np.stack([e[:, 1], -e[:, 0]], axis=1)
+    length = np.linalg.norm(n, axis=1)
+    keep = length > 1e-9
+    n = n[keep] / length[keep, None]
+    c = (n * poly[keep]).sum(1)
+    # Orient outward: the centroid must be on the inner side.
+    centre = poly.mean(0)
+    flip = (n @ centre - c) > 0
+    n[flip] *= -1
+    c[flip] *= -1
+    return n, c
+
+
+def polygon_distance_xy(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Distance outside a convex polygon (0 inside), as the largest signed distance to its
+    edge lines (exact along edges, a little short near corners)."""
+    if len(poly) < 3:
+        if len(poly) == 2:
+            return segment_distance_xy(x, y, poly[0], poly[1])
+        return segment_distance_xy(x, y, poly[0], poly[0])
+    n, c = _edges(poly)
+    d = None
+    for (nx, ny), ci in zip(n, c):
+        di = x * np.float32(nx) + y * np.float32(ny) - np.float32(ci)
+        d = di if d is None else np.maximum(d, di)
+    return np.maximum(d, 0.0)  # type: ignore[arg-type]
+
+
+def body_unit(joints: np.ndarray) -> float:
+    """The body's size unit in pixels: the shoulder width, or 0.6 of the spine length when
+    that is larger (a body seen in profile has narrow shoulders)."""
+    sw = float(np.linalg.norm(joints[J["RShoulder"]] - joints[J["LShoulder"]]))
+    spine = float(np.linalg.norm(joints[J["Neck"]] - joints[J["MidHip"]]))
+    return max(sw, 0.6 * spine, 1.0)
+
+
+def part_segment(spec: PartSpec, joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part's bone as a segment ``(a, b)``, extended beyond its end by ``spec.extend``."""
+    a = joints[J[spec.bone[0]]]
+    b = joints[J[spec.bone[1]]]
+    return a, b + spec.extend * (b - a)
+
+
+@dataclass(frozen=True)
+class PartShape:
+    """Where a part lies in one image: its segment, its torso polygon (torso only), its
+    radius (pixels)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    radius: float
+    polygon: np.ndarray | None = None
+
+    def distance_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Distance to the part's skeleton: the bone segment, or for the torso the torso
+        polygon (0 inside) joined with a spine capsule of the torso's radius (so a body
+        seen edge-on still has a torso)."""
+        d = segment_distance_xy(x, y, self.a, self.b)
+        if self.polygon is None:
+            return d
+        spine = np.maximum(d - np.float32(self.radius), 0.0)
+        return np.minimum(polygon_distance_xy(x, y, self.polygon), spine)
+
+
+def part_shapes(joints: np.ndarray, radii: np.ndarray) -> list[PartShape]:
+    """The :class:`PartShape` of every part of :data:`PARTS` for ``joints`` ``(15, 2)``."""
+    out = []
+    for spec, r in zip(PARTS, radii):
+        a, b = part_segment(spec, joints)
+        poly = None
+        if spec.name == "torso":
+            poly = convex_polygon(joints[[J[n] for n in TORSO_JOINTS]])
+        out.append(PartShape(a, b, float(r), poly))
+    return out
+
+
+# -------------------------------------------------------------------- the source cut
+def default_radii(joints: np.ndarray) -> np.ndarray:
+    """``(P,)`` default radii in pixels (:attr:`PartSpec.radius` times :func:`body_unit`);
+    the head's is at least 0.55 of the neck-nose distance."""
+    unit = body_unit(joints)
+    r = np.array([p.radius * unit for p in PARTS])
+    head = PART_INDEX["head"]
+    neck_nose = float(np.linalg.norm(joints[J["Nose"]] - joints[J["Neck"]]))
+    r[head] = max(r[head], 0.55 * neck_nose)
+    return r
+
+
+def measure_radii(mask: np.ndarray, joints: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """``(P,)`` part radii in pixels measured on the person ``mask`` (binary ``(H, W)``).
+
+    For a limb, the median distance-to-background of the mask at points along the middle of
+    its bone (inside the image and the mask), kept within 0.6-1.25 of the default
+    (:func:`default_radii`), which it falls back to where nothing can be measured
+    (``usable`` False, the bone outside the image). The torso keeps its default.
+    """
+    radii = default_radii(joints)
+    edt = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+    h, w = mask.shape
+    for i, spec in enumerate(PARTS):
+        if spec.name == "torso" or not usable[i]:
+            continue
+        a, b = joints[J[spec.bone[0]]], joints[J[spec.bone[1]]]
+        t = np.linspace(0.25, 0.75, 9)[:, None]
+        pts = a + t * (b - a)
+        if spec.name == "head":
+            pts = joints[J["Nose"]] + np.linspace(-0.2, 0.3, 9)[:, None] * (b - a)
+        ix = np.round(pts).astype(int)
+        inside = (ix[:, 0] >= 0) & (ix[:, 0] < w) & (ix[:, 1] >= 0) & (ix[:, 1] < h)
+        if inside.sum() < 3:
+            continue
+        vals = edt[ix[inside, 1], ix[inside, 0]]
+        vals = vals[vals > 0]
+        if len(vals) < 3:
+            continue
+        radii[i] = float(np.clip(np.median(vals), 0.6 * radii[i], 1.25 * radii[i]))
+    return radii
+
+
+def cut_parts(
+    mask: np.ndarray, shapes: list[PartShape], usable: np.ndarray, threshold: float = 0.02
+) -> np.ndarray:
+    """Label every person pixel with the part it belongs to (``(H, W)`` int8, -1 = none).
+
+    A pixel goes to the usable part of lowest score ``distance / radius`` (the torso's score
+    plus :data:`TORSO_OFFSET`), i.e. to the nearest bone measured in part thicknesses.
+    ``mask`` is the soft person alpha; pixels above ``threshold`` are labelled.
+    """
+    labels = np.full(mask.shape, -1, dtype=np.int8)
+    ys, xs = np.nonzero(mask > threshold)
+    if len(xs) == 0 or not usable.any():
+        return labels
+    x = xs.astype(np.float32)
+    y = ys.astype(np.float32)
+    best = np.full(len(xs), np.inf, dtype=np.float32)
+    who = np.full(len(xs), -1, dtype=np.int8)
+    for i, (spec, shape) in enumerate(zip(PARTS, shapes)):
+        if not usable[i]:
+            continue
+        score = shape.distance_xy(x, y) / np.float32(max(shape.radius, 1.0))
+        if spec.name == "torso":
+            score = score + np.float32(TORSO_OFFSET)
+        better = score < best
+        best = np.where(better, score, best)
+        who = np.where(better, np.int8(i), who)
+    labels[ys, xs] = who
+    return labels
+
+
+def capsule_area(shape: PartShape) -> float:
+    """Area in pixels of the part's expected region (a capsule; the torso's polygon)."""
+    if shape.polygon is not None and len(shape.polygon) >= 3:
+        x, y = shape.polygon[:, 0], shape.polygon[:, 1]
+        return float(0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    length = float(np.linalg.norm(shape.b - shape.a))
+    return 2 * shape.radius * length + np.pi * shape.radius**2
+
+
+# ---------------------------------------------------------------------- transforms
+def invert_affine(a: np.ndarray) -> np.ndarray:
+    """The inverse of ``(..., 2, 3)`` affine maps."""
+    lin = a[..., :2]
+    inv = np.linalg.inv(lin)
+    t = -np.einsum("...ij,...j->...i", inv, a[..., 2])
+    return np.concatenate([inv, t[..., None]], axis=-1)
+
+
+def _frame(u: np.ndarray) -> np.ndarray:
+    """``[u, n]`` as columns, ``n`` = ``u`` turned a quarter turn (x right, y down)."""
+    return np.array([[u[0], -u[1]], [u[1], u[0]]])
+
+
+def limb_affine(
+    sa: np.ndarray,
+    sb: np.ndarray,
+    ta: np.ndarray,
+    tb: np.ndarray,
+    scale: float,
+    stretch: tuple[float, float] = (0.3, 1.6),
+    anchor: str = "a",
+    mirror: bool = False,
+) -> np.ndarray:
+    """Source -> target map of a limb: bone ``sa``->``sb`` onto ``ta``->``tb``.
+
+    Rotates the bone onto the target's, stretches ALONG the bone by the length ratio
+    (foreshortening; kept within ``stretch`` times ``scale``) and scales ACROSS it by
+    ``scale`` (the limb keeps its thickness, in the target body's size). ``anchor`` ``"a"``
+    maps ``sa`` exactly onto ``ta``, ``"b"`` maps ``sb`` onto ``tb``. ``mirror`` also flips
+    the limb across its bone (a left limb drawn from a right one).
+    """
+    vs, vt = sb - sa, tb - ta
+    ls, lt = float(np.linalg.norm(vs)), float(np.linalg.norm(vt))
+    us = vs / ls if ls > 1e-9 else np.array([0.0, 1.0])
+    ut = vt / lt if lt > 1e-9 else us
+    s_along = float(np.clip(lt / max(ls, 1e-9), stretch[0] * scale, stretch[1] * scale))
+    lin = _frame(ut) @ np.diag([s_along, -scale if mirror else scale]) @ _frame(us).T
+    src, dst = (sa, ta) if anchor == "a" else (sb, tb)
+    return np.concatenate([lin, (dst - lin @ src)[:, None]], axis=1)
+
+
+def clamp_affine(a: np.ndarray, scale: float, lo: float = 0.25, hi: float = 2.0) -> np.ndarray:
+    """``a`` with the singular values of its linear part kept within ``[lo, hi] * scale``
+    (no collapse, no explosion; orientation kept); the translation is adjusted so the map
+    of the origin does not change."""
+    u, s, vt = np.linalg.svd(a[:, :2])
+    lin = u @ np.diag(np.clip(s, lo * scale, hi * scale)) @ vt
+    return np.concatenate([lin, a[:, 2:]], axis=1)
+
+
+def fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
+    """Least-squares ``(2, 3)`` affine map of ``src`` ``(N, 2)`` onto ``dst``; None when the
+    points do not span two dimensions."""
+    if len(src) < 3:
+        return None
+    x = np.concatenate([src, np.ones((len(src), 1))], axis=1)
+    sol, _, rank, _ = np.linalg.lstsq(x, dst, rcond=None)
+    if rank < 3:
+        return None
+    return sol.T
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares similarity (rotation, uniform scale, translation; no mirror) of
+    ``src`` onto ``dst`` (Umeyama)."""
+    ms, md = src.mean(0), dst.mean(0)
+    s0, d0 = src - ms, dst - md
+    cov = d0.T @ s0 / len(src)
+    u, sig, vt = np.linalg.svd(cov)
+    d = np.sign(np.linalg.det(u @ vt)) or 1.0
+    corr = np.diag([1.0, d])
+    rot = u @ corr @ vt
+    var = (s0**2).sum() / len(src)
+    scale = float((sig * np.diag(corr)).sum() / var) if var > 1e-12 else 1.0
+    lin = scale * rot
+    return np.concatenate([lin, (md - lin @ ms)[:, None]], axis=1)
+
+
+def part_transforms(
+    src: np.ndarray, dst: np.ndarray, scale: float, dst_ok: np.ndarray | None = None
+) -> np.ndarray:
+    """``(P, 2, 3)`` source -> target maps of every part of :data:`PARTS`.
+
+    Limbs: :func:`limb_affine` anchored at the joint they hang from. Head: rotation by the
+    neck->nose direction's turn and ``scale``, anchored at the nose. Torso: the
+    least-squares affine map of its six joints (:data:`TORSO_JOINTS`, those present in the
+    target), with singular values kept within 0.25-2 times ``scale``.
+
+    Args:
+        src, dst: ``(15, 2)`` source and target joints (pixels).
+        scale: the target body's size over the source's (thickness factor).
+        dst_ok: ``(15,)`` target joints present (default all).
+    """
+    ok = np.ones(len(dst), bool) if dst_ok is None else dst_ok
+    out = np.zeros((len(PARTS), 2, 3))
+    for i, spec in enumerate(PARTS):
+        a, b = J[spec.bone[0]], J[spec.bone[1]]
+        if spec.name == "torso":
+            idx = [J[n] for n in TORSO_JOINTS if ok[J[n]]]
+            aff = fit_affine(src[idx], dst[idx]) if len(idx) >= 3 else None
+            if aff is None:
+                aff = similarity(src[idx], dst[idx]) if len(idx) >= 2 else None
+            if aff is None:
+                lin = scale * np.eye(2)
+                aff = np.concatenate([lin, (dst[a] - lin @ src[a])[:, None]], axis=1)
+            out[i] = clamp_affine(aff, scale)
+        elif spec.name == "head":
+            out[i] = limb_affine(src[a], src[b], dst[a], dst[b], scale, (1.0, 1.0), anchor="b")
+        else:
+            out[i] = limb_affine(src[a], src[b], dst[a], dst[b], scale)
+    return out
+
+
+__all__ = [
+    "J",
+    "PARTS",
+    "PART_INDEX",
+    "TORSO_JOINTS",
+    "PartShape",
+    "PartSpec",
+    "body_unit",
+    "capsule_area",
+    "clamp_affine",
+    "convex_polygon",
+    "cut_parts",
+    "default_radii",
+    "fit_affine",
+    "invert_affine",
+    "limb_affine",
+    "measure_radii",
+    "neighbours",
+    "part_segment",
+    "part_shapes",
+    "part_transforms",
+    "polygon_distance_xy",
+    "segment_distance",
+    "segment_distance_xy",
+    "similarity",
+]

@@ -1,0 +1,498 @@
+"""``retarget render`` and ``retarget video`` as library functions.
+
+:func:`pose_transfer_video` (``retarget video SOURCE DRIVING``):
+
+1. the source person (photo, or frame ``source_frame`` of a video): skeleton and mask
+   (:func:`.source.load_source`), at the processing size (long side ``max_side``);
+2. the driving video's poses, streamed frame by frame (:func:`skeleton_io.formats.video.load`),
+   denoised (:func:`retarget.denoise.denoise`);
+3. the driving motion retargeted onto the source's body (:func:`retarget.model.retargeter.transfer`,
+   the shipped model; the ``limb`` baseline when no model is installed), placed in the
+   source's scene: the hip starts where the source person's hip is and moves as the
+   retargeted hip moves (scaled to the source body by the retargeter);
+4. rendered by a backend (default ``reference``) and written as H.264 MP4 on the source's
+   canvas at the driving video's fps, one frame per driving frame used, with the driving
+   video's sound from the first frame used on, through a temporary file renamed at the end.
+
+Frames of the driving video in which nobody was found (and that the denoiser could not
+bridge) show the background only.
+
+:func:`render_skeleton` (``retarget render --skeleton SEQ --source IMAGE``) does steps 1, 3
+(``fit``) and 4 for a pose sequence from a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError, ModelError
+from skeleton_io.pose import PoseSequence
+
+from .base import Renderer, SourceAppearance, as_body15
+from .registry import get_renderer
+
+log = logging.getLogger(__name__)
+
+FITS = ("retarget", "place", "none")
+DEFAULT_PRESET = "veryfast"
+"""x264 preset of rendered videos (speed over file size)."""
+
+
+@dataclass
+class RenderReport:
+    """What a rendering run produced.
+
+    Attributes:
+        output: the video written.
+        frames: frames written; fps: their rate; size: ``(w, h)``.
+        audio: the output has the driving video's sound.
+        backend: renderer name.
+        seconds: wall time per stage (``source``, ``driving``, ``retarget``, ``render``, ``total``).
+        warnings: what was guessed or left out.
+    """
+
+    output: Path
+    frames: int
+    fps: float
+    size: tuple[int, int]
+    audio: bool
+    backend: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------- retargeting
+def load_retargeter(model: Any = None, device: str = "auto") -> Any:
+    """The retargeter to use: ``model`` itself when it is already loaded, the model of a run
+    folder, the shipped model (None), or when none is installed the ``limb`` baseline (2D
+    limb-length normalisation, which keeps the motion's view) with a warning."""
+    from ..benchmark.baselines import Retargeter
+
+    if isinstance(model, Retargeter):
+        return model
+    from ..model.retargeter import SHIPPED_MODEL, ModelRetargeter
+
+    if model is None and not (Path(SHIPPED_MODEL) / "weights.pt").exists():
+        from ..benchmark.baselines import make_baseline
+
+        log.warning(
+            "no retargeting model installed (%s); using the limb-normalisation baseline",
+            SHIPPED_MODEL,
+        )
+        return make_baseline("limb")
+    return ModelRetargeter.load(model, device=device)
+
+
+def retarget_onto(
+    motion: PoseSequence,
+    structure: PoseSequence,
+    view: str | float | PoseSequence = "motion",
+    *,
+    model: Any = None,
+    device: str = "auto",
+) -> PoseSequence:
+    """``motion`` retargeted onto the body of ``structure`` (2D, pixels of ``structure``).
+
+    ``model``: a loaded retargeter, a run folder, or None (see :func:`load_retargeter`).
+    """
+    from ..model.retargeter import ModelRetargeter, transfer
+
+    r = load_retargeter(model, device)
+    if not isinstance(r, ModelRetargeter):
+        return r(motion, structure, None)
+    try:
+        return transfer(motion, structure, view, model=r)
+    except ModelError:
+        raise
+    except (RuntimeError, ValueError) as e:
+        raise ModelError(f"retargeting failed ({str(e).splitlines()[0]})") from None
+
+
+def place_on_source(target: PoseSequence, source_pose: PoseSequence) -> PoseSequence:
+    """``target`` translated so that its hip (MidHip) in its first frame with one is at the
+    source person's hip; canvas set to the source's. Pixels, y down."""
+    t15 = as_body15(target)
+    s15 = as_body15(source_pose)
+    hip = t15.skeleton.idx("MidHip")
+    seen = np.nonzero(t15.confidence[:, hip] > 0)[0]
+    if len(seen) == 0 or s15.confidence[0, hip] <= 0:
+        return t15.with_coords(t15.coords, canvas=s15.canvas)
+    shift = s15.coords[0, hip] - t15.coords[seen[0], hip]
+    coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift, 0.0)
+    out = t15.with_coords(coords, canvas=s15.canvas)
+    out.meta["placed_shift_px"] = shift.tolist()
+    return out
+
+
+def place_scaled(target: PoseSequence, source_pose: PoseSequence) -> PoseSequence:
+    """``target`` scaled so its median spine length (Neck-MidHip) is the source's, then
+    :func:`place_on_source` (``--fit place``)."""
+    t15 = as_body15(target)
+    s15 = as_body15(source_pose)
+    spine_t = np.linalg.norm(t15.joint("Neck") - t15.joint("MidHip"), axis=-1)
+    ok = t15.visible[:, t15.skeleton.idx("Neck")] & t15.visible[:, t15.skeleton.idx("MidHip")]
+    spine_s = float(np.linalg.norm(s15.joint("Neck")[0] - s15.joint("MidHip")[0]))
+    if ok.any() and spine_s > 0:
+        f = spine_s / max(float(np.median(spine_t[ok])), 1e-6)
+        t15 = t15.with_coords(t15.coords * f)
+    return place_on_source(t15, s15)
+
+
+def fit_target(
+    seq: PoseSequence,
+    source: SourceAppearance,
+    fit: str,
+    *,
+    view: str | float | PoseSequence = "motion",
+    model: str | Path | None = None,
+    device: str = "auto",
+) -> PoseSequence:
+    """A pose sequence made ready to render on ``source`` (``fit``: ``retarget`` onto the
+    source's body then place; ``place``: scale and place; ``none``: as it is, rescaled from
+    its canvas to the source image)."""
+    from ..inputs import as_2d
+
+    if fit not in FITS:
+        raise InvalidArgumentError(f"fit must be one of {', '.join(FITS)}, got {fit!r}")
+    seq2d = as_2d(seq)
+    if fit == "none":
+        from .base import fit_to_image
+
+        return fit_to_image(seq2d, source.size)
+    if fit == "place":
+        return place_scaled(seq2d, source.pose)
+    out = retarget_onto(seq2d, source.body15, view, model=model, device=device)
+    hidden = ~seq2d.present
+    if hidden.any():
+        out = out.with_coords(out.coords, np.where(hidden[:, None], 0.0, out.confidence))
+    return place_on_source(out, source.pose)
+
+
+# ------------------------------------------------------------------------ writing
+def _progress(frames: Iterator[np.ndarray], total: int, name: str) -> Iterator[np.ndarray]:
+    import sys
+
+    from tqdm import tqdm
+
+    return iter(
+        tqdm(
+            frames, total=total, desc=name, unit="frame", file=sys.stderr, disable=None, leave=False
+        )
+    )
+
+
+def write_video(
+    frames: Iterator[np.ndarray],
+    output: str | Path,
+    fps: float,
+    *,
+    total: int | None = None,
+    audio_from: str | Path | None = None,
+    audio_start: float = 0.0,
+    crf: int = 18,
+    preset: str = DEFAULT_PRESET,
+) -> int:
+    """Write ``frames`` to an H.264 MP4 atomically (:class:`skeleton_io.video_io.VideoWriter`)
+    and return how many were written."""
+    from skeleton_io.video_io import VideoWriter
+
+    with VideoWriter(
+        output, fps, crf=crf, preset=preset, audio_from=audio_from, audio_start=audio_start
+    ) as writer:
+        for rgb in _progress(frames, total or 0, Path(output).name):
+            writer.write(rgb)
+        return writer.frames_written
+
+
+def _renderer(backend: str | Renderer, settings: dict[str, Any] | None) -> Renderer:
+    if isinstance(backend, str):
+        return get_renderer(backend, **(settings or {}))
+    return backend
+
+
+def render_skeleton(
+    skeleton: str | Path | PoseSequence,
+    source: str | Path | SourceAppearance,
+    output: str | Path,
+    *,
+    backend: str | Renderer = "reference",
+    background: str = "source",
+    source_frame: int = 0,
+    fit: str = "retarget",
+    max_side: int | None = 512,
+    fps: float | None = None,
+    model: str | Path | None = None,
+    device: str = "auto",
+    renderer_settings: dict[str, Any] | None = None,
+) -> RenderReport:
+    """Render a pose sequence on a source person (``retarget render``).
+
+    Args:
+        skeleton: a pose file (any format :func:`skeleton_io.load_file` reads; 3D is projected)
+            or a sequence.
+        source: a photo or video (the person of frame ``source_frame``), or a ready
+            :class:`SourceAppearance`.
+        output: the ``.mp4`` to write.
+        backend: renderer name (``retarget env`` lists them) or instance.
+        background: ``source`` (the source's scene, person removed), an image path or a
+            colour.
+        fit: ``retarget`` (onto the source's body, then placed at the source person's hip),
+            ``place`` (scaled to the source's size and placed) or ``none`` (coordinates as
+            they are, in pixels of the sequence's canvas scaled to the source image).
+        max_side: processing and output size (long side).
+        fps: output frame rate (default: the sequence's).
+        model: retargeting model run folder (default: the shipped one).
+    """
+    from skeleton_io import load_file
+
+    from .background import background_image
+    from .source import load_source
+
+    t0 = time.perf_counter()
+    inputs = [p for p in (skeleton, source) if isinstance(p, (str, Path))]
+    output = check_output_path(output, inputs=inputs)
+    seq = skeleton if isinstance(skeleton, PoseSequence) else load_file(skeleton)
+    if isinstance(source, SourceAppearance):
+        src = source
+    else:
+        src = load_source(source, source_frame=source_frame, max_side=max_side)
+    bg = background_image(background, src.size)
+    if bg is not None:
+        src = SourceAppearance(src.image, src.pose, src.mask, bg, dict(src.meta))
+    t1 = time.perf_counter()
+    target = fit_target(seq, src, fit, model=model, device=device)
+    t2 = time.perf_counter()
+    renderer = _renderer(backend, renderer_settings)
+    rate = float(fps or seq.fps)
+    n = write_video(renderer.render(src, target), output, rate, total=target.num_frames)
+    t3 = time.perf_counter()
+    return RenderReport(
+        output=Path(output),
+        frames=n,
+        fps=rate,
+        size=src.size,
+        audio=False,
+        backend=renderer.name,
+        seconds={"source": t1 - t0, "retarget": t2 - t1, "render": t3 - t2, "total": t3 - t0},
+        warnings=list(src.meta.get("warnings", [])),
+    )
+
+
+def driving_target(
+    motion: PoseSequence,
+    source: SourceAppearance,
+    *,
+    view: str | float | PoseSequence = "motion",
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "savgol",
+) -> PoseSequence:
+    """Driving poses (as :func:`skeleton_io.formats.video.load` gives them) made into the
+    target of a render on ``source``: denoised, retargeted onto the source's body, placed at
+    the source person; frames without anybody get confidence 0 (nothing drawn)."""
+    from ..denoise import denoise
+    from ..inputs import as_2d
+
+    if denoise_method != "none":
+        motion = denoise(motion, denoise_method)
+    target = retarget_onto(as_2d(motion), source.body15, view, model=model, device=device)
+    gone = ~motion.present
+    if gone.any():
+        log.info("nobody in %d driving frames; they show the background", int(gone.sum()))
+        target = target.with_coords(target.coords, np.where(gone[:, None], 0.0, target.confidence))
+    return place_on_source(target, source.pose)
+
+
+def _get_ready(
+    backend: str | Renderer,
+    settings: dict[str, Any] | None,
+    source: SourceAppearance,
+    model: Any,
+    device: str,
+) -> tuple[Renderer, Any]:
+    """Build the renderer, let it prepare ``source`` (when it can) and load the retargeter;
+    also import what the denoiser imports lazily (about 1.5 s of scipy), off the main path."""
+    import importlib
+
+    for module in ("scipy.interpolate", "scipy.signal", "scipy.stats"):
+        importlib.import_module(module)
+    renderer = _renderer(backend, settings)
+    prepare = getattr(renderer, "prepare", None)
+    if callable(prepare):
+        prepare(source)
+    return renderer, load_retargeter(model, device)
+
+
+class _TimedEstimator:
+    """Wraps a pose estimator and remembers the first timestamp it is called with."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.first: float | None = None
+
+    def __call__(self, rgb: np.ndarray, timestamp: float = 0.0) -> Any:
+        if self.first is None:
+            self.first = float(timestamp)
+        return self.inner(rgb, timestamp)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def stream_start(path: str | Path) -> float:
+    """Presentation time (seconds) of a video stream's start (0 when unknown)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if stream.start_time is None or stream.time_base is None:
+            return 0.0
+        return float(stream.start_time * stream.time_base)
+
+
+def driving_background(
+    path: str | Path,
+    start_frame: int,
+    max_frames: int | None,
+    max_side: int | None,
+    size: tuple[int, int],
+) -> Iterator[np.ndarray]:
+    """The driving video's frames (from ``start_frame``) scaled to cover ``size``."""
+    from skeleton_io.video_io import iter_frames
+
+    from .background import cover
+
+    for frame in iter_frames(
+        path, start_frame=start_frame, max_frames=max_frames, max_side=max_side
+    ):
+        yield cover(frame.rgb, size)
+
+
+def pose_transfer_video(
+    source: str | Path,
+    driving: str | Path,
+    output: str | Path,
+    *,
+    backend: str | Renderer = "reference",
+    view: str | float = "motion",
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    max_side: int | None = 512,
+    source_frame: int = 0,
+    background: str = "source",
+    model: str | Path | None = None,
+    device: str = "auto",
+    denoise_method: str = "savgol",
+    renderer_settings: dict[str, Any] | None = None,
+) -> RenderReport:
+    """The person of ``source`` dancing like the person of ``driving`` (see the module
+    docstring; ``retarget video``).
+
+    Args:
+        view: ``motion`` (the driving's view), ``structure`` (the source's) or a yaw in
+            degrees relative to the driving's view.
+        background: ``source``, ``driving``, an image path or a colour.
+        denoise_method: a :func:`retarget.denoise.denoise` method for the driving poses
+            (``none`` to skip).
+
+    Raises:
+        NoPersonFoundError: nobody in the source, or in the whole driving video.
+        OutputError: ``output`` equals an input or cannot be written.
+    """
+    from skeleton_io.formats.video import BlazePoseEstimator
+    from skeleton_io.formats.video import load as load_video
+    from skeleton_io.video_io import probe
+
+    from .background import background_image
+    from .source import load_source
+
+    t0 = time.perf_counter()
+    output = check_output_path(output, inputs=[source, driving])
+    info = probe(driving)
+    src = load_source(source, source_frame=source_frame, max_side=max_side)
+    if background != "driving":
+        bg = background_image(background, src.size)
+        if bg is not None:
+            src = SourceAppearance(src.image, src.pose, src.mask, bg, dict(src.meta))
+    t1 = time.perf_counter()
+    # The renderer, its view of the source and the retargeting model get ready in the
+    # background while the driving video's poses are found.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ready = pool.submit(_get_ready, backend, renderer_settings, src, model, device)
+        timed = _TimedEstimator(BlazePoseEstimator(video=True))
+        motion = load_video(
+            driving,
+            start_frame=start_frame,
+            max_frames=max_frames,
+            max_side=max_side,
+            estimator=timed,
+        )
+        renderer, retargeter = ready.result()
+    t2 = time.perf_counter()
+    target = driving_target(
+        motion, src, view=view, model=retargeter, device=device, denoise_method=denoise_method
+    )
+    t3 = time.perf_counter()
+    if background == "driving":
+        frames_bg = driving_background(driving, start_frame, max_frames, max_side, src.size)
+        src = SourceAppearance(src.image, src.pose, src.mask, frames_bg, dict(src.meta))
+    audio_start = stream_start(driving) + (timed.first or 0.0)
+    fps = info.fps if info.fps > 0 else motion.fps
+    n = write_video(
+        renderer.render(src, target),
+        output,
+        fps,
+        total=target.num_frames,
+        audio_from=driving if info.has_audio else None,
+        audio_start=audio_start,
+    )
+    t4 = time.perf_counter()
+    warnings = list(src.meta.get("warnings", []))
+    if motion.meta.get("frames_with_several_people"):
+        warnings.append(
+            f"several people in {motion.meta['frames_with_several_people']} driving frames; "
+            "followed the main one"
+        )
+    return RenderReport(
+        output=Path(output),
+        frames=n,
+        fps=fps,
+        size=src.size,
+        audio=info.has_audio,
+        backend=renderer.name,
+        seconds={
+            "source": t1 - t0,
+            "driving": t2 - t1,
+            "retarget": t3 - t2,
+            "render": t4 - t3,
+            "total": t4 - t0,
+        },
+        warnings=warnings,
+    )
+
+
+__all__ = [
+    "DEFAULT_PRESET",
+    "FITS",
+    "RenderReport",
+    "driving_background",
+    "driving_target",
+    "fit_target",
+    "load_retargeter",
+    "place_on_source",
+    "place_scaled",
+    "pose_transfer_video",
+    "render_skeleton",
+    "retarget_onto",
+    "stream_start",
+    "write_video",
+]

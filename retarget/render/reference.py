@@ -1,0 +1,730 @@
+"""The CPU reference renderer: part-based warping of the source person, no training.
+
+How a frame is made (:class:`PartWarpRenderer`):
+
+1. **Cut** (once per source, :func:`prepare_source`): every pixel of the person mask goes
+   to the nearest bone in units of that part's thickness (:func:`~.parts.cut_parts`):
+   torso, head, upper arms, forearms with hands, thighs, shins with feet. Each part becomes
+   an RGBA texture: its own pixels, their colours extended outward (no background colour at
+   the soft edge: no halo), and what the source does not show filled in: the torso behind
+   an arm, the head behind a hand, and any part of a limb outside the image, from the
+   part's own colours (blurred). A part the source barely shows (less than
+   ``min_coverage`` of its expected area: the legs of a knees-up photo) is *synthesised*:
+   a shaded limb in the colour of the body next to it, with a warning.
+2. **Move** (per frame): each part gets a source -> target transform
+   (:func:`~.parts.part_transforms`: limbs rotate onto the target bone, stretch along it
+   with foreshortening and keep their thickness; the torso follows an affine fit of its six
+   joints; the head turns with the neck-nose direction). Each part is drawn as a layer
+   through a dense *backward* map (``cv2.remap``): for an output pixel ``p`` the source
+   position is ``sum_j w_j(p) A_j^-1 p`` over the part and its skeletal neighbours, with
+   weights ``softmax(-d_j(p)^2 / 2 sigma^2)`` of the distance to each target bone
+   (neighbours only within ``blend_radius`` of the shared joint). Adjacent layers so use the
+   same map around their joint: no seams, the joint bends smoothly (linear blend skinning
+   of the backward map).
+3. **Composite** back to front (legs, torso, head, arms; in profile the far arm and leg go
+   behind the torso) over the background: by default the source's own scene with the person
+   removed (:func:`~.background.remove_person`).
+
+The same textures are used for every frame, so the output cannot flicker beyond what the
+target skeleton does. Thickness follows the body's size: the target's median spine length
+over the source's.
+
+Conventions: pixels of the source image, x right, y down; see :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError
+from skeleton_io.pose import PoseSequence
+
+from .background import extend_colors, remove_person
+from .base import SourceAppearance, as_body15, background_frames, fit_to_image
+from .parts import (
+    PART_INDEX,
+    PARTS,
+    J,
+    PartShape,
+    capsule_area,
+    cut_parts,
+    invert_affine,
+    limb_affine,
+    measure_radii,
+    neighbours,
+    part_joints,
+    part_shapes,
+    part_transforms,
+)
+
+log = logging.getLogger(__name__)
+
+_LIMB_RADII = [PART_INDEX[n] for n in ("r_upper_arm", "r_forearm", "r_thigh", "r_shin")]
+_ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
+_COVERS = {"torso": _ARMS, "head": ("r_forearm", "l_forearm")}
+"""Parts that, where they cover a part in the source, hide it: there it is filled in."""
+
+
+@dataclass
+class PreparedSource:
+    """A source cut into part textures (:func:`prepare_source`).
+
+    Attributes:
+        joints: ``(15, 2)`` source joints (pixels of the image); ``ok`` ``(15,)`` present.
+        radii: ``(P,)`` part radii (pixels).
+        labels: ``(H, W)`` int8 part of each person pixel (-1 none).
+        textured: ``(P,)`` part drawn from the source's pixels (else synthesised).
+        origins: per part, ``(x0, y0)`` of its texture in image pixels (None if synthesised).
+        textures: per part, ``(h, w, 3)`` uint8 RGB texture (None if synthesised).
+        alphas: per part, ``(h, w)`` uint8 alpha (0-255) of what the source shows.
+        fills: per part, ``(h, w)`` uint8 alpha of what it fills in (None if nothing); drawn
+            only where the part's own motion dominates the blended map.
+        colors: ``(P, 3)`` float32 colour of each part (for synthesised parts).
+        coverage: ``(P,)`` part's visible pixels over its expected area.
+        borrowed: ``(P,)`` for a part not shown, the textured part on the other side whose
+            texture it is drawn with (mirrored), else -1.
+        background: the default background (source scene, person removed).
+        spine: source spine length (Neck-MidHip) in pixels.
+        warnings: what was guessed.
+    """
+
+    joints: np.ndarray
+    ok: np.ndarray
+    radii: np.ndarray
+    labels: np.ndarray
+    textured: np.ndarray
+    origins: list[tuple[int, int] | None]
+    textures: list[np.ndarray | None]
+    alphas: list[np.ndarray | None]
+    fills: list[np.ndarray | None]
+    colors: np.ndarray
+    coverage: np.ndarray
+    borrowed: np.ndarray
+    background: np.ndarray
+    spine: float
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------- shape alphas
+def shape_alpha(shape: PartShape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Antialiased coverage (1 px ramp) of a part's expected region: a capsule of its radius
+    around its bone; for the torso its polygon (the capsule when the polygon is flat)."""
+    from .parts import polygon_distance_xy, segment_distance_xy
+
+    if shape.polygon is not None and len(shape.polygon) >= 3:
+        return np.clip(0.5 - polygon_distance_xy(x, y, shape.polygon), 0.0, 1.0)
+
+    d = segment_distance_xy(x, y, shape.a, shape.b)
+    return np.clip(np.float32(shape.radius) - d + 0.5, 0.0, 1.0)
+
+
+def _bbox(shape: PartShape, pad: float) -> tuple[int, int, int, int]:
+    pts = [shape.a, shape.b] + ([] if shape.polygon is None else list(shape.polygon))
+    p = np.array(pts)
+    r = shape.radius + pad
+    lo = np.floor(p.min(0) - r).astype(int)
+    hi = np.ceil(p.max(0) + r).astype(int) + 1
+    return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
+
+
+def _crop(a: np.ndarray, box: tuple[int, int, int, int], fill: Any) -> np.ndarray:
+    """``a[y0:y1, x0:x1]`` with out-of-range pixels set to ``fill``."""
+    x0, y0, x1, y1 = box
+    h, w = a.shape[:2]
+    out = np.full((y1 - y0, x1 - x0, *a.shape[2:]), fill, dtype=a.dtype)
+    sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if sx1 > sx0 and sy1 > sy0:
+        out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = a[sy0:sy1, sx0:sx1]
+    return out
+
+
+def sharpen_alpha(mask: np.ndarray, gain: float) -> np.ndarray:
+    """Narrow a blurry mask's soft edge: ``clip((m - 0.5) * gain + 0.5)``."""
+    return np.clip((mask - 0.5) * np.float32(gain) + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+# ------------------------------------------------------------------------- prepare
+def _mirror_name(name: str) -> str:
+    if name.startswith("r_"):
+        return "l_" + name[2:]
+    if name.startswith("l_"):
+        return "r_" + name[2:]
+    return name
+
+
+def part_texture(
+    i: int,
+    shape: PartShape,
+    labels: np.ndarray,
+    mask: np.ndarray,
+    image: np.ndarray,
+    joints: np.ndarray,
+    seam: int,
+    seam_radius: float,
+) -> tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray | None]:
+    """Texture of part ``i`` (:data:`~.parts.PARTS` index) cut from the source.
+
+    Returns ``(origin, rgb, alpha, fill)``: the texture's top-left corner ``(x0, y0)`` in
+    image pixels (it may reach beyond the image), its ``(h, w, 3)`` uint8 colours, the
+    ``(h, w)`` uint8 alpha of what the source shows (the part's pixels, reaching ``seam``
+    pixels into its skeletal neighbours within ``seam_radius`` of their shared joint), and
+    the uint8 alpha of what it fills in (the part's expected region where a part in front
+    hides it or beyond the image's border; None if nothing). Colours are the image's inside
+    the silhouette and the part's own colours extended (blurred) elsewhere.
+    """
+    import cv2
+
+    spec = PARTS[i]
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * seam + 1, 2 * seam + 1))
+    box = _bbox(shape, pad=seam + 2)
+    ys, xs = np.nonzero(labels == i)
+    box = (
+        min(box[0], int(xs.min()) - seam - 2),
+        min(box[1], int(ys.min()) - seam - 2),
+        max(box[2], int(xs.max()) + seam + 3),
+        max(box[3], int(ys.max()) + seam + 3),
+    )
+    lab = _crop(labels, box, np.int8(-2))  # -2: outside the image
+    m = _crop(mask, box, np.float32(0))
+    img = _crop(image, box, np.uint8(0))
+    own = lab == i
+    gy, gx = np.mgrid[box[1] : box[3], box[0] : box[2]].astype(np.float32)
+    adjacent = own.copy()
+    for other, joint in neighbours(spec.name):
+        jx, jy = joints[J[joint]]
+        near = (gx - jx) ** 2 + (gy - jy) ** 2 < seam_radius**2
+        adjacent |= (lab == PART_INDEX[other]) & near
+    soft = cv2.dilate(own.astype(np.uint8), kernel).astype(bool) & adjacent
+    alpha = m * soft
+    # What the source does not show: the part's expected region where other parts cover it
+    # (torso: an arm in front; head: a hand) or beyond the image's border.
+    region = shape_alpha(shape, gx, gy)
+    hidden = lab == -2
+    covering = _COVERS.get(spec.name, ())
+    for other in covering:
+        hidden |= lab == PART_INDEX[other]
+    fill = region * hidden * (m if covering else 1.0)
+    # Colours are trusted one pixel inside the silhouette (its edge mixes in the scene); at
+    # the borders between parts the image's own colours are kept.
+    solid = cv2.erode((m > 0.5).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    interior = own & solid
+    if interior.sum() < 10:
+        interior = own & (m > 0.5)
+    if not interior.any():
+        interior = own
+    ext = extend_colors(img, interior)
+    blur = cv2.GaussianBlur(ext, (0, 0), max(1.5, 0.25 * shape.radius))
+    rgb = np.ascontiguousarray(np.where((interior | (soft & solid))[..., None], img, blur))
+    alpha8 = np.round(alpha * 255).astype(np.uint8)
+    fill8 = None
+    if fill.max() > 0:
+        fill8 = np.round(np.maximum(fill - alpha, 0) * 255).astype(np.uint8)
+    return (box[0], box[1]), rgb, alpha8, fill8
+
+
+def prepare_source(
+    source: SourceAppearance,
+    *,
+    min_coverage: float = 0.3,
+    edge_gain: float = 2.5,
+    seam: int = 2,
+    seam_reach: float = 1.5,
+    default_background: bool = True,
+) -> PreparedSource:
+    """Cut ``source`` into part textures (step 1 of the module docstring).
+
+    Args:
+        min_coverage: a part showing less than this fraction of its expected area is
+            synthesised.
+        edge_gain: :func:`sharpen_alpha` gain for the mask's edge.
+        seam: pixels a part's alpha reaches into its skeletal neighbours (overlap at joints),
+            within ``seam_reach`` mean limb radii of the joint they share.
+        default_background: also build the person-removed background (skip when the caller
+            brings its own).
+
+    Raises:
+        NoPersonFoundError: the mask is empty or the torso's joints are missing.
+    """
+    pose = as_body15(source.pose)
+    joints = pose.coords[0].copy()
+    ok = pose.confidence[0] > 0
+    if not ok[[J[n] for n in ("Neck", "RShoulder", "LShoulder")]].all() or not (
+        ok[J["MidHip"]] or (ok[J["RHip"]] and ok[J["LHip"]])
+    ):
+        raise NoPersonFoundError(
+            f"{source.meta.get('path', 'source')}: the source skeleton lacks shoulders or hips; "
+            "the renderer needs at least the torso of the person"
+        )
+    mask = sharpen_alpha(source.mask, edge_gain)
+    person = mask > 0.5
+    if person.sum() < 50:
+        raise NoPersonFoundError(
+            f"{source.meta.get('path', 'source')}: the person mask is empty; pass a mask that "
+            "covers the person"
+        )
+    usable = np.array([ok[[J[n] for n in part_joints(p)]].all() for p in PARTS])
+    radii = measure_radii(person, joints, usable)
+    shapes = part_shapes(joints, radii)
+    labels = cut_parts(mask, shapes, usable)
+    image = source.image
+    warnings: list[str] = []
+
+    coverage = np.zeros(len(PARTS))
+    for i, shape in enumerate(shapes):
+        if usable[i]:
+            coverage[i] = float(((labels == i) & person).sum()) / max(capsule_area(shape), 1.0)
+    textured = usable & (coverage >= min_coverage)
+    textured[PART_INDEX["torso"]] = usable[PART_INDEX["torso"]]
+    if (textured != usable).any():
+        # Pixels of parts too little shown go to the textured parts next to them.
+        labels = cut_parts(mask, shapes, textured)
+
+    origins: list[tuple[int, int] | None] = [None] * len(PARTS)
+    textures: list[np.ndarray | None] = [None] * len(PARTS)
+    alphas: list[np.ndarray | None] = [None] * len(PARTS)
+    fills: list[np.ndarray | None] = [None] * len(PARTS)
+    colors = np.zeros((len(PARTS), 3), dtype=np.float32)
+    limb_r = float(np.mean(radii[_LIMB_RADII]))
+    for i, shape in enumerate(shapes):
+        member = labels == i
+        if not member.any():
+            textured[i] = False
+            continue
+        colors[i] = np.median(
+            image[member & person] if (member & person).any() else image[member], 0
+        )
+        if not textured[i]:
+            continue
+        tex = part_texture(i, shape, labels, mask, image, joints, seam, seam_reach * limb_r)
+        origins[i], textures[i], alphas[i], fills[i] = tex
+
+    # Colours of synthesised parts: the other side's, else the body they hang from.
+    for i, spec in enumerate(PARTS):
+        if textured[i] or spec.parent is None:
+            continue
+        p = PART_INDEX[spec.parent]
+        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
+        if mirror >= 0 and textured[mirror]:
+            colors[i] = colors[mirror]
+        elif ((labels == p) & person).sum() >= 20:
+            colors[i] = np.median(image[(labels == p) & person], 0)
+        else:
+            colors[i] = colors[p]
+    borrowed = np.full(len(PARTS), -1)
+    for i, spec in enumerate(PARTS):
+        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
+        if not textured[i] and mirror >= 0 and textured[mirror] and usable[mirror]:
+            borrowed[i] = mirror
+    if (borrowed >= 0).any():
+        names = [PARTS[i].name for i in np.nonzero(borrowed >= 0)[0]]
+        warnings.append(
+            "the source does not show " + ", ".join(names) + ": drawn with the other side's "
+            "texture, mirrored"
+        )
+    missing = [p.name for i, p in enumerate(PARTS) if not textured[i] and borrowed[i] < 0]
+    if missing:
+        warnings.append(
+            "the source does not show "
+            + ", ".join(missing)
+            + ": drawn as plain shaded limbs in the colour of the body next to them"
+        )
+    spine = float(np.linalg.norm(joints[J["Neck"]] - joints[J["MidHip"]]))
+    background = remove_person(image, source.mask) if default_background else np.zeros_like(image)
+    return PreparedSource(
+        joints=joints,
+        ok=ok,
+        radii=radii,
+        labels=labels,
+        textured=textured,
+        origins=origins,
+        textures=textures,
+        alphas=alphas,
+        fills=fills,
+        colors=colors,
+        coverage=coverage,
+        borrowed=borrowed,
+        background=background,
+        spine=max(spine, 1.0),
+        warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- frames
+def depth_order(prep: PreparedSource, joints: np.ndarray, scale: float) -> list[int]:
+    """Parts back to front for one target frame.
+
+    Default: thighs, shins, torso, head, upper arms, forearms. When the target's shoulders
+    are narrower than 0.4 of the source's (scaled) while the source faces the camera (a
+    profile), the far side's arm and leg go behind everything: the far side is the
+    performer's left when the nose is right of the neck on the image (turned towards its
+    own left), else its right.
+    """
+    depth = {p.name: float(p.depth) for p in PARTS}
+    s_sh = prep.joints[J["LShoulder"]] - prep.joints[J["RShoulder"]]
+    t_sh = joints[J["LShoulder"]] - joints[J["RShoulder"]]
+    den = float(s_sh @ s_sh) * scale
+    if den > 1e-6 and s_sh[0] > 0 and float(t_sh @ s_sh) / den < 0.4:
+        facing_right = joints[J["Nose"], 0] > joints[J["Neck"], 0]
+        far = "L" if facing_right else "R"
+        for p in PARTS:
+            if p.side == far:
+                depth[p.name] -= 10.0
+    return sorted(range(len(PARTS)), key=lambda i: (depth[PARTS[i].name], i))
+
+
+class PartWarpRenderer:
+    """The CPU reference backend (see the module docstring). Registered as ``reference``.
+
+    Args:
+        blend_sigma: width of the blend at joints, in mean limb radii.
+        blend_radius: how far from a joint a neighbour's motion reaches, in mean limb radii.
+        min_coverage: parts showing less than this fraction of themselves are synthesised.
+        edge_gain: sharpening of the mask's soft edge (1 keeps it as it is).
+        thickness: ``"auto"`` (target spine over source spine, median over frames) or a
+            number: the target body's size over the source's, across the limbs.
+        map_step: the backward map is computed every ``map_step`` pixels and scaled up.
+        agree: a neighbour's map is blended in only where it lands within about
+            ``agree * sigma`` of the part's own map in the source.
+    """
+
+    name = "reference"
+    device_needs = "cpu"
+
+    def __init__(
+        self,
+        *,
+        blend_sigma: float = 0.45,
+        blend_radius: float = 1.2,
+        min_coverage: float = 0.3,
+        edge_gain: float = 2.5,
+        thickness: str | float = "auto",
+        map_step: int = 4,
+        agree: float = 2.0,
+    ) -> None:
+        if blend_sigma <= 0 or blend_radius <= 0:
+            raise InvalidArgumentError("blend_sigma and blend_radius must be positive")
+        if not 0 <= min_coverage <= 1:
+            raise InvalidArgumentError(f"min_coverage must be within 0..1, got {min_coverage}")
+        if thickness != "auto" and not (isinstance(thickness, (int, float)) and thickness > 0):
+            raise InvalidArgumentError(f"thickness must be 'auto' or > 0, got {thickness!r}")
+        self.blend_sigma = blend_sigma
+        self.blend_radius = blend_radius
+        self.min_coverage = min_coverage
+        self.edge_gain = edge_gain
+        self.thickness = thickness
+        if map_step < 1:
+            raise InvalidArgumentError(f"map_step must be >= 1, got {map_step}")
+        self.map_step = int(map_step)
+        self.agree = float(agree)
+        self._cache: tuple[int, PreparedSource] | None = None
+
+    def prepare(self, source: SourceAppearance) -> PreparedSource:
+        """:func:`prepare_source` with this renderer's settings (cached for the last source)."""
+        if self._cache is not None and self._cache[0] == id(source):
+            return self._cache[1]
+        prep = prepare_source(
+            source,
+            min_coverage=self.min_coverage,
+            edge_gain=self.edge_gain,
+            default_background=source.background is None,
+        )
+        for text in prep.warnings:
+            log.warning("%s: %s", source.meta.get("path", "source"), text)
+        self._cache = (id(source), prep)
+        return prep
+
+    def scale_for(self, prep: PreparedSource, target: PoseSequence) -> float:
+        """The target body's size over the source's (see ``thickness``)."""
+        if self.thickness != "auto":
+            return float(self.thickness)
+        spine = np.linalg.norm(target.joint("Neck") - target.joint("MidHip"), axis=-1)
+        ok = target.visible[:, J["Neck"]] & target.visible[:, J["MidHip"]]
+        if not ok.any():
+            return 1.0
+        return float(np.clip(np.median(spine[ok]) / prep.spine, 0.2, 5.0))
+
+    def render(self, source: SourceAppearance, target: PoseSequence) -> Iterator[np.ndarray]:
+        """Yield one frame per target frame (see :class:`~.base.Renderer`)."""
+        prep = self.prepare(source)
+        tgt = fit_to_image(as_body15(target), source.size)
+        scale = self.scale_for(prep, tgt)
+        frames = background_frames(source.background, prep.background, tgt.num_frames)
+        for t, bg in enumerate(frames):
+            yield self.render_frame(prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg)
+
+    # ------------------------------------------------------------------ one frame
+    def render_frame(
+        self,
+        prep: PreparedSource,
+        joints: np.ndarray,
+        present: np.ndarray,
+        scale: float,
+        background: np.ndarray,
+    ) -> np.ndarray:
+        """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``."""
+        out = background.copy()
+        fwd = part_transforms(prep.joints, joints, scale, present)
+        inv = invert_affine(fwd).astype(np.float32)
+        radii = prep.radii * scale
+        shapes = part_shapes(joints, radii)
+        limb_r = float(np.mean(radii[_LIMB_RADII]))
+        sigma = self.blend_sigma * limb_r
+        reach = self.blend_radius * limb_r
+        for i in depth_order(prep, joints, scale):
+            spec = PARTS[i]
+            if not present[[J[n] for n in part_joints(spec)]].all():
+                continue
+            if prep.textured[i]:
+                self._warp_layer(out, prep, i, fwd, inv, shapes, joints, sigma, reach)
+            elif prep.borrowed[i] >= 0:
+                self._borrowed_layer(out, prep, i, joints, scale)
+            else:
+                self._synth_layer(out, prep, i, shapes[i])
+        return out
+
+    @staticmethod
+    def _roi(out: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+        h, w = out.shape[:2]
+        x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], w), min(box[3], h)
+        return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+    def backward_map(
+        self,
+        roi: tuple[int, int, int, int],
+        i: int,
+        inv: np.ndarray,
+        shapes: list[PartShape],
+        joints: np.ndarray,
+        group: list[tuple[int, str | None]],
+        sigma: float,
+        reach: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Source pixel ``(qx, qy)`` (float32 ``(h, w)``) of every output pixel of ``roi``
+        for layer ``i``: the blend of the inverse maps of ``group`` (the part and its
+        textured neighbours, with their shared joints) described in the module docstring;
+        and the part's own weight in the blend (None when it is 1 everywhere).
+
+        Computed on a grid ``map_step`` times coarser and scaled up bilinearly (the map is
+        smooth; an affine map is reproduced exactly)."""
+        import cv2
+
+        x0, y0, x1, y1 = roi
+        w, h = x1 - x0, y1 - y0
+        step = self.map_step
+        cw, ch = -(-w // step), -(-h // step)
+        off = np.float32(0.5 * step - 0.5)
+        x = (x0 + off + step * np.arange(cw, dtype=np.float32))[None, :]
+        y = (y0 + off + step * np.arange(ch, dtype=np.float32))[:, None]
+        own = None
+        if len(group) == 1:
+            qx = inv[i, 0, 0] * x + inv[i, 0, 1] * y + inv[i, 0, 2]
+            qy = inv[i, 1, 0] * x + inv[i, 1, 1] * y + inv[i, 1, 2]
+        else:
+            k = np.float32(-0.5 / sigma**2)
+            kq = np.float32(-0.5 / (self.agree * sigma) ** 2)
+            own_x = inv[i, 0, 0] * x + inv[i, 0, 1] * y + inv[i, 0, 2]
+            own_y = inv[i, 1, 0] * x + inv[i, 1, 1] * y + inv[i, 1, 2]
+            logits, maps = [], []
+            for j, jn in group:
+                d = shapes[j].distance_xy(x, y)
+                if jn is None:
+                    mx, my = own_x, own_y
+                    logit = k * d * d
+                else:
+                    jx, jy = joints[J[jn]]
+                    far = np.sqrt((x - np.float32(jx)) ** 2 + (y - np.float32(jy)) ** 2)
+                    d = np.maximum(d, far - np.float32(reach))
+                    mx = inv[j, 0, 0] * x + inv[j, 0, 1] * y + inv[j, 0, 2]
+                    my = inv[j, 1, 0] * x + inv[j, 1, 1] * y + inv[j, 1, 2]
+                    # Two maps that send p far apart in the source are not blended: what
+                    # lies between them belongs to neither part.
+                    dq = (mx - own_x) ** 2 + (my - own_y) ** 2
+                    logit = k * d * d + kq * dq
+                logits.append(logit)
+                maps.append((mx, my))
+            top = np.maximum.reduce(logits)
+            weights = [np.exp(lg - top) for lg in logits]
+            total = np.add.reduce(weights)
+            qx = np.zeros((ch, cw), np.float32)
+            qy = np.zeros((ch, cw), np.float32)
+            for (mx, my), wj in zip(maps, weights):
+                wj = wj / total
+                qx += wj * mx
+                qy += wj * my
+            own = weights[0] / total
+        qx = np.broadcast_to(qx, (ch, cw)).astype(np.float32)
+        qy = np.broadcast_to(qy, (ch, cw)).astype(np.float32)
+        if step > 1:
+            size = (cw * step, ch * step)
+            qx = cv2.resize(qx, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+            qy = cv2.resize(qy, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+            if own is not None:
+                own = cv2.resize(own, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+        return qx, qy, own
+
+    def _warp_layer(
+        self,
+        out: np.ndarray,
+        prep: PreparedSource,
+        i: int,
+        fwd: np.ndarray,
+        inv: np.ndarray,
+        shapes: list[PartShape],
+        joints: np.ndarray,
+        sigma: float,
+        reach: float,
+    ) -> None:
+        import cv2
+
+        tex = prep.textures[i]
+        ox, oy = prep.origins[i]  # type: ignore[misc]
+        th, tw = tex.shape[:2]  # type: ignore[union-attr]
+        corners = np.array([[ox, oy], [ox + tw, oy], [ox, oy + th], [ox + tw, oy + th]], float)
+        mapped = corners @ fwd[i, :, :2].T + fwd[i, :, 2]
+        pad = reach + 2 * sigma
+        box = (
+            int(np.floor(mapped[:, 0].min() - pad)),
+            int(np.floor(mapped[:, 1].min() - pad)),
+            int(np.ceil(mapped[:, 0].max() + pad)) + 1,
+            int(np.ceil(mapped[:, 1].max() + pad)) + 1,
+        )
+        roi = self._roi(out, box)
+        if roi is None:
+            return
+        group: list[tuple[int, str | None]] = [(i, None)] + [
+            (PART_INDEX[n], jn)
+            for n, jn in neighbours(PARTS[i].name)
+            if prep.textured[PART_INDEX[n]]
+        ]
+        qx, qy, own = self.backward_map(roi, i, inv, shapes, joints, group, sigma, reach)
+        qx -= np.float32(ox)
+        qy -= np.float32(oy)
+        rgb = cv2.remap(tex, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        alpha = cv2.remap(
+            prep.alphas[i], qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+        )
+        if prep.fills[i] is not None:
+            fill = cv2.remap(
+                prep.fills[i],
+                qx,
+                qy,
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            ).astype(np.float32)
+            if own is not None:
+                # Fill only where the part's own motion rules: elsewhere the map points into
+                # a neighbour's place in the source, where the fill means nothing.
+                fill *= np.clip(2.0 * own - 0.5, 0.0, 1.0)
+            alpha = alpha + fill
+        blend(out, roi, rgb, alpha)
+
+    def _borrowed_layer(
+        self, out: np.ndarray, prep: PreparedSource, i: int, joints: np.ndarray, scale: float
+    ) -> None:
+        """Part ``i`` drawn with the texture of its other-side twin, mirrored across the
+        bone (no blending with its neighbours: the texture comes from elsewhere)."""
+        import cv2
+
+        m = int(prep.borrowed[i])
+        spec, twin = PARTS[i], PARTS[m]
+        sa, sb = prep.joints[J[twin.bone[0]]], prep.joints[J[twin.bone[1]]]
+        ta, tb = joints[J[spec.bone[0]]], joints[J[spec.bone[1]]]
+        fwd = limb_affine(sa, sb, ta, tb, scale, mirror=True)
+        inv = invert_affine(fwd).astype(np.float32)
+        tex, alpha_tex = prep.textures[m], prep.alphas[m]
+        ox, oy = prep.origins[m]  # type: ignore[misc]
+        th, tw = tex.shape[:2]  # type: ignore[union-attr]
+        corners = np.array([[ox, oy], [ox + tw, oy], [ox, oy + th], [ox + tw, oy + th]], float)
+        mapped = corners @ fwd[:, :2].T + fwd[:, 2]
+        box = (
+            int(np.floor(mapped[:, 0].min())) - 1,
+            int(np.floor(mapped[:, 1].min())) - 1,
+            int(np.ceil(mapped[:, 0].max())) + 2,
+            int(np.ceil(mapped[:, 1].max())) + 2,
+        )
+        roi = self._roi(out, box)
+        if roi is None:
+            return
+        x0, y0, x1, y1 = roi
+        x = np.arange(x0, x1, dtype=np.float32)[None, :]
+        y = np.arange(y0, y1, dtype=np.float32)[:, None]
+        qx = inv[0, 0] * x + inv[0, 1] * y + (inv[0, 2] - np.float32(ox))
+        qy = inv[1, 0] * x + inv[1, 1] * y + (inv[1, 2] - np.float32(oy))
+        qx = np.ascontiguousarray(qx, dtype=np.float32)
+        qy = np.ascontiguousarray(qy, dtype=np.float32)
+        rgb = cv2.remap(tex, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        alpha = cv2.remap(
+            alpha_tex, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+        )
+        blend(out, roi, rgb, alpha)
+
+    def _synth_layer(self, out: np.ndarray, prep: PreparedSource, i: int, shape: PartShape) -> None:
+        from .parts import segment_distance_xy
+
+        roi = self._roi(out, _bbox(shape, pad=2))
+        if roi is None:
+            return
+        x0, y0, x1, y1 = roi
+        x = np.arange(x0, x1, dtype=np.float32)[None, :]
+        y = np.arange(y0, y1, dtype=np.float32)[:, None]
+        d = segment_distance_xy(x, y, shape.a, shape.b)
+        r = np.float32(max(shape.radius, 1.0))
+        alpha = np.clip(r - d + 0.5, 0.0, 1.0)
+        shade = 1.0 - 0.3 * np.minimum(d / r, 1.0) ** 2
+        rgb = np.clip(shade[..., None] * prep.colors[i][None, None, :], 0, 255).astype(np.uint8)
+        blend(out, roi, rgb, alpha * np.float32(255))
+
+
+def blend(
+    out: np.ndarray, roi: tuple[int, int, int, int], rgb: np.ndarray, alpha255: np.ndarray
+) -> None:
+    """Composite ``rgb`` (uint8 ``(h, w, 3)``) with alpha ``alpha255`` (0-255, ``(h, w)``)
+    over ``out[roi]`` (uint8) in place, through ``cv2.blendLinear``."""
+    import cv2
+
+    x0, y0, x1, y1 = roi
+    a = alpha255.astype(np.float32)
+    view = out[y0:y1, x0:x1]
+    view[...] = cv2.blendLinear(rgb, view, a, np.float32(255) - a)
+
+
+def parts_picture(prep: PreparedSource, image: np.ndarray) -> np.ndarray:
+    """A picture of the cut: each part's pixels tinted in its own colour (for checking)."""
+    palette = np.array(
+        [
+            [230, 230, 230],
+            [255, 220, 0],
+            [255, 60, 60],
+            [255, 150, 150],
+            [60, 120, 255],
+            [150, 190, 255],
+            [200, 40, 200],
+            [240, 150, 240],
+            [40, 200, 80],
+            [150, 240, 170],
+        ],
+        dtype=np.float32,
+    )
+    out = image.astype(np.float32) * 0.4
+    lab = prep.labels
+    m = lab >= 0
+    out[m] = 0.4 * image[m] + 0.6 * palette[lab[m]]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+__all__ = [
+    "PartWarpRenderer",
+    "PreparedSource",
+    "depth_order",
+    "part_texture",
+    "parts_picture",
+    "prepare_source",
+    "shape_alpha",
+    "sharpen_alpha",
+]
