@@ -170,7 +170,7 @@ def main() -> None:
         payload["real_media"] = summary
     lines += [
         "",
-        f"Command: `.venv/bin/python benchmarks/evaluate.py --seed {args.seed} --splits {' '.join(args.splits)} --model {args.model}`. "
+        f"Command: `.venv/bin/python benchmarks/evaluate.py --seed {args.seed} --splits {' '.join(args.splits)} --model {args.model}{f' --max-cases {args.max_cases}' if args.max_cases else ''}`. "
         f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}.",
     ]
     text = "\n".join(lines)

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
     type=click.Choice(method_names()),
     default=DEFAULT_METHOD,
     show_default=True,
-    help="Smoothing: savgol and gaussian (zero lag), oneeuro (causal), none.",
+    help="Smoothing: learned (the shipped network), savgol and gaussian (zero lag), oneeuro "
+    "(causal), none.",
 )
 @click.option(
     "-p",
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
     multiple=True,
     metavar="KEY=VALUE",
     help="A parameter of the method, repeatable; times in seconds (savgol: window=0.2 "
-    "polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 d_cutoff=1). "
+    "polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 d_cutoff=1; learned: "
+    "model=DIR max_fill=1.0 fill_confidence=0.25 device=auto). "
     "An unknown KEY lists the valid ones.",
 )
 @click.option(

@@ -34,18 +34,35 @@ def output_skeleton(out_format: str, requested: str | None, source_skeleton: str
     required=True,
     help="Output file (or folder for --format openpose).",
 )
+@click.option(
+    "--denoise/--no-denoise",
+    "denoise_",
+    default=None,
+    help="Clean the detections with the learned denoiser (`retarget denoise --method "
+    "learned`). Default: on for videos, off for images and pose files (conversions stay exact).",
+)
 @output_format_option
 @skeleton_option()
 @input_options
 def extract_cmd(
-    input_path: Path, output: Path, out_format: str, skeleton: str | None, **kw
+    input_path: Path,
+    output: Path,
+    denoise_: bool | None,
+    out_format: str,
+    skeleton: str | None,
+    **kw,
 ) -> None:
     """Read INPUT (a video, an image or any pose file) and write its pose sequence.
 
-    With a pose file as INPUT this converts between formats.
+    Detections from a video are denoised (learned denoiser) unless --no-denoise. With a pose
+    file as INPUT this converts between formats.
     """
     check_output_path(output, inputs=[input_path])
     seq = load_file(input_path, **read_pose_kwargs(**kw))
+    if denoise_ or (denoise_ is None and seq.meta.get("source_format") == "video"):
+        from ..denoise import denoise
+
+        seq = denoise(seq, "learned")
     target = output_skeleton(out_format, skeleton, seq.skeleton.name)
     if target and out_format != "bvh" and target != seq.skeleton.name:
         seq = convert(seq, target)

@@ -2,8 +2,8 @@
 
 * :func:`denoise` (``retarget denoise``): clean a :class:`~skeleton_io.PoseSequence` (undo
   left/right swaps, drop outliers, fill short dropouts) and smooth it with a registered
-  method: ``"none"``, ``"savgol"``, ``"gaussian"``, ``"oneeuro"`` (causal); more plug in
-  through :func:`register_method`.
+  method: ``"learned"`` (the default, :mod:`.learned`), ``"none"``, ``"savgol"``,
+  ``"gaussian"``, ``"oneeuro"`` (causal); more plug in through :func:`register_method`.
 * :mod:`.filters`: the same steps on raw ``(T, J, D)`` arrays, in frames and data units, and
   :class:`OneEuroFilter` for streaming, one ``(x, timestamp)`` at a time.
 * :mod:`.metrics`: MPJPE, acceleration error, jitter, lag; :func:`measure_noise` and
@@ -37,6 +37,16 @@ from .registry import (
     method_names,
     parse_params,
     register_method,
+)
+
+register_method(
+    MethodSpec(
+        "learned",
+        "retarget.denoise.learned:LearnedOptions",
+        "retarget.denoise.learned:denoise_learned",
+        summary="temporal network trained on motion capture with measured detector noise",
+        fills=True,
+    )
 )
 
 __all__ = [

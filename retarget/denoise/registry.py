@@ -33,7 +33,7 @@ from . import filters as F
 
 log = logging.getLogger(__name__)
 
-DEFAULT_METHOD = "savgol"
+DEFAULT_METHOD = "learned"
 
 
 # ------------------------------------------------------------------ options
@@ -242,6 +242,8 @@ class MethodSpec:
             cleaned sequence when ``cleanup`` is on and must not change its confidence.
         cleanup: whether :func:`denoise` cleans first unless told otherwise.
         summary: one line for help texts.
+        fills: the method may fill joints missing in its input (it returns them with
+            confidence > 0); other confidence must stay as it was.
     """
 
     name: str
@@ -249,6 +251,7 @@ class MethodSpec:
     run: Callable[..., PoseSequence] | str
     cleanup: bool = True
     summary: str = ""
+    fills: bool = False
 
     @staticmethod
     def _resolve(obj: Any) -> Any:
@@ -373,10 +376,15 @@ def denoise(
     if cleanup_opts is not None:
         seq, report = clean(seq, cleanup_opts)
     out = spec.runner()(seq, options)
-    missing = seq.confidence == 0
+    conf = (
+        np.where(seq.confidence == 0, out.confidence, seq.confidence)
+        if spec.fills
+        else seq.confidence
+    )
+    missing = conf == 0
     coords = np.where(missing[..., None], 0.0, out.coords)
     world = None if out.world is None else np.where(missing[..., None], 0.0, out.world)
-    out = out.with_coords(coords, seq.confidence, world=world)
+    out = out.with_coords(coords, conf, world=world)
     out.meta["denoise"] = {
         "method": method,
         "options": asdict(options) if dataclasses.is_dataclass(options) else repr(options),

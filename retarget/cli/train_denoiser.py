@@ -1,0 +1,152 @@
+"""``retarget train-denoiser``: train the learned temporal denoiser on motion capture."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError
+
+from .common import cli
+
+
+@cli.command("train-denoiser")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Model folder to write (weights.pt, config.json, input_stats.json, noise_stats.json).",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=Path("../shared/mocap"),
+    show_default=True,
+    help="Folder of BVH motion capture (its train split is used).",
+)
+@click.option(
+    "--noise-from",
+    "noise_from",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Real detector output to measure the noise on, repeatable: OpenPose folders, pose "
+    "files, or videos (run through BlazePose).",
+)
+@click.option(
+    "--noise-stats",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Noise statistics JSON (e.g. a model folder's noise_stats.json) instead of --noise-from.",
+)
+@click.option(
+    "--noise-fps",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Frame rate of --noise-from inputs that store none (OpenPose JSON).",
+)
+@click.option("--minutes", type=float, default=None, help="Stop after this many minutes.")
+@click.option("--iterations", type=click.IntRange(min=1), default=8000, show_default=True)
+@click.option("--batch", type=click.IntRange(min=2), default=64, show_default=True)
+@click.option(
+    "--pool",
+    type=click.IntRange(min=16),
+    default=12000,
+    show_default=True,
+    help="Noisy training windows made before training.",
+)
+@click.option("--hidden", type=click.IntRange(min=4), default=64, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes making the training windows.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Torch threads for training (0: torch's default; 1 is fastest on a busy machine).",
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+def train_denoiser_cmd(
+    output: Path,
+    data: Path,
+    noise_from: tuple[Path, ...],
+    noise_stats: Path | None,
+    noise_fps: float,
+    minutes: float | None,
+    iterations: int,
+    batch: int,
+    pool: int,
+    hidden: int,
+    seed: int,
+    workers: int,
+    threads: int,
+    device: str,
+) -> None:
+    """Train the learned denoiser (``retarget denoise --method learned -p model=DIR``) on the
+    train split of --data, with synthetic noise measured on real detector output."""
+    from ..denoise.learned import (
+        DenoiserConfig,
+        TrainSettings,
+        measure_noise_stats,
+        train_denoiser,
+    )
+    from ..denoise.metrics import NoiseStats
+
+    check_output_path(output)
+    if bool(noise_from) == bool(noise_stats):
+        raise InvalidArgumentError(
+            "train-denoiser: give the detector noise either by --noise-from PATH (repeatable) "
+            "or by --noise-stats JSON"
+        )
+    command = _command(click.get_current_context())
+    if noise_stats:
+        noise = NoiseStats.load(noise_stats)
+    else:
+        noise = measure_noise_stats(noise_from, fps=noise_fps)
+    settings = TrainSettings(
+        iterations=iterations,
+        minutes=minutes,
+        batch=batch,
+        pool=pool,
+        seed=seed,
+        device=device,
+        workers=workers,
+        threads=threads,
+    )
+    result = train_denoiser(
+        output,
+        noise,
+        data=data,
+        settings=settings,
+        net=DenoiserConfig(hidden=hidden),
+        command=command,
+    )
+    click.echo(json.dumps(asdict(result), indent=1))
+
+
+def _command(ctx: click.Context) -> str:
+    """The command line that repeats this run (every option spelled out)."""
+    parts = ["retarget", ctx.info_name or "train-denoiser"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or value == () or not isinstance(param, click.Option):
+            continue
+        flag = max(param.opts, key=len)
+        for v in value if isinstance(value, tuple) else (value,):
+            parts += [flag, shlex.quote(str(v))]
+    return " ".join(parts)

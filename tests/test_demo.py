@@ -1,0 +1,23 @@
+"""`make demo`'s job runs on built-in inputs and produces what it promises."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_runs_on_builtin_inputs(tmp_path):
+    from retarget.demo import run
+
+    summary = run(tmp_path)
+    assert {row[0] for row in summary["io"]} == {"native", "bvh", "csv", "openpose", "coco"}
+    # the 2D formats and the native one round-trip exactly (COCO to float precision)
+    for fmt, _, note in summary["io"]:
+        assert float(note.split()[-1 if fmt != "bvh" else -2]) < 1e-9, (fmt, note)
+    d = summary["denoise"]
+    assert d["mpjpe_px_denoised"] < d["mpjpe_px_noisy"] and d["jitter_denoised"] < 0.5 * d["jitter_noisy"]
+    r = summary["retarget"]
+    assert r["in_view_mae_height"] < 0.25 * r["copy_motion_mae_height"]
+    assert r["cross_view_mae_height"] < r["copy_motion_mae_height"]
+    for path in summary["outputs"]:
+        assert (tmp_path / path).exists() or __import__("pathlib").Path(path).exists(), path
