@@ -50,6 +50,12 @@ cells = [
         "print(method, 'jitter', round(jitter(motion.coords, motion.confidence), 3), '->', round(jitter(clean.coords, clean.confidence), 3))\n"
         "save_figure(plot_trajectories([motion, clean], ['RWrist'], ['raw', method]), OUT / 'denoise.png')"
     ),
+    nbf.v4.new_markdown_cell("## 5. Render\nThe retargeted motion on a photo of a person, with the CPU reference renderer."),
+    nbf.v4.new_code_cell(
+        "from retarget.render.pipeline import render_skeleton\n\n"
+        "report = render_skeleton(result[:24], MEDIA / 'i03_imper_men1.jpg', OUT / 'rendered.mp4', max_side=256)\n"
+        "print(report)"
+    ),
 ]
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 Path(__file__).with_name("tour.ipynb").write_text(nbf.writes(nb))

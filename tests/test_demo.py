@@ -15,7 +15,10 @@ def test_demo_runs_on_builtin_inputs(tmp_path):
     for fmt, _, note in summary["io"]:
         assert float(note.split()[-1 if fmt != "bvh" else -2]) < 1e-9, (fmt, note)
     d = summary["denoise"]
-    assert d["mpjpe_px_denoised"] < d["mpjpe_px_noisy"] and d["jitter_denoised"] < 0.5 * d["jitter_noisy"]
+    assert (
+        d["mpjpe_px_denoised"] < d["mpjpe_px_noisy"]
+        and d["jitter_denoised"] < 0.5 * d["jitter_noisy"]
+    )
     r = summary["retarget"]
     assert r["in_view_mae_height"] < 0.25 * r["copy_motion_mae_height"]
     assert r["cross_view_mae_height"] < r["copy_motion_mae_height"]

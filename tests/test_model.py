@@ -15,7 +15,14 @@ from retarget.model.networks import NetConfig, TransMoMo
 from retarget.model.representation import InputStats, body_scale, network_input, to_local
 from retarget.model.retargeter import Analysis, ModelRetargeter, fuse
 from retarget.model.sampler import scale_limbs as scale_limbs_torch
-from retarget.model.train import LossWeights, RunConfig, TrainConfig, load_run, save_run, training_step
+from retarget.model.train import (
+    LossWeights,
+    RunConfig,
+    TrainConfig,
+    load_run,
+    save_run,
+    training_step,
+)
 
 TINY = NetConfig(motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2)
 
@@ -67,12 +74,17 @@ def test_network_input_marks_missing_joints():
 
 def _toy_batch(n: int = 4, t: int = 16) -> dict[str, torch.Tensor]:
     seqs, seqs_s = [], []
-    for i, (a, b) in enumerate([("average", "small"), ("tall", "stocky"), ("long_legs", "average"), ("small", "tall")][:n]):
+    for i, (a, b) in enumerate(
+        [("average", "small"), ("tall", "stocky"), ("long_legs", "average"), ("small", "tall")][:n]
+    ):
         x = builtin_motion(a, frames=t + 10 * i)[10 * i :].coords
         xs = builtin_motion(b, frames=t + 10 * i)[10 * i :].coords
         seqs.append(rotate(x - x[0, HIP], 30.0 * i))
         seqs_s.append(rotate(xs - xs[0, HIP], 30.0 * i))
-    return {"x3d": torch.as_tensor(np.stack(seqs), dtype=torch.float32), "x3d_s": torch.as_tensor(np.stack(seqs_s), dtype=torch.float32)}
+    return {
+        "x3d": torch.as_tensor(np.stack(seqs), dtype=torch.float32),
+        "x3d_s": torch.as_tensor(np.stack(seqs_s), dtype=torch.float32),
+    }
 
 
 def test_training_loss_falls_on_a_toy_problem():
@@ -88,7 +100,17 @@ def test_training_loss_falls_on_a_toy_problem():
         loss.backward()
         opt.step()
         first = first if first is not None else parts
-    assert set(parts) >= {"rec", "rec3d", "cross", "struct_inv", "rot_inv", "rot_rec", "triplet_body", "triplet_view", "bone"}
+    assert set(parts) >= {
+        "rec",
+        "rec3d",
+        "cross",
+        "struct_inv",
+        "rot_inv",
+        "rot_rec",
+        "triplet_body",
+        "triplet_view",
+        "bone",
+    }
     assert parts["rec3d"] < 0.6 * first["rec3d"]
     assert parts["rec"] < 0.6 * first["rec"]
 
@@ -112,7 +134,9 @@ def test_load_run_rejects_a_folder_that_is_not_a_model(tmp_path):
         load_run(tmp_path)
 
 
-@pytest.mark.parametrize("factors", [np.full(8, 1.0), np.array([0.8, 1.2, 1.1, 0.9, 1.25, 0.85, 1.05, 0.95])])
+@pytest.mark.parametrize(
+    "factors", [np.full(8, 1.0), np.array([0.8, 1.2, 1.1, 0.9, 1.25, 0.85, 1.05, 0.95])]
+)
 def test_torch_limb_scaling_equals_numpy(factors):
     world = builtin_motion("average", frames=12).coords * np.array([1, -1, -1])  # y-up, like BVH
     from retarget.data.performers import bone_factors
@@ -184,13 +208,58 @@ def test_cli_train_and_transfer_smoke(tmp_path, monkeypatch):
     for view in ("motion", "structure", "-30", str(b)):
         out = tmp_path / f"out_{view.replace('/', '_')}.json"
         res = runner.invoke(
-            cli, ["transfer", "--motion", str(a), "--structure", str(b), "--view", view, "-o", str(out), "--format", "coco", "--model", str(run), "--device", "cpu"]
+            cli,
+            [
+                "transfer",
+                "--motion",
+                str(a),
+                "--structure",
+                str(b),
+                "--view",
+                view,
+                "-o",
+                str(out),
+                "--format",
+                "coco",
+                "--model",
+                str(run),
+                "--device",
+                "cpu",
+            ],
         )
         assert res.exit_code == 0, res.output
         assert out.exists()
-    res = runner.invoke(cli, ["transfer", "--motion", str(a), "--structure", str(b), "--view", "sideways", "-o", str(tmp_path / "x.npz"), "--model", str(run)])
+    res = runner.invoke(
+        cli,
+        [
+            "transfer",
+            "--motion",
+            str(a),
+            "--structure",
+            str(b),
+            "--view",
+            "sideways",
+            "-o",
+            str(tmp_path / "x.npz"),
+            "--model",
+            str(run),
+        ],
+    )
     assert res.exit_code == 2 and "sideways" in res.output
-    res = runner.invoke(cli, ["transfer", "--motion", str(a), "--structure", str(b), "-o", str(tmp_path / "x.npz"), "--model", str(tmp_path)])
+    res = runner.invoke(
+        cli,
+        [
+            "transfer",
+            "--motion",
+            str(a),
+            "--structure",
+            str(b),
+            "-o",
+            str(tmp_path / "x.npz"),
+            "--model",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 2 and "not a model folder" in res.output
     assert not (tmp_path / "x.npz").exists()
 
