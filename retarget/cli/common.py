@@ -6,6 +6,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -133,6 +134,17 @@ def input_options(f: Callable) -> Callable:
     for o in reversed(opts):
         f = o(f)
     return f
+
+
+def pose_output_option(f: Callable) -> Callable:
+    """``-o/--output`` of every command that writes a pose sequence."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Output file (or folder for --format openpose).",
+    )(f)
 
 
 def output_format_option(f: Callable) -> Callable:

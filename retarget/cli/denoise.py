@@ -11,7 +11,14 @@ from skeleton_io import convert, load_file, save_file
 from skeleton_io.atomic import check_output_path
 
 from ..denoise import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
-from .common import cli, input_options, output_format_option, read_pose_kwargs, skeleton_option
+from .common import (
+    cli,
+    input_options,
+    output_format_option,
+    pose_output_option,
+    read_pose_kwargs,
+    skeleton_option,
+)
 from .extract import output_skeleton
 
 log = logging.getLogger(__name__)
@@ -19,13 +26,7 @@ log = logging.getLogger(__name__)
 
 @cli.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Output file (or folder for --format openpose).",
-)
+@pose_output_option
 @click.option(
     "-m",
     "--method",

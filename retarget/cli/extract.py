@@ -10,7 +10,14 @@ import click
 from skeleton_io import convert, load_file, save_file
 from skeleton_io.atomic import check_output_path
 
-from .common import cli, input_options, output_format_option, read_pose_kwargs, skeleton_option
+from .common import (
+    cli,
+    input_options,
+    output_format_option,
+    pose_output_option,
+    read_pose_kwargs,
+    skeleton_option,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +34,7 @@ def output_skeleton(out_format: str, requested: str | None, source_skeleton: str
 
 @cli.command("extract")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Output file (or folder for --format openpose).",
-)
+@pose_output_option
 @click.option(
     "--denoise/--no-denoise",
     "denoise_",

@@ -10,7 +10,7 @@ from skeleton_io import save_file
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import cli, input_options, output_format_option, read_pose_kwargs
+from .common import cli, input_options, output_format_option, pose_output_option, read_pose_kwargs
 
 
 def parse_view(text: str, kw: dict):
@@ -51,7 +51,7 @@ def parse_view(text: str, kw: dict):
     show_default=True,
     help="motion (A's view), structure (B's), a yaw in degrees relative to A's view (positive turns the performer to its own left), or a pose input C whose view is taken.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@pose_output_option
 @output_format_option
 @click.option(
     "--model",
