@@ -23,7 +23,10 @@
 2. Real detector output without truth: the four OpenPose folders of
    ``../shared/openpose_real`` and BlazePose on four shared videos (extracted once, cached
    under ``--cache``): jitter (mean |acceleration|, px/frame²) with its ratio to the raw
-   detections, and lag (frames) behind the raw detections on the fastest 10 % of frames.
+   detections, and lag (frames) behind the raw detections on the fastest 10 % of frames;
+   ``motion share``: the share of the raw acceleration (RMS) below 4 Hz
+   (:func:`retarget.denoise.slow_share`), the performer's own motion, which no denoiser
+   without lag removes: a rough floor for the jitter ratio.
 3. ``--plot PNG``: one joint's trajectory before and after on real clips (numbers only).
 
 Run: ``.venv/bin/python benchmarks/denoise.py [--shared ../shared] [--model DIR]
@@ -60,6 +63,7 @@ from retarget.denoise import (  # noqa: E402
     jitter,
     lag,
     mpjpe,
+    slow_share,
 )
 from retarget.denoise.learned import DEFAULT_MODEL  # noqa: E402
 from retarget.geometry import rotate  # noqa: E402
@@ -223,12 +227,13 @@ def real_sequences(shared: Path, cache: Path) -> dict[str, PoseSequence]:
 
 
 def real_benchmark(seqs: dict[str, PoseSequence], model: str) -> tuple[str, dict]:
-    header = ["clip", "fps", "raw jitter px/fr²", *METHODS]
+    header = ["clip", "fps", "raw jitter px/fr²", "motion share", *METHODS]
     rows = []
     outputs: dict[str, dict[str, PoseSequence]] = {}
     for name, raw in seqs.items():
         j_raw = jitter(raw.coords, raw.confidence)
-        row: list[object] = [name, f"{raw.fps:.0f}", j_raw]
+        share = slow_share(raw.coords, raw.confidence, raw.fps)
+        row: list[object] = [name, f"{raw.fps:.0f}", j_raw, f"{share:.0%}"]
         outputs[name] = {}
         for m in METHODS:
             out = denoise(raw, m, model=model) if m == "learned" else denoise(raw, m)

@@ -399,3 +399,23 @@ def test_real_openpose_jitter_halves_without_lag():
     assert jitter(out.coords, out.confidence) < 0.5 * jitter(raw.coords, raw.confidence)
     assert abs(lag(out.coords, raw.coords, (raw.confidence > 0) & (out.confidence > 0))) < 0.5
     assert measure_noise(raw).dropout_rate  # something measured
+
+
+def test_slow_share_separates_slow_motion_from_white_jitter():
+    from retarget.denoise import slow_share
+
+    fps, t = 30.0, np.arange(300) / 30.0
+    slow = np.zeros((300, 3, 2))
+    slow[:, :, 0] = 50 * np.sin(2 * np.pi * 1.0 * t)[:, None]  # a 1 Hz sway: all below 4 Hz
+    assert slow_share(slow, None, fps) == pytest.approx(1.0, abs=1e-3)
+    white = np.random.default_rng(0).normal(0, 1.0, (300, 3, 2))
+    # white positions: acceleration power ~ (2 sin(pi f / fs))^4, so little of it below 4 Hz
+    share = slow_share(white, None, fps)
+    assert 0.0 < share < 0.1, share
+    mixed = slow_share(slow + white, None, fps)
+    assert share < mixed < 1.0
+    conf = np.ones((300, 3))
+    conf[100:110] = 0  # missing frames do not count as motion
+    assert slow_share(slow, conf, fps) > 0.9
+    with pytest.raises(InvalidArgumentError):
+        slow_share(slow[:5], None, fps)

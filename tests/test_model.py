@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from skeleton_io import PoseSequence
 
 from retarget.builtin import builtin_motion, project_to_canvas
 from retarget.data.performers import scale_limbs as scale_limbs_np
@@ -275,3 +276,33 @@ def test_bones_in_order():
         seen.add(c)
     assert len(seen) == 15
     assert to_local(torch.zeros(1, 2, 15, 2), torch.ones(1)).shape == (1, 2, 15, 2)
+
+
+def test_cli_transfer_denoises_with_the_learned_denoiser_by_default(tmp_path):
+    """Default = learned denoiser; --no-denoise is --denoise none; a bad method is one line."""
+    from retarget.cli import cli
+
+    run = tmp_path / "run"
+    save_run(run, tiny_model(4), InputStats.identity(), RunConfig(net=TINY))
+    rng = np.random.default_rng(0)
+    a = project_to_canvas(builtin_motion("tall", frames=40), yaw=10)
+    a = a.with_coords(a.coords + rng.normal(0, 3.0, a.coords.shape))  # px jitter
+    a.save(tmp_path / "a.npz")
+    project_to_canvas(builtin_motion("small", frames=20), yaw=-50).save(tmp_path / "b.npz")
+    base = ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure",
+            str(tmp_path / "b.npz"), "--model", str(run), "--device", "cpu"]  # fmt: skip
+    outs = {}
+    for name, extra in (("default", []), ("none", ["--denoise", "none"]),
+                        ("off", ["--no-denoise"])):  # fmt: skip
+        out = tmp_path / f"{name}.npz"
+        res = CliRunner().invoke(cli, [*base, "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        outs[name] = PoseSequence.load(out).coords
+    np.testing.assert_array_equal(outs["none"], outs["off"])
+    # the learned denoiser removes jitter: the output accelerates less
+    acc = {k: np.abs(np.diff(v, 2, axis=0)).mean() for k, v in outs.items()}
+    assert acc["default"] < 0.6 * acc["none"], acc
+    res = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "x.npz"), "--denoise", "magic"])
+    assert res.exit_code == 2 and "magic" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x.npz").exists()

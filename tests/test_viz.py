@@ -517,3 +517,41 @@ def test_cli_on_every_pose_input(tmp_path, kind):
     assert r.exit_code == 0, r.output
     n, fps, _, _ = _read_video(tmp_path / "a.gif")
     assert (n, fps) == (3, 10.0)
+
+
+@pytest.mark.parametrize("yaw", [-60.0, 60.0])
+def test_lift_3d_turns_a_2d_input_the_right_way(yaw):
+    """A 2D view of a performer turned by a known yaw, lifted by the shipped model: the
+    shoulder nearer the camera (smaller z) is the one the turn brings forward."""
+    from retarget.builtin import builtin_motion, project_to_canvas
+    from retarget.inputs import lift_3d
+
+    seq2d = project_to_canvas(builtin_motion("average", frames=40), yaw=yaw)
+    seq3d = lift_3d(seq2d, device="cpu")
+    assert seq3d.dims == 3 and seq3d.num_frames == 40 and seq3d.present.all()
+    j = OPENPOSE15.index.__getitem__
+    dz = seq3d.coords[:, j("LShoulder"), 2] - seq3d.coords[:, j("RShoulder"), 2]
+    # positive yaw turns the performer to its own left: the right shoulder comes forward,
+    # so the left one is further from the camera (larger z)
+    assert np.sign(np.median(dz)) == np.sign(yaw), np.median(dz)
+    np.testing.assert_allclose(seq3d.coords[..., :2], seq2d.coords, atol=0.15 * 2 * 170)
+    assert lift_3d(seq3d) is seq3d  # 3D stays as it is
+
+
+def test_cli_plot_lift_and_2d_warning(tmp_path, caplog):
+    from retarget.builtin import builtin_motion, project_to_canvas
+    from retarget.cli import cli
+
+    src = tmp_path / "a.npz"
+    project_to_canvas(builtin_motion("average", frames=20), yaw=30).save(src)
+    out = tmp_path / "side.png"
+    res = CliRunner().invoke(cli, ["plot", str(src), "-o", str(out), "--azim", "90", "--lift"])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 0 and "2D input" not in res.output
+    res = CliRunner().invoke(cli, ["plot", str(src), "-o", str(out), "--azim", "90"])
+    assert res.exit_code == 0 and "add --lift" in res.output
+    anim = tmp_path / "turn.gif"
+    res = CliRunner().invoke(cli, ["animate", str(src), "-o", str(anim), "--sweep", "--lift",
+                                   "--size", "96"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert anim.stat().st_size > 0

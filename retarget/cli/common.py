@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -145,6 +146,56 @@ def pose_output_option(f: Callable) -> Callable:
         required=True,
         help="Output file (or folder for --format openpose).",
     )(f)
+
+
+def device_option(f: Callable) -> Callable:
+    """``--device auto|cpu|cuda`` (auto: CUDA when there is one)."""
+    return click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        default="auto",
+        show_default=True,
+        help="Where torch runs (auto: the GPU when there is one).",
+    )(f)
+
+
+def mocap_data_option(help: str = "Folder of BVH motion capture.") -> Callable:
+    """``--data FOLDER`` of the commands that read the motion capture library."""
+    return click.option(
+        "--data",
+        type=click.Path(path_type=Path),
+        default=Path(os.environ.get("RETARGET_MOCAP", "../shared/mocap")),
+        show_default=True,
+        help=help + " $RETARGET_MOCAP sets the default.",
+    )
+
+
+def denoise_options(what: str, default: str = "learned") -> Callable:
+    """``--denoise METHOD`` and its shortcut ``--no-denoise`` (passed on as ``denoise_method``;
+    see :func:`denoise_choice`)."""
+
+    def deco(f: Callable) -> Callable:
+        f = click.option(
+            "--no-denoise",
+            "no_denoise",
+            is_flag=True,
+            help="Use the detections as they are (same as --denoise none).",
+        )(f)
+        return click.option(
+            "--denoise",
+            "denoise_method",
+            default=default,
+            show_default=True,
+            help=f"Denoise {what} first: a `retarget denoise` method (learned, savgol, "
+            "gaussian, oneeuro, none).",
+        )(f)
+
+    return deco
+
+
+def denoise_choice(denoise_method: str, no_denoise: bool) -> str:
+    """The method ``--denoise``/``--no-denoise`` select (``"none"`` to skip)."""
+    return "none" if no_denoise else denoise_method
 
 
 def output_format_option(f: Callable) -> Callable:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import platform
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError, ModelError
 
-from .common import cli
+from .common import cli, mocap_data_option
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DATA = os.environ.get("RETARGET_MOCAP", "../shared/mocap")
 
 
 def _load_model(run_dir: Path):
@@ -44,13 +41,7 @@ def _load_model(run_dir: Path):
     default=None,
     help="A baseline instead of a model; 'all' runs copy, limb, edn and limb+gapfill.",
 )
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Folder of BVH motion capture.",
-)
+@mocap_data_option()
 @click.option(
     "--split",
     type=click.Choice(["train", "val", "test"]),

@@ -52,6 +52,31 @@ def view_options(f: Callable) -> Callable:
     return f
 
 
+def lift_option(f: Callable) -> Callable:
+    """``--lift``: 2D inputs become 3D (the retargeting model's lift) so any view applies."""
+    return click.option(
+        "--lift",
+        is_flag=True,
+        help="Lift 2D inputs (videos, OpenPose, ...) to 3D with the shipped retargeting "
+        "model, so that --azim/--elev/--sweep show them from any angle.",
+    )(f)
+
+
+def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> list:
+    """Lift the 2D sequences with --lift; say once when a camera angle is asked of 2D data."""
+    if lift:
+        from ..inputs import lift_3d
+
+        return [lift_3d(s) for s in seqs]
+    flat = [str(p) for p, s in zip(paths, seqs, strict=True) if s.dims == 2]
+    if turning and flat:
+        log.warning(
+            "%s: 2D input, drawn as it is; add --lift to view it from another angle",
+            ", ".join(flat),
+        )
+    return seqs
+
+
 def _int_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
     if value is None:
         return None
@@ -99,6 +124,7 @@ def _name_list(ctx: click.Context, param: click.Parameter, value: str | None) ->
     help="Comma-separated joint names (e.g. RWrist,LAnkle): plot their coordinates over "
     "time instead, one line per input.",
 )
+@lift_option
 @input_options
 def plot_cmd(
     input_path: Path,
@@ -110,6 +136,7 @@ def plot_cmd(
     follow: str,
     compare: tuple[Path, ...],
     joints: list[str] | None,
+    lift: bool,
     **kw,
 ) -> None:
     """Plot IN (any pose input: a pose file, an OpenPose folder, a BVH, a video ...).
@@ -124,6 +151,8 @@ def plot_cmd(
     opts = read_pose_kwargs(**kw)
     paths = [input_path, *compare]
     seqs = [load_file(p, **opts) for p in paths]
+    if not joints:
+        seqs = prepare_views(seqs, paths, lift, turning=(azim, elev) != (0.0, 10.0))
     titles = [p.name for p in paths]
     if joints:
         fig = plot_trajectories(seqs, joints, titles)
@@ -166,6 +195,7 @@ def plot_cmd(
     show_default=True,
     help="Long side of the animation in pixels (with --overlay: at most this).",
 )
+@lift_option
 @input_options
 def animate_cmd(
     input_path: Path,
@@ -178,6 +208,7 @@ def animate_cmd(
     turns: float,
     overlay: Path | None,
     size: int,
+    lift: bool,
     **kw,
 ) -> None:
     """Animate IN (any pose input) to an MP4 or GIF at its frame rate.
@@ -190,6 +221,9 @@ def animate_cmd(
     inputs = [input_path] + ([overlay] if overlay else [])
     check_output_path(output, inputs=inputs)
     seq = load_file(input_path, **read_pose_kwargs(**kw))
+    if overlay is None:
+        turning = sweep or (azim, elev) != (0.0, 10.0)
+        seq = prepare_views([seq], [input_path], lift, turning)[0]
     fps = kw.get("fps")
     if overlay is not None:
         animate_overlay(

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import click
 
-from .common import cli
+from .common import cli, device_option, mocap_data_option
 
 
 @cli.command("train")
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=Path("../shared/mocap"),
-    show_default=True,
-    help="Folder of BVH motion capture.",
-)
+@mocap_data_option()
 @click.option(
     "-o",
     "--output",
@@ -42,9 +36,7 @@ from .common import cli
     show_default=True,
     help="Run the benchmark protocol on the validation split every N steps (0: only at the end).",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@device_option
 @click.option(
     "--resume", is_flag=True, help="Continue the run in --output from its last checkpoint."
 )

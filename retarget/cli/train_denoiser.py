@@ -12,7 +12,7 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import cli
+from .common import cli, device_option, mocap_data_option
 
 
 @cli.command("train-denoiser")
@@ -23,13 +23,7 @@ from .common import cli
     required=True,
     help="Model folder to write (weights.pt, config.json, input_stats.json, noise_stats.json).",
 )
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=Path("../shared/mocap"),
-    show_default=True,
-    help="Folder of BVH motion capture (its train split is used).",
-)
+@mocap_data_option("Folder of BVH motion capture (its train split is used).")
 @click.option(
     "--noise-from",
     "noise_from",
@@ -78,9 +72,7 @@ from .common import cli
     show_default=True,
     help="Torch threads for training (0: torch's default; 1 is fastest on a busy machine).",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@device_option
 def train_denoiser_cmd(
     output: Path,
     data: Path,

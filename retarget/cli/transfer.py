@@ -10,7 +10,16 @@ from skeleton_io import save_file
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import cli, input_options, output_format_option, pose_output_option, read_pose_kwargs
+from .common import (
+    cli,
+    denoise_choice,
+    denoise_options,
+    device_option,
+    input_options,
+    output_format_option,
+    pose_output_option,
+    read_pose_kwargs,
+)
 
 
 def parse_view(text: str, kw: dict):
@@ -67,16 +76,8 @@ def parse_view(text: str, kw: dict):
     show_default=True,
     help="fused: observed 2D directions + the network's depth (default); network: TransMoMo's decoder output as is.",
 )
-@click.option(
-    "--denoise",
-    "denoise_method",
-    default="savgol",
-    show_default=True,
-    help="Denoise both inputs first (a `retarget denoise` method; none to skip).",
-)
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@denoise_options("both inputs")
+@device_option
 @input_options
 def transfer_cmd(
     motion_path: Path,
@@ -87,6 +88,7 @@ def transfer_cmd(
     model_dir: Path | None,
     mode: str,
     denoise_method: str,
+    no_denoise: bool,
     device: str,
     **kw,
 ) -> None:
@@ -101,7 +103,13 @@ def transfer_cmd(
     structure = read_2d(structure_path, **struct_kw)
     v = parse_view(view, struct_kw)
     out = transfer(
-        motion, structure, v, model=model_dir, mode=mode, device=device, denoise=denoise_method
+        motion,
+        structure,
+        v,
+        model=model_dir,
+        mode=mode,
+        device=device,
+        denoise=denoise_choice(denoise_method, no_denoise),
     )
     save_file(out, output, out_format)
     click.echo(

@@ -21,7 +21,16 @@ from .filters import (
     reject_outliers,
     savgol,
 )
-from .metrics import NoiseStats, accel_error, add_noise, jitter, lag, measure_noise, mpjpe
+from .metrics import (
+    NoiseStats,
+    accel_error,
+    add_noise,
+    jitter,
+    lag,
+    measure_noise,
+    mpjpe,
+    slow_share,
+)
 from .registry import (
     DEFAULT_METHOD,
     METHODS,
@@ -70,6 +79,7 @@ __all__ = [
     "gaussian",
     "jitter",
     "lag",
+    "slow_share",
     "limb_groups",
     "make_options",
     "measure_noise",

@@ -89,6 +89,30 @@ def jitter(coords: np.ndarray, confidence: np.ndarray | None = None) -> float:
     return _mean(np.linalg.norm(accel(coords), axis=-1), m)
 
 
+def slow_share(
+    coords: np.ndarray, confidence: np.ndarray | None, fps: float, hz: float = 4.0
+) -> float:
+    """The share of a sequence's acceleration that lies below ``hz`` (RMS of the
+    acceleration's spectrum below ``hz`` over the RMS of all of it; 0..1).
+
+    Human motion lives below a few hertz, a detector's jitter is spread over every frequency:
+    on real clips, where there is no truth, this is the part of :func:`jitter` that is the
+    performer's own motion, which a denoiser without lag cannot remove (a rough floor for
+    ``jitter(out) / jitter(raw)``). Joints are taken where present at t-1, t and t+1 (other
+    accelerations count as 0).
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    a = accel(coords)
+    m = _accel_mask(_mask(confidence, coords.shape))
+    a = np.where(m[..., None], a, 0.0).reshape(len(a), -1)
+    if len(a) < 4:
+        raise InvalidArgumentError(f"slow_share needs at least 6 frames, got {len(a) + 2}")
+    power = np.abs(np.fft.rfft(a - a.mean(axis=0), axis=0)) ** 2
+    freq = np.fft.rfftfreq(len(a), 1.0 / fps)
+    total = power.sum()
+    return float(np.sqrt(power[freq < hz].sum() / total)) if total > 0 else 0.0
+
+
 def lag(
     filtered: np.ndarray,
     raw: np.ndarray,

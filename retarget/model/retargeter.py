@@ -110,7 +110,7 @@ class ModelRetargeter:
         mode: str = "fused",
         window: int = 64,
         depth_sigma: float = 2.0,
-        denoise: str | None = "savgol",
+        denoise: str | None = "learned",
     ) -> None:
         if mode not in ("fused", "network"):
             raise InvalidArgumentError(f"mode must be 'fused' or 'network', got {mode!r}")
@@ -344,7 +344,7 @@ def transfer(
     model: str | Path | ModelRetargeter | None = None,
     mode: str = "fused",
     device: str = "auto",
-    denoise: str | None = "savgol",
+    denoise: str | None = "learned",
 ) -> PoseSequence:
     """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
 
