@@ -74,6 +74,8 @@ TORSO_JOINTS = ("Neck", "RShoulder", "LShoulder", "MidHip", "RHip", "LHip")
 TORSO_OFFSET = 0.8
 """Score added to the torso when cutting: inside the torso area a limb still owns the
 pixels within 0.8 of its radius from its bone (an arm held in front of the chest)."""
+OUT_OF_PLACE = 4.0
+"""Score added where a part does not belong (see :func:`cut_parts`)."""
 
 
 def part_joints(spec: PartSpec) -> tuple[str, ...]:
@@ -247,14 +249,35 @@ def measure_radii(mask: np.ndarray, joints: np.ndarray, usable: np.ndarray) -> n
     return radii
 
 
+def beyond(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, end: str) -> np.ndarray:
+    """Bool: the points lie beyond the line through ``a`` (``end="a"``) or ``b``
+    (``end="b"``) perpendicular to the segment ``a``-``b``, on the side away from the
+    segment (pixels; False everywhere for a segment of no length)."""
+    abx, aby = float(b[0] - a[0]), float(b[1] - a[1])
+    if abx * abx + aby * aby < 1e-12:
+        return np.zeros(np.broadcast_shapes(x.shape, y.shape), bool)
+    o = a if end == "a" else b
+    side = (x - np.float32(o[0])) * np.float32(abx) + (y - np.float32(o[1])) * np.float32(aby)
+    return side < 0 if end == "a" else side > 0
+
+
 def cut_parts(
-    mask: np.ndarray, shapes: list[PartShape], usable: np.ndarray, threshold: float = 0.02
+    mask: np.ndarray,
+    shapes: list[PartShape],
+    usable: np.ndarray,
+    threshold: float = 0.02,
+    claims: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Label every person pixel with the part it belongs to (``(H, W)`` int8, -1 = none).
 
     A pixel goes to the usable part of lowest score ``distance / radius`` (the torso's score
-    plus :data:`TORSO_OFFSET`), i.e. to the nearest bone measured in part thicknesses.
-    ``mask`` is the soft person alpha; pixels above ``threshold`` are labelled.
+    plus :data:`TORSO_OFFSET`), i.e. to the nearest bone measured in part thicknesses. Below
+    the hip line (through MidHip, across the spine) the torso is only its polygon, without
+    the spine's round end, so the crotch goes with the thighs; the head does not reach below
+    the shoulder line (through Neck, across the neck): a collar goes with the torso, unless
+    no other part is usable. ``claims`` maps a part index to a bool ``(H, W)`` area it owns
+    outright (e.g. a hand from hand landmarks), where that part is usable. ``mask`` is the
+    soft person alpha; pixels above ``threshold`` are labelled.
     """
     labels = np.full(mask.shape, -1, dtype=np.int8)
     ys, xs = np.nonzero(mask > threshold)
@@ -269,10 +292,21 @@ def cut_parts(
             continue
         score = shape.distance_xy(x, y) / np.float32(max(shape.radius, 1.0))
         if spec.name == "torso":
+            # Below the hip line only the torso polygon counts (not the spine's round end):
+            # the crotch goes with the thighs, a skirt's sides stay with the torso.
+            low = beyond(x, y, shape.a, shape.b, "b")
+            if shape.polygon is not None and low.any():
+                flat = polygon_distance_xy(x[low], y[low], shape.polygon)
+                score[low] = flat / np.float32(max(shape.radius, 1.0))
             score = score + np.float32(TORSO_OFFSET)
+        elif spec.name == "head":
+            score = np.where(beyond(x, y, shape.a, shape.b, "a"), score + OUT_OF_PLACE, score)
         better = score < best
         best = np.where(better, score, best)
         who = np.where(better, np.int8(i), who)
+    for i, area in (claims or {}).items():
+        if usable[i]:
+            who = np.where(area[ys, xs], np.int8(i), who)
     labels[ys, xs] = who
     return labels
 
@@ -407,6 +441,7 @@ __all__ = [
     "TORSO_JOINTS",
     "PartShape",
     "PartSpec",
+    "beyond",
     "body_unit",
     "capsule_area",
     "clamp_affine",

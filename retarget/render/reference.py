@@ -4,11 +4,14 @@ How a frame is made (:class:`PartWarpRenderer`):
 
 1. **Cut** (once per source, :func:`prepare_source`): every pixel of the person mask goes
    to the nearest bone in units of that part's thickness (:func:`~.parts.cut_parts`):
-   torso, head, upper arms, forearms with hands, thighs, shins with feet. Each part becomes
-   an RGBA texture: its own pixels, their colours extended outward (no background colour at
-   the soft edge: no halo), and what the source does not show filled in: the torso behind
-   an arm, the head behind a hand, and any part of a limb outside the image, from the
-   part's own colours (blurred). A part the source barely shows (less than
+   torso, head, upper arms, forearms with hands, thighs, shins with feet; the torso stops
+   at the hip line (the crotch goes with the thighs), the head at the shoulder line, and a
+   hand found by BlazePose's hand landmarks goes with its forearm (:func:`hand_areas`: a
+   hand resting on a thigh leaves with the arm). Each part becomes an RGBA texture: its
+   own pixels, their colours extended outward (no background colour at the soft edge: no
+   halo), and what the source does not show filled in: the torso behind an arm, the head
+   or a thigh behind a hand, and any part of a limb outside the image, from the part's own
+   colours (blurred). A part the source barely shows (less than
    ``min_coverage`` of its expected area: the legs of a knees-up photo) is *synthesised*:
    a shaded limb in the colour of the body next to it, with a warning.
 2. **Move** (per frame): each part gets a source -> target transform
@@ -66,7 +69,12 @@ log = logging.getLogger(__name__)
 
 _LIMB_RADII = [PART_INDEX[n] for n in ("r_upper_arm", "r_forearm", "r_thigh", "r_shin")]
 _ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
-_COVERS = {"torso": _ARMS, "head": ("r_forearm", "l_forearm")}
+_COVERS = {
+    "torso": _ARMS,
+    "head": ("r_forearm", "l_forearm"),
+    "r_thigh": ("r_forearm", "l_forearm"),
+    "l_thigh": ("r_forearm", "l_forearm"),
+}
 """Parts that, where they cover a part in the source, hide it: there it is filled in."""
 
 
@@ -149,6 +157,92 @@ def sharpen_alpha(mask: np.ndarray, gain: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- prepare
+HAND_REACH = 0.8
+"""Fingers reach beyond BlazePose's index and pinky landmarks (the knuckles) by this share
+of their distance from the wrist."""
+
+
+HAND_COLOUR = 30.0
+"""Beyond the palm (wrist, thumb, knuckles), a pixel belongs to the hand only if its colour
+is within this distance (8-bit CIE Lab) of the palm's median colour."""
+
+
+def _rests_on_alike(
+    labels: np.ndarray, area: np.ndarray, lab: np.ndarray, ref: np.ndarray, part: str
+) -> bool:
+    """Whether the part (not the arm) that most of the person pixels around the hand
+    (``area``) belong to has a median colour (8-bit Lab, away from the hand) within
+    :data:`HAND_COLOUR` of the palm's ``ref``."""
+    under = labels[area]
+    arm = [PART_INDEX[part], PART_INDEX[part.replace("forearm", "upper_arm")]]
+    other = under[(under >= 0) & ~np.isin(under, arm)]
+    if len(other) == 0:
+        return False
+    host = int(np.bincount(other).argmax())
+    rest = (labels == host) & ~area
+    if rest.sum() < 20:
+        return False
+    return bool(np.linalg.norm(np.median(lab[rest], 0) - ref) < HAND_COLOUR)
+
+
+def hand_areas(
+    pose: PoseSequence,
+    image: np.ndarray,
+    mask: np.ndarray,
+    grow: float,
+    labels: np.ndarray | None = None,
+) -> dict[int, np.ndarray]:
+    """The hands of ``pose`` (first frame, pixels of ``image``) as bool ``(h, w)`` areas, by
+    forearm part index: the palm (convex hull of the wrist, the thumb and the index and
+    pinky knuckles) and, of the person (``mask`` > 0.5) around it (the fingers beyond the
+    knuckles, :data:`HAND_REACH`, all grown by ``grow`` pixels), what has the palm's colour
+    (:data:`HAND_COLOUR`): a hand resting on the thigh takes its fingers, not the trousers.
+    Where the two hands' areas overlap (hands together), neither claims. With ``labels``
+    (the cut without hands, :func:`~.parts.cut_parts`), a hand whose palm has the colour of
+    the part it lies on (a hand in a pocket, a glove of the trousers' colour) claims nothing:
+    its landmarks then point at the part, not at a hand. Only hands whose four landmarks
+    are all found (confidence >= 0.5) on a skeleton that has them (``blazepose33``); empty
+    otherwise."""
+    import cv2
+
+    h, w = mask.shape
+    lab = None
+    names = pose.skeleton.joints
+    out: dict[int, np.ndarray] = {}
+    for side, part in (("R", "r_forearm"), ("L", "l_forearm")):
+        want = [side + n for n in ("Wrist", "Pinky", "Index", "Thumb")]
+        if not all(n in names for n in want):
+            continue
+        idx = [pose.skeleton.idx(n) for n in want]
+        if (pose.confidence[0, idx] < 0.5).any():
+            continue
+        wr, p, i, t = pose.coords[0, idx]
+        palm = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(palm, cv2.convexHull(np.round([wr, p, i, t]).astype(np.int32)), 1)
+        reach = np.array([wr, p, i, t, p + HAND_REACH * (p - wr), i + HAND_REACH * (i - wr)])
+        area = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(area, cv2.convexHull(np.round(reach).astype(np.int32)), 1)
+        r = max(1, round(grow))
+        area = cv2.dilate(area, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+        core = palm.astype(bool) & (mask > 0.5)
+        if core.sum() < 5:
+            continue
+        if lab is None:
+            lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+        ref = np.median(lab[core], 0)
+        if labels is not None and _rests_on_alike(labels, area.astype(bool), lab, ref, part):
+            continue
+        alike = np.linalg.norm(lab - ref, axis=-1) < HAND_COLOUR
+        out[PART_INDEX[part]] = core | (area.astype(bool) & alike & (mask > 0.5))
+    if len(out) == 2:
+        # Hands together (a grip, a clasp): where they overlap, neither claims.
+        r, left = (out[PART_INDEX[n]] for n in ("r_forearm", "l_forearm"))
+        both = r & left
+        r &= ~both
+        left &= ~both
+    return out
+
+
 def _mirror_name(name: str) -> str:
     if name.startswith("r_"):
         return "l_" + name[2:]
@@ -270,7 +364,11 @@ def prepare_source(
     usable = np.array([ok[[J[n] for n in part_joints(p)]].all() for p in PARTS])
     radii = measure_radii(person, joints, usable)
     shapes = part_shapes(joints, radii)
+    limb_r = float(np.mean(radii[_LIMB_RADII]))
     labels = cut_parts(mask, shapes, usable)
+    hands = hand_areas(source.pose, source.image, mask, 0.5 * limb_r, labels)
+    if hands:
+        labels = cut_parts(mask, shapes, usable, claims=hands)
     image = source.image
     warnings: list[str] = []
 
@@ -282,14 +380,13 @@ def prepare_source(
     textured[PART_INDEX["torso"]] = usable[PART_INDEX["torso"]]
     if (textured != usable).any():
         # Pixels of parts too little shown go to the textured parts next to them.
-        labels = cut_parts(mask, shapes, textured)
+        labels = cut_parts(mask, shapes, textured, claims=hands)
 
     origins: list[tuple[int, int] | None] = [None] * len(PARTS)
     textures: list[np.ndarray | None] = [None] * len(PARTS)
     alphas: list[np.ndarray | None] = [None] * len(PARTS)
     fills: list[np.ndarray | None] = [None] * len(PARTS)
     colors = np.zeros((len(PARTS), 3), dtype=np.float32)
-    limb_r = float(np.mean(radii[_LIMB_RADII]))
     for i, shape in enumerate(shapes):
         member = labels == i
         if not member.any():
@@ -722,6 +819,7 @@ __all__ = [
     "PartWarpRenderer",
     "PreparedSource",
     "depth_order",
+    "hand_areas",
     "part_texture",
     "parts_picture",
     "prepare_source",
