@@ -2,13 +2,17 @@
 ``retarget extract``, and reconstruction quality (First Order Motion's protocol).
 
     .venv/bin/python benchmarks/render.py [--media ../shared/media] [--frames 96]
-        [--only speed|quality|learned] [--minutes 5] [--json OUT.json] [--update-readme]
+        [--only speed|quality|learned|cross] [--minutes 5] [--json OUT.json] [--update-readme]
 
 * **Speed** (``--max-side 512``, each command in its own process): wall time of
   ``retarget extract CLIP`` and of ``retarget video CLIP CLIP --source-frame 0`` on the same
-  frames; their ratio (the goal is at most 1.5), frames per second end to end, and the
-  process's peak resident memory for the first 60 frames and for the whole clip (the goal
-  is at most 100 MB more).
+  frames; their ratio (the goal is at most 1.5), frames per second end to end (goal at
+  least 10), user + system CPU milliseconds per frame (steadier than wall time on a shared
+  machine), the 1-minute load average, and the process's peak resident memory for the
+  first 60 frames and for the whole clip (the goal is at most 100 MB more). Clips:
+  :data:`SPEED_CLIPS` and a phone-style 1080x1920 HEVC clip of 600 frames that the script
+  builds from :data:`PORTRAIT_SOURCE` (:func:`portrait_hevc`, cached in the temporary
+  folder).
 * **Reconstruction** (FOMM protocol): source = frame 0 of a clip, driving = the same clip;
   the output is compared with the driving frames at the processing size: **L1** = mean
   absolute difference of RGB in [0, 1]; **AKD** = mean distance in pixels between BlazePose
@@ -20,10 +24,25 @@
   ``--minutes``, then ``retarget video CLIP CLIP --source-frame 0 --start-frame 96
   --max-frames 48`` with the learned and the reference backends: L1 and AKD of each.
 
+* **Cross-identity** (``--only cross``, photo to dancer): ``retarget video PHOTO CLIP
+  --max-frames 72`` for the pairs of :data:`CROSS_PAIRS`; BlazePose (keypoints and
+  segmentation) on the output, the driving frames and the photo: **angle** = mean
+  difference of the 14 bone directions between output and driving (goal at most 12
+  degrees), against a static output (the photo repeated; ratio goal under 0.4);
+  **missing** = share of the driving's keypoints not found in the output (goal at most
+  5 %); **colour** = Hellinger distance between Lab histograms inside the (eroded) person
+  masks, output person to source person and to driving person (the first should be the
+  smaller); **scene MAE** = mean |output - photo| in [0, 1] outside the output person
+  (mask grown by :data:`BG_GROW`) and outside the source person (grown by
+  :data:`BG_KEEP_OUT`, where the scene is inpainted; goal at most 0.03); **jitter** =
+  mean |acceleration| of the output's keypoints over the driving's, each in its own spine
+  lengths (goal at most 1.5); frames, fps and audio as the driving video's.
+
 ``--update-readme`` writes the tables into ``benchmarks/README.md`` between the
 ``<!-- render-results -->`` markers of its "Rendering" section (``--only learned``: between
-the ``<!-- render-learned -->`` markers). Not a test: it takes a few minutes on 2 CPU
-cores (``--only learned`` about ``--minutes`` + 2 minutes per clip).
+the ``<!-- render-learned -->`` markers; ``--only cross``: ``<!-- render-cross -->``). Not a
+test: it takes a few minutes on 2 CPU cores (``--only learned`` about ``--minutes`` + 2
+minutes per clip, ``--only cross`` about 5 minutes).
 """
 
 from __future__ import annotations
@@ -47,6 +66,12 @@ sys.path.insert(0, str(ROOT))
 START, END = "<!-- render-results -->", "<!-- /render-results -->"
 LEARNED_START, LEARNED_END = "<!-- render-learned -->", "<!-- /render-learned -->"
 SPEED_CLIPS = ("v07_ipercore_akun_1.mp4", "h06_aurobit_ubc_splice_hevc10.mp4")
+PORTRAIT_SOURCE = "v07_ipercore_akun_1.mp4"
+PORTRAIT_FRAMES = 600
+PORTRAIT_CLIP = "v07_portrait_1080x1920_hevc.mp4"
+"""The phone-style speed clip :func:`portrait_hevc` builds from :data:`PORTRAIT_SOURCE`:
+1080x1920 HEVC (8 Mbit/s, stored 1920x1080 with a 90-degree display rotation, as phones
+write it), :data:`PORTRAIT_FRAMES` frames at 30 fps, looped back and forth."""
 QUALITY_CLIPS = (
     "v02_animatex_dance_1.mp4",
     "v05_animatex_source_video.mp4",
@@ -56,9 +81,30 @@ QUALITY_CLIPS = (
 )
 AKD_SIDE = 256
 VISIBLE = 0.5
+CROSS_START, CROSS_END = "<!-- render-cross -->", "<!-- /render-cross -->"
+CROSS_PAIRS = (
+    ("i01_imper_ins3.jpg", "v05_animatex_source_video.mp4"),
+    ("i01_imper_ins3.jpg", "v10_footskate_dance.mp4"),
+    ("i03_imper_men1.jpg", "v07_ipercore_akun_1.mp4"),
+    ("i05_imper_iper_apose.jpg", "v02_animatex_dance_1.mp4"),
+    ("i05_imper_iper_apose.jpg", "v06_animatex_ubc.mp4"),
+    ("i07_unianimate_deepfashion.jpg", "v02_animatex_dance_1.mp4"),
+    ("i10_tfpose_golf.jpg", "v05_animatex_source_video.mp4"),
+    ("i12_moore_anyone11.png", "v10_footskate_dance.mp4"),
+    ("i12_moore_anyone11.png", "v07_ipercore_akun_1.mp4"),
+)
+"""Photo -> single-dancer clip pairs of ``--only cross``: each photo with one or two clips,
+people of different looks."""
+CROSS_FRAMES = 72
+BG_GROW = 0.01
+"""The output person's mask is grown by this share of the long side before the scene is
+compared (the segmentation's edge is soft)."""
+BG_KEEP_OUT = 0.05
+"""Around the source person (grown by this share of the long side) the scene is inpainted,
+not known: left out of the scene comparison."""
 
 _RUNNER = """
-import resource, sys, time
+import json, os, resource, sys, time
 from retarget.cli import main
 sys.argv = ["retarget"] + sys.argv[2:]
 t = time.perf_counter()
@@ -68,21 +114,67 @@ try:
 except SystemExit as e:
     code = e.code or 0
 finally:
+    r = resource.getrusage(resource.RUSAGE_SELF)
     with open(OUT, "w") as f:
-        f.write(f"{time.perf_counter() - t} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} {code}")
+        json.dump({"seconds": time.perf_counter() - t, "rss_kb": r.ru_maxrss, "code": code,
+                   "cpu": r.ru_utime + r.ru_stime, "load": os.getloadavg()[0]}, f)
 """
 
 
-def run_cli(args: list[str]) -> tuple[float, float]:
-    """Run ``retarget ARGS`` in a fresh process; (seconds, peak RSS in MB)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+def run_cli(args: list[str]) -> dict:
+    """Run ``retarget ARGS`` in a fresh process: its wall ``seconds``, peak resident memory
+    ``mb``, user + system ``cpu`` seconds (all threads) and the 1-minute ``load`` average
+    at its end."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
         code = _RUNNER.replace("OUT", repr(out.name))
         subprocess.run([sys.executable, "-c", code, "x", *args], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        seconds, rss_kb, status = Path(out.name).read_text().split()
-    if int(status) != 0:
-        raise RuntimeError(f"retarget {' '.join(args)} exited with {status}")
-    return float(seconds), float(rss_kb) / 1024.0
+        got = json.loads(Path(out.name).read_text())
+    if int(got["code"]) != 0:
+        raise RuntimeError(f"retarget {' '.join(args)} exited with {got['code']}")
+    return {k: got[k] for k in ("seconds", "cpu", "load")} | {"mb": got["rss_kb"] / 1024.0}
+
+
+def portrait_hevc(source: Path, out: Path, frames: int = PORTRAIT_FRAMES) -> Path:
+    """Build the phone-style speed clip (:data:`PORTRAIT_CLIP`) from a landscape clip: the
+    centre 9:16 column of every frame scaled to 1080x1920, played forwards then backwards
+    until ``frames``, encoded with libx265 (PyAV's bundled FFmpeg) at 8 Mbit/s and stored
+    turned (1920x1080 with a display rotation). Reused when ``out`` exists (about 3 minutes
+    to build on 2 cores)."""
+    import av
+
+    from skeleton_io.video_io import iter_frames, orient
+
+    if out.exists():
+        return out
+    column = []
+    for f in iter_frames(source):
+        h, w = f.rgb.shape[:2]
+        cw = round(h * 9 / 16) // 2 * 2
+        x0 = (w - cw) // 2
+        column.append(np.ascontiguousarray(f.rgb[:, x0 : x0 + cw]))
+    cycle = list(range(len(column))) + list(range(len(column) - 2, 0, -1))
+    order = (cycle * (frames // len(cycle) + 1))[:frames]
+    part = out.with_suffix(".part.mp4")
+    with av.open(str(part), "w") as c:
+        s = c.add_stream("libx265", rate=30)
+        s.width, s.height = 1920, 1080
+        s.pix_fmt = "yuv420p"
+        s.options = {
+            "preset": "fast",
+            "x265-params": "log-level=error:bitrate=8000:vbv-maxrate=10000:vbv-bufsize=10000",
+        }
+        s.set_display_rotation(-90)  # shown turned back upright: 1080x1920
+        for i in order:
+            upright = av.VideoFrame.from_ndarray(column[i], format="rgb24")
+            upright = upright.reformat(width=1080, height=1920).to_ndarray(format="rgb24")
+            stored = orient(upright, (1, False))
+            for packet in s.encode(av.VideoFrame.from_ndarray(stored, format="rgb24")):
+                c.mux(packet)
+        for packet in s.encode():
+            c.mux(packet)
+    part.rename(out)
+    return out
 
 
 def _help(command: str) -> str:
@@ -93,51 +185,46 @@ def _help(command: str) -> str:
     return CliRunner().invoke(cli, [command, "--help"]).output
 
 
-def speed(media: Path, clip: str, frames: int | None, tmp: Path, model: list[str]) -> dict:
+def speed(path: Path, frames: int | None, tmp: Path, model: list[str]) -> dict:
     from skeleton_io.video_io import probe
 
-    path = media / clip
     info = probe(path)
     n = min(frames or info.num_frames, info.num_frames)
     lim = ["--max-frames", str(n), "--max-side", "512"]
     # Pose extraction alone (extract's own learned denoiser, where it has one, is left out).
     raw = ["--no-denoise"] if "--no-denoise" in _help("extract") else []
-    t_ext, m_ext = run_cli(["extract", str(path), "-o", str(tmp / "x.npz"), *lim, *raw])
-    t_vid, m_vid = run_cli(["video", str(path), str(path), "-o", str(tmp / "x.mp4"), *lim, *model])
+    ext = run_cli(["extract", str(path), "-o", str(tmp / "x.npz"), *lim, *raw])
+    vid = run_cli(["video", str(path), str(path), "-o", str(tmp / "x.mp4"), *lim, *model])
     return {
-        "clip": clip,
+        "clip": path.name,
         "video": f"{info.width}x{info.height} {info.codec}",
         "frames": n,
-        "extract_s": t_ext,
-        "video_s": t_vid,
-        "ratio": t_vid / t_ext,
-        "fps": n / t_vid,
-        "extract_mb": m_ext,
-        "video_mb": m_vid,
+        "extract_s": ext["seconds"],
+        "video_s": vid["seconds"],
+        "ratio": vid["seconds"] / ext["seconds"],
+        "fps": n / vid["seconds"],
+        "extract_mb": ext["mb"],
+        "video_mb": vid["mb"],
+        "extract_cpu_ms": 1000 * ext["cpu"] / n,
+        "video_cpu_ms": 1000 * vid["cpu"] / n,
+        "load": max(ext["load"], vid["load"]),
     }
+
+
+def speed_clips(media: Path) -> list[Path]:
+    """The clips of the speed rows: :data:`SPEED_CLIPS` and the built portrait HEVC clip
+    (kept in the system's temporary folder between runs)."""
+    cache = Path(tempfile.gettempdir()) / "retarget-bench"
+    cache.mkdir(exist_ok=True)
+    portrait = portrait_hevc(media / PORTRAIT_SOURCE, cache / PORTRAIT_CLIP)
+    return [media / clip for clip in SPEED_CLIPS] + [portrait]
 
 
 def body_keypoints(frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """``(T, 15, 2)`` openpose15 keypoints (pixels of the frames given) and ``(T, 15)``
     visibility, BlazePose in video mode; zeros where nobody is found."""
-    from skeleton_io import convert
-    from skeleton_io.formats.video import BlazePoseEstimator, choose_main
-    from skeleton_io.pose import PoseSequence
-    from skeleton_io.skeleton import BLAZEPOSE33, OPENPOSE15
-
-    coords = np.zeros((len(frames), 33, 2))
-    vis = np.zeros((len(frames), 33))
-    with BlazePoseEstimator(video=True, num_poses=1) as est:
-        for t, rgb in enumerate(frames):
-            h, w = rgb.shape[:2]
-            people = est(rgb, t / 30.0)
-            if not people:
-                continue
-            p = people[choose_main([q.box((w, h)) for q in people], None)]
-            coords[t] = p.xy * [w, h]
-            vis[t] = np.clip(p.visibility, 1e-3, 1)
-    seq = convert(PoseSequence(coords, vis, BLAZEPOSE33), OPENPOSE15)
-    return seq.coords, seq.confidence
+    coords, vis, _ = detect_frames(frames)
+    return coords, vis
 
 
 def akd(
@@ -246,6 +333,153 @@ def quality(media: Path, clip: str, frames: int, tmp: Path, model: str | None) -
     }
 
 
+# ------------------------------------------------------------------ cross-identity
+def detect_frames(
+    frames: list[np.ndarray], masks: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """BlazePose (video mode) on ``frames``: ``(T, 15, 2)`` openpose15 keypoints (pixels),
+    ``(T, 15)`` visibility and, with ``masks``, ``(T, H, W)`` float32 person segmentation
+    (zeros where nobody is found)."""
+    from skeleton_io import convert
+    from skeleton_io.formats.video import BlazePoseEstimator, choose_main
+    from skeleton_io.pose import PoseSequence
+    from skeleton_io.skeleton import BLAZEPOSE33, OPENPOSE15
+
+    coords = np.zeros((len(frames), 33, 2))
+    vis = np.zeros((len(frames), 33))
+    seg = np.zeros((len(frames), *frames[0].shape[:2]), np.float32) if masks else None
+    with BlazePoseEstimator(video=True, num_poses=1, segmentation=masks) as est:
+        for t, rgb in enumerate(frames):
+            h, w = rgb.shape[:2]
+            people = est(rgb, t / 30.0)
+            if not people:
+                continue
+            p = people[choose_main([q.box((w, h)) for q in people], None)]
+            coords[t] = p.xy * [w, h]
+            vis[t] = np.clip(p.visibility, 1e-3, 1)
+            if seg is not None and p.mask is not None and p.mask.shape == (h, w):
+                seg[t] = p.mask
+    out = convert(PoseSequence(coords, vis, BLAZEPOSE33), OPENPOSE15)
+    return out.coords, out.confidence, seg
+
+
+def cross(media: Path, photo: str, clip: str, frames: int, tmp: Path, model: str | None,
+          cache: dict, renderer_settings: dict | None = None) -> dict:  # fmt: skip
+    """Photo to dancer: ``retarget video PHOTO CLIP`` on the first ``frames`` frames, measured
+    on what BlazePose finds in the output, the driving frames and the photo (see the
+    ``--only cross`` part of the module docstring)."""
+    from retarget.render import quality as q
+    from retarget.render.pipeline import pose_transfer_video
+    from retarget.render.source import detect_person, read_frame
+    from skeleton_io import convert
+    from skeleton_io.skeleton import OPENPOSE15
+    from skeleton_io.video_io import iter_frames, probe
+
+    out = tmp / f"cross_{Path(photo).stem[:3]}_{Path(clip).stem[:3]}.mp4"
+    t = time.perf_counter()
+    rep = pose_transfer_video(
+        media / photo, media / clip, out, max_frames=frames, max_side=512, model=model,
+        renderer_settings=renderer_settings,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t
+    got = [f.rgb for f in iter_frames(out)]
+    n = len(got)
+    if clip not in cache:
+        drv = [f.rgb for f in iter_frames(media / clip, max_frames=frames, max_side=512)]
+        cache[clip] = (drv, detect_frames(drv, masks=True))
+    drv, (dc, dv, dm) = cache[clip]
+    n = min(n, len(drv))
+    scene = read_frame(media / photo, 0, 512).rgb
+    h, w = scene.shape[:2]
+    if got[0].shape[0] - h not in (0, 1) or got[0].shape[1] - w not in (0, 1):
+        raise RuntimeError(f"{photo}: output {got[0].shape} and photo {scene.shape} differ")
+    got = [g[:h, :w] for g in got]  # the writer pads odd sizes by one pixel
+    src_pose, src_mask, _ = detect_person(scene, name=photo)
+    s15 = convert(src_pose, OPENPOSE15)
+    oc, ov, om = detect_frames(got[:n], masks=True)
+    kp_out, kp_drv = (oc, ov), (dc[:n], dv[:n])
+    kp_static = (np.repeat(s15.coords[:1], n, 0), np.repeat(s15.confidence[:1], n, 0))
+    angle, _ = q.bone_angle_error(kp_out, kp_drv)
+    angle_static, _ = q.bone_angle_error(kp_static, kp_drv)
+    # Colour: the output person's Lab histogram against the source's and the driving's.
+    h_src = q.colour_histogram(scene, q.inner(src_mask))
+    d_src, d_drv, d_ref = [], [], []
+    for i in range(n):
+        h_out = q.colour_histogram(got[i], q.inner(om[i]))
+        h_drv = q.colour_histogram(drv[i], q.inner(dm[i]))
+        if h_out is None or h_drv is None or h_src is None:
+            continue
+        d_src.append(q.histogram_distance(h_out, h_src))
+        d_drv.append(q.histogram_distance(h_out, h_drv))
+        d_ref.append(q.histogram_distance(h_src, h_drv))
+    # Scene: outside the output person and away from where the source person stood.
+    side = max(scene.shape[:2])
+    keep_out = q.grown(src_mask, round(BG_KEEP_OUT * side))
+    bg = [
+        q.background_error(got[i], scene, ~q.grown(om[i], round(BG_GROW * side)) & ~keep_out)
+        for i in range(n)
+    ]
+    info_out, info_drv = probe(out), probe(media / clip)
+    want_frames = min(frames, info_drv.num_frames)
+    jit_out, jit_drv = q.jitter(*kp_out), q.jitter(*kp_drv)
+    return {
+        "photo": photo,
+        "clip": clip,
+        "frames": n,
+        "angle": angle,
+        "angle_static": angle_static,
+        "angle_ratio": angle / angle_static,
+        "missing": q.missing_share(ov, dv[:n]),
+        "colour_src": float(np.mean(d_src)) if d_src else float("nan"),
+        "colour_drv": float(np.mean(d_drv)) if d_drv else float("nan"),
+        "colour_gap": float(np.mean(d_ref)) if d_ref else float("nan"),
+        "closer_share": float(np.mean(np.array(d_src) < np.array(d_drv))) if d_src else 0.0,
+        "bg_mae": float(np.nanmean(bg)),
+        "bg_share": float(np.mean(~keep_out)),
+        "jitter": jit_out,
+        "jitter_drv": jit_drv,
+        "jitter_ratio": jit_out / jit_drv,
+        "same_format": bool(
+            info_out.num_frames == want_frames
+            and abs(info_out.fps - info_drv.fps) < 1e-3
+            and info_out.has_audio == info_drv.has_audio
+        ),
+        "format": f"{info_out.num_frames}/{want_frames} fr, "
+        f"{info_out.fps:.2f}/{info_drv.fps:.2f} fps, "
+        f"audio {info_out.has_audio}/{info_drv.has_audio}",
+        "seconds": seconds,
+        "warnings": rep.warnings,
+    }
+
+
+def cross_table(rows: list[dict]) -> str:
+    """The ``--only cross`` table (criteria in the headers)."""
+    if not rows:
+        return ""
+    lines = [
+        "| photo -> clip | frames | angle ° (goal <= 12) | static ° | ratio (goal < 0.4) | missing (goal <= 5 %) | colour: to source / to driving (goal: smaller to source) | closer to source | scene MAE (goal <= 0.03) | jitter ratio (goal <= 1.5) | frames, fps, audio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['photo'][:3]} -> {r['clip'][:3]} | {r['frames']} | {r['angle']:.1f} | "
+            f"{r['angle_static']:.1f} | {r['angle_ratio']:.2f} | {100 * r['missing']:.1f} % | "
+            f"{r['colour_src']:.2f} / {r['colour_drv']:.2f} | {100 * r['closer_share']:.0f} % | "
+            f"{r['bg_mae']:.4f} | {r['jitter_ratio']:.2f} | "
+            f"{'same' if r['same_format'] else r['format']} |"
+        )
+    m = lambda k: float(np.nanmean([r[k] for r in rows]))  # noqa: E731
+    same = sum(r["same_format"] for r in rows)
+    lines.append(
+        f"| **mean** | | {m('angle'):.1f} | {m('angle_static'):.1f} | {m('angle_ratio'):.2f} | "
+        f"{100 * m('missing'):.1f} % | {m('colour_src'):.2f} / {m('colour_drv'):.2f} | "
+        f"{100 * m('closer_share'):.0f} % | {m('bg_mae'):.4f} | {m('jitter_ratio'):.2f} | "
+        f"{same}/{len(rows)} same |"
+    )
+    lines.append("")
+    return "\n".join(lines)
+
+
 def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[dict]) -> str:
     lines = []
     if learned_rows:
@@ -262,14 +496,15 @@ def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[
         lines.append("")
     if speed_rows:
         lines += [
-            "| clip | video | frames | `extract` s | `video` s | ratio (goal <= 1.5) | end-to-end fps (goal >= 10) | peak MB extract / video |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            "| clip | video | frames | `extract` s | `video` s | ratio (goal <= 1.5) | end-to-end fps (goal >= 10) | CPU ms/frame extract / video | peak MB extract / video | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in speed_rows:
             lines.append(
                 f"| {r['clip']} | {r['video']} | {r['frames']} | {r['extract_s']:.1f} | "
                 f"{r['video_s']:.1f} | {r['ratio']:.2f} | {r['fps']:.1f} | "
-                f"{r['extract_mb']:.0f} / {r['video_mb']:.0f} |"
+                f"{r['extract_cpu_ms']:.0f} / {r['video_cpu_ms']:.0f} | "
+                f"{r['extract_mb']:.0f} / {r['video_mb']:.0f} | {r['load']:.1f} |"
             )
         lines.append("")
     if quality_rows:
@@ -297,7 +532,7 @@ def main() -> None:
     default_media = os.environ.get("RETARGET_MEDIA", str(ROOT.parent / "shared" / "media"))
     ap.add_argument("--media", default=default_media)
     ap.add_argument("--frames", type=int, default=96, help="Frames per clip for quality.")
-    ap.add_argument("--only", choices=["speed", "quality", "learned"], default=None)
+    ap.add_argument("--only", choices=["speed", "quality", "learned", "cross"], default=None)
     ap.add_argument(
         "--minutes", type=float, default=5.0, help="Training budget of the learned backend."
     )
@@ -310,18 +545,22 @@ def main() -> None:
     ap.add_argument(
         "--model", default=None, help="Retargeting model run folder (default: the shipped one)."
     )
+    ap.add_argument(
+        "--pairs", nargs="+", default=None, help="--only cross: only pairs whose names match."
+    )
+    ap.add_argument("--keep", default=None, help="--only cross: keep the videos in this folder.")
     ap.add_argument("--update-readme", action="store_true")
     args = ap.parse_args()
     model_args = ["--model", args.model] if args.model else []
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     media = Path(args.media)
-    speed_rows, quality_rows, learned_rows = [], [], []
+    speed_rows, quality_rows, learned_rows, cross_rows = [], [], [], []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if args.only in (None, "speed"):
-            for clip in SPEED_CLIPS:
+            for clip in speed_clips(media):
                 for frames in (60, None):
-                    row = speed(media, clip, frames, tmp, model_args)
+                    row = speed(clip, frames, tmp, model_args)
                     print(json.dumps(row), flush=True)
                     speed_rows.append(row)
         if args.only in (None, "quality"):
@@ -329,12 +568,22 @@ def main() -> None:
                 row = quality(media, clip, args.frames, tmp, args.model)
                 print(json.dumps(row), flush=True)
                 quality_rows.append(row)
+        if args.only == "cross":
+            cache: dict = {}
+            keep = Path(args.keep) if args.keep else tmp
+            keep.mkdir(parents=True, exist_ok=True)
+            for photo, clip in CROSS_PAIRS:
+                if args.pairs and not any(p in f"{photo}:{clip}" for p in args.pairs):
+                    continue
+                row = cross(media, photo, clip, CROSS_FRAMES, keep, args.model, cache)
+                print(json.dumps(row), flush=True)
+                cross_rows.append(row)
         if args.only == "learned":
             for clip in args.learned_clips:
                 row = learned(media, clip, tmp, args.model, args.minutes)
                 print(json.dumps(row), flush=True)
                 learned_rows.append(row)
-    text = tables(speed_rows, quality_rows, learned_rows)
+    text = tables(speed_rows, quality_rows, learned_rows) + cross_table(cross_rows)
     load = os.getloadavg()[1]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
@@ -344,10 +593,18 @@ def main() -> None:
     text += f"\nRetargeting with {which}. Measured on {machine}, {time.strftime('%Y-%m-%d')}.\n"
     print(text)
     if args.json:
-        rows = {"speed": speed_rows, "quality": quality_rows, "learned": learned_rows}
+        rows = {
+            "speed": speed_rows,
+            "quality": quality_rows,
+            "learned": learned_rows,
+            "cross": cross_rows,
+        }
         Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.update_readme:
-        start, end = (LEARNED_START, LEARNED_END) if args.only == "learned" else (START, END)
+        start, end = {
+            "learned": (LEARNED_START, LEARNED_END),
+            "cross": (CROSS_START, CROSS_END),
+        }.get(args.only or "", (START, END))
         readme = ROOT / "benchmarks" / "README.md"
         doc = readme.read_text()
         if start not in doc:

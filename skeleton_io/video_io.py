@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import numpy as np
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 
 Orientation = tuple[int, bool]
 """``(turns, mirror)``: mirror left-right first, then ``turns`` quarter turns counter-clockwise."""
+
+T = TypeVar("T")
 
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
 _MP4_AUDIO_COPY = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
@@ -378,6 +382,67 @@ def iter_frames(
                 index + 1,
                 expected or "?",
             )
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[T], depth: int = 4, name: str = "prefetch") -> Iterator[T]:
+    """``items`` produced in a background thread, up to ``depth`` ahead of the consumer.
+
+    For stages that release the GIL (PyAV decoding and encoding, swscale, OpenCV,
+    mediapipe): a decoder thread then runs on one core while the caller estimates poses
+    on another. Order is kept; an exception raised by ``items`` is raised here, at the item
+    where it happened. When the consumer stops early (``break``, an error, garbage
+    collection) the producer stops too and ``items`` is closed (a generator's ``finally``
+    runs, files are closed) in the producer's thread.
+    """
+    if depth < 1:
+        return iter(items)
+    return _prefetch(items, depth, name)
+
+
+def _prefetch(items: Iterable[T], depth: int, name: str) -> Iterator[T]:
+    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        it = iter(items)
+        try:
+            for item in it:
+                if not put((item, None)):
+                    break
+            else:
+                put((_DONE, None))
+        except BaseException as e:  # handed to the consumer, raised there
+            put((_DONE, e))
+        finally:
+            close = getattr(it, "close", None)
+            if callable(close):
+                close()
+
+    worker = threading.Thread(target=produce, name=name, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = box.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _at_tail(packet: av.Packet, file_size: int) -> bool:

@@ -202,13 +202,14 @@ def write_video(
     preset: str = DEFAULT_PRESET,
 ) -> int:
     """Write ``frames`` to an H.264 MP4 atomically (:class:`skeleton_io.video_io.VideoWriter`)
-    and return how many were written."""
-    from skeleton_io.video_io import VideoWriter
+    and return how many were written. ``frames`` are made in a background thread while the
+    previous ones are encoded (rendering and encoding both release the GIL)."""
+    from skeleton_io.video_io import VideoWriter, prefetch
 
     with VideoWriter(
         output, fps, crf=crf, preset=preset, audio_from=audio_from, audio_start=audio_start
     ) as writer:
-        for rgb in _progress(frames, total or 0, Path(output).name):
+        for rgb in _progress(prefetch(frames, name="render"), total or 0, Path(output).name):
             writer.write(rgb)
         return writer.frames_written
 
@@ -332,22 +333,6 @@ def _get_ready(
     return renderer, load_retargeter(model, device)
 
 
-class _TimedEstimator:
-    """Wraps a pose estimator and remembers the first timestamp it is called with."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.first: float | None = None
-
-    def __call__(self, rgb: np.ndarray, timestamp: float = 0.0) -> Any:
-        if self.first is None:
-            self.first = float(timestamp)
-        return self.inner(rgb, timestamp)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def stream_start(path: str | Path) -> float:
     """Presentation time (seconds) of a video stream's start (0 when unknown)."""
     import av
@@ -366,14 +351,14 @@ def driving_background(
     max_side: int | None,
     size: tuple[int, int],
 ) -> Iterator[np.ndarray]:
-    """The driving video's frames (from ``start_frame``) scaled to cover ``size``."""
-    from skeleton_io.video_io import iter_frames
+    """The driving video's frames (from ``start_frame``) scaled to cover ``size``, decoded
+    in a background thread."""
+    from skeleton_io.video_io import iter_frames, prefetch
 
     from .background import cover
 
-    for frame in iter_frames(
-        path, start_frame=start_frame, max_frames=max_frames, max_side=max_side
-    ):
+    frames = iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side)
+    for frame in prefetch(frames, name="decode"):
         yield cover(frame.rgb, size)
 
 
@@ -408,7 +393,6 @@ def pose_transfer_video(
         NoPersonFoundError: nobody in the source, or in the whole driving video.
         OutputError: ``output`` equals an input or cannot be written.
     """
-    from skeleton_io.formats.video import BlazePoseEstimator
     from skeleton_io.formats.video import load as load_video
     from skeleton_io.video_io import probe
 
@@ -428,13 +412,8 @@ def pose_transfer_video(
     # background while the driving video's poses are found.
     with ThreadPoolExecutor(max_workers=1) as pool:
         ready = pool.submit(_get_ready, backend, renderer_settings, src, model, device)
-        timed = _TimedEstimator(BlazePoseEstimator(video=True))
         motion = load_video(
-            driving,
-            start_frame=start_frame,
-            max_frames=max_frames,
-            max_side=max_side,
-            estimator=timed,
+            driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side
         )
         renderer, retargeter = ready.result()
     t2 = time.perf_counter()
@@ -445,7 +424,7 @@ def pose_transfer_video(
     if background == "driving":
         frames_bg = driving_background(driving, start_frame, max_frames, max_side, src.size)
         src = SourceAppearance(src.image, src.pose, src.mask, frames_bg, dict(src.meta))
-    audio_start = stream_start(driving) + (timed.first or 0.0)
+    audio_start = stream_start(driving) + float(motion.meta.get("start_time", 0.0))
     fps = info.fps if info.fps > 0 else motion.fps
     n = write_video(
         renderer.render(src, target),

@@ -19,7 +19,8 @@ Output (:func:`load`, :func:`load_image`), skeleton ``blazepose33``:
 * ``world``: ``(T, 33, 3)`` BlazePose world landmarks in metres (origin between the
   hips, x to the image's right, y down, z away from the camera); 0 where missing.
 * ``fps`` from the video (or the caller's ``fps``); ``meta["frame_index"]`` the source
-  frame of each pose.
+  frame of each pose; ``meta["start_time"]`` the time (seconds from the stream's start)
+  of the first frame used.
 
 Several people: the estimator follows up to ``num_poses`` people (default 2). The *main*
 person is the one with the largest bounding box when first seen; in each later frame it is
@@ -27,6 +28,18 @@ the person whose box overlaps the previous main box most (IoU >= ``MIN_IOU``). W
 one overlaps, the frame is marked missing rather than jumping to someone else; after
 ``REACQUIRE_SECONDS`` without the main person, the largest person is taken again. A file in
 which two or more people were seen gets one warning.
+
+Speed (:class:`MainPersonEstimator`, what :func:`load` uses): mediapipe's video mode with
+``num_poses=1`` *tracks* one person (the landmarks of one frame give the next frame's
+region; the detector runs only when the person is lost), about 35 ms per frame on one CPU
+core; with ``num_poses=2`` it reruns the detector on every frame while fewer than two people
+are tracked (its output then equals image mode's), about 60 ms. So a single-person video is
+followed with ``num_poses=1``, and an image-mode landmarker with ``num_poses`` *probes* for
+other people on the first frame, every ``PROBE_SECONDS``, and whenever the tracked person is
+newly found or jumps. The first probe that sees two or more people switches the rest of the
+video to a ``num_poses`` video-mode landmarker and the rules above (with ``num_poses=1`` the
+detector would follow its most confident detection, not the largest person). Frames before
+that switch count as single-person frames in ``meta["frames_with_several_people"]``.
 """
 
 from __future__ import annotations
@@ -39,7 +52,7 @@ import os
 import sys
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -50,7 +63,7 @@ import numpy as np
 from ..errors import InvalidArgumentError, NoPersonFoundError, missing_dependency
 from ..pose import DEFAULT_FPS, PoseSequence
 from ..skeleton import BLAZEPOSE33
-from ..video_io import VideoFrame, iter_frames, probe, read_image_frame
+from ..video_io import VideoFrame, iter_frames, prefetch, probe, read_image_frame
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +74,8 @@ MIN_IOU = 0.1
 """Box overlap below which a person is not taken as the previous frame's main person."""
 REACQUIRE_SECONDS = 1.0
 """After this long without the main person, the largest person becomes the main one."""
+PROBE_SECONDS = 1.0
+"""How often :class:`MainPersonEstimator` looks for other people while it tracks one."""
 ESTIMATOR_NAME = "blazepose-full (mediapipe 0.10.14, tasks PoseLandmarker)"
 
 # Input normalisation of the two bundled models, as mediapipe's legacy graphs set it
@@ -249,6 +264,82 @@ class BlazePoseEstimator:
         self.close()
 
 
+class MainPersonEstimator:
+    """BlazePose on a video that tracks one person cheaply and probes for others (see the
+    module docstring, "Speed"); a :class:`PoseEstimator`.
+
+    Call it with one video's frames in order. It returns the tracked person (a list of at
+    most one) until a probe sees two or more people; from that frame on it returns everyone
+    a ``num_poses`` video-mode landmarker finds.
+
+    Args:
+        num_poses: most people to follow once several are seen (>= 2).
+        probe_every: frames between two probes while one person is tracked.
+        make: ``make(video, num_poses)`` builds the underlying estimators (default
+            :class:`BlazePoseEstimator`; tests pass scripted ones).
+    """
+
+    def __init__(
+        self,
+        num_poses: int = 2,
+        probe_every: int = 30,
+        make: Callable[[bool, int], PoseEstimator] | None = None,
+    ) -> None:
+        if num_poses < 2:
+            raise InvalidArgumentError(f"num_poses must be >= 2 to probe, got {num_poses}")
+        self.num_poses = num_poses
+        self.probe_every = max(1, int(probe_every))
+        self._make = make or (lambda video, n: BlazePoseEstimator(video=video, num_poses=n))
+        self._track: PoseEstimator | None = self._make(True, 1)
+        self._probe: PoseEstimator | None = None
+        self._all: PoseEstimator | None = None
+        self._last_box: np.ndarray | None = None
+        self._since_probe = 0
+        self.probes = 0
+        self.switched_at: int | None = None
+        """Call (0-based) at which several people were first seen, or None."""
+        self._calls = 0
+
+    def __call__(self, rgb: np.ndarray, timestamp: float = 0.0) -> list[PersonLandmarks]:
+        call, self._calls = self._calls, self._calls + 1
+        if self._all is not None:
+            return self._all(rgb, timestamp)
+        assert self._track is not None
+        people = self._track(rgb, timestamp)
+        box = people[0].box((1, 1)) if people else None  # normalised: IoU is the same
+        self._since_probe += 1
+        due = call == 0 or self._since_probe >= self.probe_every
+        found_or_jumped = box is not None and (
+            self._last_box is None or box_iou(box, self._last_box) < MIN_IOU
+        )
+        self._last_box = box
+        if not (due or found_or_jumped):
+            return people
+        self._since_probe = 0
+        self.probes += 1
+        if self._probe is None:
+            self._probe = self._make(False, self.num_poses)
+        if len(self._probe(rgb, timestamp)) < 2:
+            return people
+        log.debug("several people at call %d; following up to %d", call, self.num_poses)
+        self.switched_at = call
+        self._close_single()
+        self._all = self._make(True, self.num_poses)
+        return self._all(rgb, timestamp)
+
+    def _close_single(self) -> None:
+        for est in (self._track, self._probe):
+            if est is not None:
+                est.close()
+        self._track = self._probe = None
+
+    def close(self) -> None:
+        self._close_single()
+        if self._all is not None:
+            self._all.close()
+            self._all = None
+
+
 # --------------------------------------------------------------- main person
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two ``(x0, y0, x1, y1)`` boxes."""
@@ -314,10 +405,13 @@ class _Track:
     several: int = 0
     most_people: int = 0
     missing: int = 0
+    start_time: float = 0.0
 
     def add(
         self, frame: VideoFrame, people: list[PersonLandmarks], main: PersonLandmarks | None
     ) -> None:
+        if not self.frame_index:
+            self.start_time = frame.time
         self.frame_index.append(frame.index)
         self.most_people = max(self.most_people, len(people))
         self.several += len(people) > 1
@@ -387,7 +481,9 @@ def load(
         max_side: the estimator sees frames scaled to this long side (None: original
             size); coordinates are always in original pixels.
         fps: frame rate to store instead of the video's own.
-        num_poses: most people the estimator follows (see :class:`BlazePoseEstimator`).
+        num_poses: most people the estimator follows; with 2 or more one person is tracked
+            and others probed for (:class:`MainPersonEstimator`), with 1 mediapipe's most
+            confident detection is tracked and other people go unnoticed.
         estimator: another :class:`PoseEstimator` (a fresh one per call; it is closed).
 
     Raises:
@@ -400,8 +496,16 @@ def load(
     total = max(0, info.num_frames - start_frame)
     if max_frames is not None:
         total = min(total, max_frames)
-    frames = iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side)
-    if estimator is None:
+    # Decoding runs in a thread (PyAV and mediapipe release the GIL): on a second core it
+    # costs no time.
+    frames = prefetch(
+        iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side),
+        name="decode",
+    )
+    if estimator is None and num_poses >= 2:
+        every = max(1, round(PROBE_SECONDS * video_fps))
+        estimator = MainPersonEstimator(num_poses=num_poses, probe_every=every)
+    elif estimator is None:
         estimator = BlazePoseEstimator(video=True, num_poses=num_poses)
     try:
         track = track_main_person(_progress(frames, total, path.name), estimator, video_fps)
@@ -437,6 +541,7 @@ def load(
         "max_side": max_side,
         "people_max": track.most_people,
         "frames_with_several_people": track.several,
+        "start_time": track.start_time,
         "rotation": info.rotation,
         "video_fps": info.fps,
     }
