@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import cli
+from .common import cli, denoise_choice, denoise_options, device_option
 
 BACKGROUND_HELP = (
     "What is behind the person: source (the source's scene, person removed; default), "
@@ -80,12 +80,7 @@ def _backend_options(f):
             default=None,
             help="Model folder of the backend (the learned backend's `retarget train-renderer` output).",
         ),
-        click.option(
-            "--device",
-            type=click.Choice(["auto", "cpu", "cuda"]),
-            default="auto",
-            show_default=True,
-        ),
+        device_option,
     ]
     for o in reversed(opts):
         f = o(f)
@@ -173,13 +168,7 @@ def render_cmd(
 @click.option(
     "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N driving frames."
 )
-@click.option(
-    "--denoise",
-    "denoise_method",
-    default="savgol",
-    show_default=True,
-    help="Denoise the driving poses (a `retarget denoise` method; none to skip).",
-)
+@denoise_options("the driving poses")
 @_backend_options
 def video_cmd(
     source_path: Path,
@@ -189,6 +178,7 @@ def video_cmd(
     start_frame: int,
     max_frames: int | None,
     denoise_method: str,
+    no_denoise: bool,
     backend: str,
     background: str,
     source_frame: int,
@@ -217,7 +207,7 @@ def video_cmd(
         background=background,
         model=model_dir,
         device=device,
-        denoise_method=denoise_method,
+        denoise_method=denoise_choice(denoise_method, no_denoise),
         renderer_settings=_settings(backend, renderer_model, device),
     )
     _report(report)
@@ -265,9 +255,7 @@ def _frames(text: str) -> tuple[int, int]:
     help="Retargeting model run folder (default: the shipped one).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@device_option
 def train_renderer_cmd(
     video_path: Path,
     output: Path,

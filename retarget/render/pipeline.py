@@ -71,10 +71,13 @@ class RenderReport:
 
 
 # ------------------------------------------------------------------- retargeting
-def load_retargeter(model: Any = None, device: str = "auto") -> Any:
+def load_retargeter(
+    model: Any = None, device: str = "auto", denoise: str | None = "learned"
+) -> Any:
     """The retargeter to use: ``model`` itself when it is already loaded, the model of a run
     folder, the shipped model (None), or when none is installed the ``limb`` baseline (2D
-    limb-length normalisation, which keeps the motion's view) with a warning."""
+    limb-length normalisation, which keeps the motion's view) with a warning. ``denoise``:
+    what a loaded model denoises its inputs with (None: they come denoised)."""
     from ..benchmark.baselines import Retargeter
 
     if isinstance(model, Retargeter):
@@ -89,7 +92,7 @@ def load_retargeter(model: Any = None, device: str = "auto") -> Any:
             SHIPPED_MODEL,
         )
         return make_baseline("limb")
-    return ModelRetargeter.load(model, device=device)
+    return ModelRetargeter.load(model, device=device, denoise=denoise)
 
 
 def retarget_onto(
@@ -295,17 +298,24 @@ def driving_target(
     view: str | float | PoseSequence = "motion",
     model: Any = None,
     device: str = "auto",
-    denoise_method: str = "savgol",
+    denoise_method: str = "learned",
+    structure: PoseSequence | None = None,
 ) -> PoseSequence:
     """Driving poses (as :func:`skeleton_io.formats.video.load` gives them) made into the
     target of a render on ``source``: denoised, retargeted onto the source's body, placed at
-    the source person; frames without anybody get confidence 0 (nothing drawn)."""
+    the source person; frames without anybody get confidence 0 (nothing drawn).
+
+    ``structure``: poses of the source person over several frames (e.g. of the source video,
+    denoised), to measure the body on instead of the one source frame; bone lengths seen in
+    one frame are foreshortened or noisy, and the motion's are measured over all its frames.
+    """
     from ..denoise import denoise
     from ..inputs import as_2d
 
     if denoise_method != "none":
         motion = denoise(motion, denoise_method)
-    target = retarget_onto(as_2d(motion), source.body15, view, model=model, device=device)
+    body = source.body15 if structure is None else as_body15(structure)
+    target = retarget_onto(as_2d(motion), body, view, model=model, device=device)
     gone = ~motion.present
     if gone.any():
         log.info("nobody in %d driving frames; they show the background", int(gone.sum()))
@@ -330,7 +340,7 @@ def _get_ready(
     prepare = getattr(renderer, "prepare", None)
     if callable(prepare):
         prepare(source)
-    return renderer, load_retargeter(model, device)
+    return renderer, load_retargeter(model, device, denoise=None)  # inputs come denoised
 
 
 def stream_start(path: str | Path) -> float:
@@ -362,6 +372,43 @@ def driving_background(
         yield cover(frame.rgb, size)
 
 
+STRUCTURE_SECONDS = 2.0
+
+
+def source_structure(
+    source: str | Path,
+    driving: str | Path,
+    motion: PoseSequence,
+    source_frame: int,
+    max_side: int | None,
+    denoise_method: str,
+) -> PoseSequence | None:
+    """Poses of the source person over several frames to measure its body on (see
+    :func:`pose_transfer_video`), or None for a photo or when they cannot be had."""
+    from skeleton_io.errors import RetargetError
+
+    from .source import is_image
+
+    if is_image(source):
+        return None
+    if Path(source).resolve() == Path(driving).resolve():
+        return motion
+    from skeleton_io.formats.video import load as load_video
+    from skeleton_io.video_io import probe
+
+    try:
+        frames = max(1, round(STRUCTURE_SECONDS * (probe(source).fps or 30.0)))
+        seq = load_video(source, start_frame=source_frame, max_frames=frames, max_side=max_side)
+    except RetargetError as e:
+        log.info("%s: body measured on the source frame only (%s)", source, e)
+        return None
+    if denoise_method != "none":
+        from ..denoise import denoise
+
+        seq = denoise(seq, denoise_method)
+    return seq
+
+
 def pose_transfer_video(
     source: str | Path,
     driving: str | Path,
@@ -376,7 +423,7 @@ def pose_transfer_video(
     background: str = "source",
     model: str | Path | None = None,
     device: str = "auto",
-    denoise_method: str = "savgol",
+    denoise_method: str = "learned",
     renderer_settings: dict[str, Any] | None = None,
 ) -> RenderReport:
     """The person of ``source`` dancing like the person of ``driving`` (see the module
@@ -388,6 +435,11 @@ def pose_transfer_video(
         background: ``source``, ``driving``, an image path or a colour.
         denoise_method: a :func:`retarget.denoise.denoise` method for the driving poses
             (``none`` to skip).
+
+    The source's body is measured on the driving poses themselves when source and driving
+    are the same video (First Order Motion's reconstruction protocol), else on up to
+    :data:`STRUCTURE_SECONDS` of the source video from ``source_frame`` on, else (a photo) on
+    the source frame.
 
     Raises:
         NoPersonFoundError: nobody in the source, or in the whole driving video.
@@ -417,8 +469,19 @@ def pose_transfer_video(
         )
         renderer, retargeter = ready.result()
     t2 = time.perf_counter()
+    if denoise_method != "none":
+        from ..denoise import denoise
+
+        motion = denoise(motion, denoise_method)
+    structure = source_structure(source, driving, motion, source_frame, max_side, denoise_method)
     target = driving_target(
-        motion, src, view=view, model=retargeter, device=device, denoise_method=denoise_method
+        motion,
+        src,
+        view=view,
+        model=retargeter,
+        device=device,
+        denoise_method="none",
+        structure=structure,
     )
     t3 = time.perf_counter()
     if background == "driving":
@@ -461,6 +524,7 @@ def pose_transfer_video(
 
 __all__ = [
     "DEFAULT_PRESET",
+    "STRUCTURE_SECONDS",
     "FITS",
     "RenderReport",
     "driving_background",
@@ -472,6 +536,7 @@ __all__ = [
     "pose_transfer_video",
     "render_skeleton",
     "retarget_onto",
+    "source_structure",
     "stream_start",
     "write_video",
 ]
