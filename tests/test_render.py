@@ -835,3 +835,29 @@ def test_cli_train_renderer_then_render(tmp_path, fake_pose):
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert probe(out).num_frames == 6
+
+
+def test_driving_target_measures_the_body_on_a_structure_sequence_in_source_pixels():
+    """Reconstruction: the same person's poses at 2x the source image's pixels, given as the
+    structure, retarget the motion onto itself (the identity, in source pixels); one source
+    frame whose shins look 10 % shorter changes the legs."""
+    from retarget.builtin import builtin_motion, project_to_canvas
+    from retarget.render.pipeline import driving_target, load_retargeter
+
+    seq = project_to_canvas(builtin_motion("average", frames=48), canvas=(400, 480), yaw=20)
+    big = seq.with_coords(seq.coords * 2.0, canvas=(800, 960))  # the video's own pixels
+    frame0 = seq.coords[0].copy()
+    j = OPENPOSE15.index
+    for side in "RL":  # a foreshortened shin in the one source frame
+        knee, ankle = j[side + "Knee"], j[side + "Ankle"]
+        frame0[ankle] = frame0[knee] + 0.9 * (frame0[ankle] - frame0[knee])
+    src = SourceAppearance(np.zeros((480, 400, 3), np.uint8), pose_seq(frame0, (400, 480)),
+                           np.zeros((480, 400), np.float32))  # fmt: skip
+    r = load_retargeter(None, "cpu", denoise=None)
+    with_seq = driving_target(big, src, model=r, denoise_method="none", structure=big)
+    err = np.linalg.norm(with_seq.coords - seq.coords, axis=-1)
+    assert with_seq.canvas == (400, 480) and err.mean() < 1.5, err.mean()
+    one = driving_target(big, src, model=r, denoise_method="none")
+    shin = np.linalg.norm(one.coords[:, j["RAnkle"]] - one.coords[:, j["RKnee"]], axis=-1)
+    shin_true = np.linalg.norm(seq.coords[:, j["RAnkle"]] - seq.coords[:, j["RKnee"]], axis=-1)
+    assert np.median(shin / shin_true) < 0.95

@@ -291,6 +291,15 @@ def render_skeleton(
     )
 
 
+def _in_source_pixels(seq: PoseSequence, source: SourceAppearance) -> PoseSequence:
+    """Poses of the source video (pixels of its full frame, ``seq.canvas``) in the pixels of
+    the source image (the frame scaled to the processing size)."""
+    if seq.canvas is None or tuple(seq.canvas) == tuple(source.size):
+        return seq
+    k = source.size[0] / seq.canvas[0]
+    return seq.with_coords(seq.coords * k, canvas=source.size)
+
+
 def driving_target(
     motion: PoseSequence,
     source: SourceAppearance,
@@ -314,7 +323,7 @@ def driving_target(
 
     if denoise_method != "none":
         motion = denoise(motion, denoise_method)
-    body = source.body15 if structure is None else as_body15(structure)
+    body = source.body15 if structure is None else _in_source_pixels(as_body15(structure), source)
     target = retarget_onto(as_2d(motion), body, view, model=model, device=device)
     gone = ~motion.present
     if gone.any():
