@@ -394,7 +394,7 @@ def train_renderer(
     from skeleton_io.video_io import iter_frames
 
     from ..device import resolve_device
-    from .pipeline import driving_target
+    from .pipeline import video_target
     from .reference import PartWarpRenderer
     from .source import load_source
 
@@ -408,7 +408,9 @@ def train_renderer(
     t0 = time.perf_counter()
     source = load_source(video, source_frame=a, max_side=max_side)
     motion = load_video(video, start_frame=a, max_frames=b - a, max_side=max_side)
-    target = driving_target(motion, source, model=model, device=device)
+    target = video_target(
+        video, video, motion, source, source_frame=a, max_side=max_side, model=model, device=device
+    )
     config = NetConfig(side=side, max_side=max_side)
     reference = PartWarpRenderer(**config.reference)
     prep = reference.prepare(source)

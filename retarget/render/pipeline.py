@@ -323,6 +323,8 @@ def driving_target(
 
     if denoise_method != "none":
         motion = denoise(motion, denoise_method)
+    if model is None or isinstance(model, (str, Path)):  # denoised here, not again
+        model = load_retargeter(model, device, denoise=None)
     body = source.body15 if structure is None else _in_source_pixels(as_body15(structure), source)
     target = retarget_onto(as_2d(motion), body, view, model=model, device=device)
     gone = ~motion.present
@@ -418,6 +420,34 @@ def source_structure(
     return seq
 
 
+def video_target(
+    source: str | Path,
+    driving: str | Path,
+    motion: PoseSequence,
+    src: SourceAppearance,
+    *,
+    source_frame: int = 0,
+    max_side: int | None = 512,
+    view: str | float | PoseSequence = "motion",
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+) -> PoseSequence:
+    """The render target of ``retarget video`` (and of ``train-renderer``, so that a learned
+    renderer trains on the targets it will be given): the driving poses ``motion`` denoised
+    once, retargeted onto the source's body measured as :func:`source_structure` says (by a
+    retargeter that does not denoise again), placed at the source person."""
+    if denoise_method != "none":
+        from ..denoise import denoise
+
+        motion = denoise(motion, denoise_method)
+    structure = source_structure(source, driving, motion, source_frame, max_side, denoise_method)
+    return driving_target(
+        motion, src, view=view, model=model, device=device, denoise_method="none",
+        structure=structure,
+    )  # fmt: skip
+
+
 def pose_transfer_video(
     source: str | Path,
     driving: str | Path,
@@ -478,20 +508,10 @@ def pose_transfer_video(
         )
         renderer, retargeter = ready.result()
     t2 = time.perf_counter()
-    if denoise_method != "none":
-        from ..denoise import denoise
-
-        motion = denoise(motion, denoise_method)
-    structure = source_structure(source, driving, motion, source_frame, max_side, denoise_method)
-    target = driving_target(
-        motion,
-        src,
-        view=view,
-        model=retargeter,
-        device=device,
-        denoise_method="none",
-        structure=structure,
-    )
+    target = video_target(
+        source, driving, motion, src, source_frame=source_frame, max_side=max_side, view=view,
+        model=retargeter, device=device, denoise_method=denoise_method,
+    )  # fmt: skip
     t3 = time.perf_counter()
     if background == "driving":
         frames_bg = driving_background(driving, start_frame, max_frames, max_side, src.size)
@@ -547,5 +567,6 @@ __all__ = [
     "retarget_onto",
     "source_structure",
     "stream_start",
+    "video_target",
     "write_video",
 ]
