@@ -6,6 +6,7 @@ few short runs on the shared media."""
 from __future__ import annotations
 
 import importlib.metadata as md
+import json
 import logging
 import tomllib
 from pathlib import Path
@@ -814,7 +815,7 @@ def test_cli_train_renderer_then_render(tmp_path, fake_pose):
             "-o",
             str(model),
             "--frames",
-            "0:16",
+            "0:24",
             "--minutes",
             "0.05",
             "--side",
@@ -823,6 +824,11 @@ def test_cli_train_renderer_then_render(tmp_path, fake_pose):
     )
     assert res.exit_code == 0, res.output
     assert {p.name for p in model.iterdir()} == {"weights.pt", "config.json", "background.npy"}
+    training = json.loads((model / "config.json").read_text())["training"]
+    # the last 15 % of the frames are held out; the best weights on them are kept
+    assert training["held_out_frames"] == [20, 24]
+    assert 0 <= training["kept_iteration"] <= training["iterations"]
+    assert np.isfinite(training["held_out_l1"])
     plate = np.load(model / "background.npy")
     assert plate.shape == (SIZE[1], SIZE[0], 3)
     # Far from the body the plate is the scene (a smooth gradient).

@@ -17,7 +17,8 @@ Training (:func:`train_renderer`, ``retarget train-renderer VIDEO -o DIR``): the
 the video's frame ``A`` of ``--frames A:B``, the targets are the video's own poses in frames
 A to B (found, denoised and retargeted exactly as ``retarget video`` does), the network
 learns to turn their reference renders into the real frames (L1 loss, random crops), for
-``--minutes`` of wall time. A model folder holds ``weights.pt`` and ``config.json`` (every
+``--minutes`` of wall time. The last :data:`VAL_FRACTION` of the frames are held out and the
+weights that render them best are kept (early stopping: a longer budget cannot overfit). A model folder holds ``weights.pt`` and ``config.json`` (every
 constructor argument, the reference renderer's settings, the training frames and command,
 losses on the training frames) and ``background.npy`` (the clean plate, processing size).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -437,6 +439,27 @@ def train_renderer(
     h, w = x.shape[-2:]
     crop = (max(16, int(h * 0.75)), max(16, int(w * 0.75)))
     budget = minutes * 60.0
+    # The last VAL_FRACTION of the frames (a block: neighbours of training frames look alike)
+    # is held out; the weights that render it best are kept, so a long budget cannot overfit.
+    n_val = int(round(n * VAL_FRACTION)) if n >= 20 else 0
+    n_fit = n - n_val
+
+    def val_l1() -> float:
+        with torch.no_grad():
+            err = [
+                float(
+                    (
+                        (torch.from_numpy(x[i : i + batch]).to(dev)[:, :3]
+                         + net(torch.from_numpy(x[i : i + batch]).to(dev))).clamp(0, 1)
+                        - torch.from_numpy(y[i : i + batch]).to(dev)
+                    ).abs().mean()
+                ) * len(x[i : i + batch])
+                for i in range(n_fit, n, batch)
+            ]  # fmt: skip
+        return sum(err) / n_val
+
+    best = (float(np.abs(x[n_fit:n, :3] - y[n_fit:n]).mean()) if n_val else math.inf, 0)
+    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     start = time.perf_counter()
     it = 0
     log_every = 50
@@ -447,7 +470,7 @@ def train_renderer(
             break
         for g in opt.param_groups:  # cosine decay over the time budget
             g["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(elapsed / budget, 1.0)))
-        idx = rng.integers(0, n, size=batch)
+        idx = rng.integers(0, n_fit, size=batch)
         xb, yb = _crop_batch(x, y, idx, crop, rng)
         xb_t = torch.from_numpy(xb).to(dev)
         yb_t = torch.from_numpy(yb).to(dev)
@@ -461,6 +484,16 @@ def train_renderer(
         if it % log_every == 0:
             log.info("iteration %d (%.0f s): L1 %.4f", it, elapsed, running / log_every)
             running = 0.0
+            if n_val:
+                net.eval()
+                v = val_l1()
+                net.train()
+                if v < best[0]:
+                    best = (v, it)
+                    best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+    if n_val:
+        net.load_state_dict(best_state)
+        log.info("kept the weights of iteration %d (held-out L1 %.4f)", best[1], best[0])
     net.eval()
     with torch.no_grad():
         pred = [
@@ -486,6 +519,9 @@ def train_renderer(
             "lr": lr,
             "seed": seed,
             "iterations": it,
+            "kept_iteration": best[1] if n_val else it,
+            "held_out_frames": [a + n_fit, a + n] if n_val else None,
+            "held_out_l1": best[0] if n_val else None,
             "seconds": {"data": t1 - t0, "train": t2 - t1},
             "l1_reference": l1_reference,
             "l1_learned": l1_learned,
@@ -509,8 +545,11 @@ def train_renderer(
     )
 
 
+VAL_FRACTION = 0.15
+
 __all__ = [
     "FORMAT",
+    "VAL_FRACTION",
     "LearnedRenderer",
     "NetConfig",
     "TrainReport",
