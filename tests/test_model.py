@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from skeleton_io import PoseSequence
 
 from retarget.builtin import builtin_motion, project_to_canvas
 from retarget.data.performers import scale_limbs as scale_limbs_np
@@ -24,6 +23,7 @@ from retarget.model.train import (
     save_run,
     training_step,
 )
+from skeleton_io import PoseSequence
 
 TINY = NetConfig(motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2)
 
