@@ -143,7 +143,12 @@ def run(out: Path) -> dict:
         )
         comp = save_figure(fig, out / "retarget_compare.png")
         anim = animate(cross, out / "retargeted.gif", size=320, progress=False)
-        summary["outputs"] += [str(out / "retargeted.npz"), str(comp), str(anim)]
+        # a 2D input seen from other angles: the model's lift (`retarget plot --lift`)
+        lifted = save_figure(
+            plot_views(model.lift(image), azims=(-60, 0, 60, 90), frames=[30]),
+            out / "lifted_views.png",
+        )
+        summary["outputs"] += [str(out / "retargeted.npz"), str(comp), str(anim), str(lifted)]
     else:
         log.warning("no shipped model at %s: skipping the retargeting step", SHIPPED_MODEL)
 

@@ -56,15 +56,16 @@ def read_2d(path: str | Path, **kw: Any) -> PoseSequence:
     return as_2d(load_file(path, **kw))
 
 
-def lift_3d(
-    seq: PoseSequence, model: str | Path | None = None, device: str = "auto"
-) -> PoseSequence:
-    """``seq`` in 3D: 3D inputs as they are; 2D ones lifted by the retargeting model (the
-    shipped one unless ``model`` names a run folder) into their camera frame (x right, y down,
+def lift_3d(seq: PoseSequence, model: Any = None, device: str = "auto") -> PoseSequence:
+    """``seq`` in 3D: 3D inputs as they are; 2D ones lifted by the retargeting model (a
+    loaded :class:`~retarget.model.retargeter.ModelRetargeter`, a run folder, or None for the
+    shipped one) into their camera frame (x right, y down,
     z away from the camera, pixels), as ``openpose15``. Missing 2D joints are filled by the
     model's denoising first, so every lifted joint is present."""
     if seq.dims == 3:
         return seq
     from .model.retargeter import ModelRetargeter
 
-    return ModelRetargeter.load(model, device=device).lift(as_2d(seq))
+    if not isinstance(model, ModelRetargeter):
+        model = ModelRetargeter.load(model, device=device)
+    return model.lift(as_2d(seq))

@@ -8,6 +8,9 @@ CLI prints them as one line and exits with code 2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 
 class RetargetError(Exception):
     """Base class of every error the toolkit raises on purpose."""
@@ -43,6 +46,14 @@ class MissingDependencyError(RetargetError, ImportError):
 
 class ModelError(RetargetError, ValueError):
     """A model checkpoint is missing, incomplete or does not fit the data."""
+
+
+def require_files(folder: Path, names: Sequence[str], what: str, hint: str) -> None:
+    """Raise :class:`ModelError` ``"FOLDER: not a WHAT (missing ...); HINT"`` unless every
+    file of ``names`` is in ``folder`` (model folders: weights beside their config)."""
+    missing = [n for n in names if not (Path(folder) / n).exists()]
+    if missing:
+        raise ModelError(f"{folder}: not a {what} (missing {', '.join(missing)}); {hint}")
 
 
 def missing_dependency(module: str, extra: str, what: str) -> MissingDependencyError:

@@ -26,11 +26,14 @@ _FRONT_HELP = (
 )
 
 
+AZIM, ELEV = 0.0, 10.0  # the default camera of 3D views
+
+
 def view_options(f: Callable) -> Callable:
     """Camera options of 3D views: --azim, --elev, --front, --follow."""
     opts = [
-        click.option("--azim", type=float, default=0.0, show_default=True, help=_AZIM_HELP),
-        click.option("--elev", type=float, default=10.0, show_default=True, help=_ELEV_HELP),
+        click.option("--azim", type=float, default=AZIM, show_default=True, help=_AZIM_HELP),
+        click.option("--elev", type=float, default=ELEV, show_default=True, help=_ELEV_HELP),
         click.option(
             "--front",
             type=click.Choice(["auto", "data"]),
@@ -66,8 +69,10 @@ def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> l
     """Lift the 2D sequences with --lift; say once when a camera angle is asked of 2D data."""
     if lift:
         from ..inputs import lift_3d
+        from ..model.retargeter import ModelRetargeter
 
-        return [lift_3d(s) for s in seqs]
+        model = ModelRetargeter.load() if any(s.dims == 2 for s in seqs) else None
+        return [lift_3d(s, model) for s in seqs]
     flat = [str(p) for p, s in zip(paths, seqs, strict=True) if s.dims == 2]
     if turning and flat:
         log.warning(
@@ -152,7 +157,7 @@ def plot_cmd(
     paths = [input_path, *compare]
     seqs = [load_file(p, **opts) for p in paths]
     if not joints:
-        seqs = prepare_views(seqs, paths, lift, turning=(azim, elev) != (0.0, 10.0))
+        seqs = prepare_views(seqs, paths, lift, turning=(azim, elev) != (AZIM, ELEV))
     titles = [p.name for p in paths]
     if joints:
         fig = plot_trajectories(seqs, joints, titles)
@@ -222,7 +227,7 @@ def animate_cmd(
     check_output_path(output, inputs=inputs)
     seq = load_file(input_path, **read_pose_kwargs(**kw))
     if overlay is None:
-        turning = sweep or (azim, elev) != (0.0, 10.0)
+        turning = sweep or (azim, elev) != (AZIM, ELEV)
         seq = prepare_views([seq], [input_path], lift, turning)[0]
     fps = kw.get("fps")
     if overlay is not None:

@@ -53,7 +53,7 @@ from torch import nn
 
 from skeleton_io.atomic import atomic_file
 from skeleton_io.convert import convert, joint_names
-from skeleton_io.errors import InvalidArgumentError, ModelError
+from skeleton_io.errors import InvalidArgumentError, ModelError, require_files
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
@@ -460,12 +460,9 @@ def load_denoiser(folder: str | Path | None = None, device: str = "auto") -> Den
 def _load(folder_s: str, device: str, _stamp: int) -> Denoiser:
     folder = Path(folder_s)
     needed = ("config.json", "input_stats.json", "weights.pt")
-    missing = [n for n in needed if not (folder / n).exists()]
-    if missing:
-        raise ModelError(
-            f"{folder}: not a denoiser model folder (missing {', '.join(missing)}); pass a "
-            "`retarget train-denoiser` output"
-        )
+    require_files(
+        folder, needed, "denoiser model folder", "pass a `retarget train-denoiser` output"
+    )
     try:
         config = json.loads((folder / "config.json").read_text())
         if config.get("format") != FORMAT:

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from skeleton_io.atomic import atomic_file
-from skeleton_io.errors import ModelError
+from skeleton_io.errors import ModelError, require_files
 
 from ..geometry_torch import rotate
 from .losses import LossWeights, bone_consistency, invariance, projected, reconstruction, triplet
@@ -220,11 +220,8 @@ def load_run(
 ) -> tuple[TransMoMo, InputStats, RunConfig]:
     """The model, input statistics and config of a run folder."""
     run_dir = Path(run_dir)
-    missing = [n for n in ("config.json", "stats.json", "weights.pt") if not (run_dir / n).exists()]
-    if missing:
-        raise ModelError(
-            f"{run_dir}: not a model folder (missing {', '.join(missing)}); pass a `retarget train` output"
-        )
+    names = ("config.json", "stats.json", "weights.pt")
+    require_files(run_dir, names, "model folder", "pass a `retarget train` output")
     try:
         cfg = RunConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
         stats = InputStats.from_dict(json.loads((run_dir / "stats.json").read_text()))

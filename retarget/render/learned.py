@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from skeleton_io.errors import InvalidArgumentError, ModelError
+from skeleton_io.errors import InvalidArgumentError, ModelError, require_files
 from skeleton_io.pose import PoseSequence
 
 from .base import SourceAppearance, as_body15, fit_to_image
@@ -194,12 +194,10 @@ def load_model(model_dir: str | Path, device: str = "auto") -> tuple[Any, NetCon
 
     torch = _torch()
     d = Path(model_dir)
-    missing = [n for n in ("config.json", "weights.pt") if not (d / n).exists()]
-    if missing:
-        raise ModelError(
-            f"{d}: not a learned renderer model (missing {', '.join(missing)}); train one "
-            "with `retarget train-renderer VIDEO -o DIR`"
-        )
+    require_files(
+        d, ("config.json", "weights.pt"), "learned renderer model",
+        "train one with `retarget train-renderer VIDEO -o DIR`",
+    )  # fmt: skip
     try:
         meta = json.loads((d / "config.json").read_text())
         if meta.get("format") != FORMAT:
