@@ -22,6 +22,7 @@ from skeleton_io import (
 )
 from skeleton_io.formats import bvh
 from skeleton_io.formats.bvh import BvhJoint, BvhMotion, joint_map, read_bvh, write_bvh
+from skeleton_io.formats.bvh import ik as bvh_ik
 
 from .conftest import MOCAP, make_pose_sequence, need
 
@@ -448,7 +449,7 @@ def test_ik_writer_keeps_last_rotation_where_joints_are_missing(tmp_path):
 
 
 def _ik_order(m: BvhMotion) -> list[int]:
-    return [OPENPOSE15.idx(bvh._AT.get(n, n)) for n in m.names]
+    return [OPENPOSE15.idx(bvh_ik._AT.get(n, n)) for n in m.names]
 
 
 # ------------------------------------------------------------------ joint maps
