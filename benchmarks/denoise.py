@@ -3,11 +3,11 @@
 1. Motion capture with a known answer: every clip of the ``test`` split (Bandai Namco + Xia,
    never trained on; at most ``--max-frames`` each) as 2D ``openpose15`` from one seeded random
    view (orthographic, camera frame x right, y down, centimetres), plus synthetic detector
-   noise (:func:`retarget.denoise.add_noise`) of several kinds:
+   noise (:func:`retarget.denoising.add_noise`) of several kinds:
 
    * ``measured``: the statistics the shipped model was trained with (its
      ``noise_stats.json``: real OpenPose and BlazePose output, measured by
-     :func:`retarget.denoise.measure_noise`);
+     :func:`retarget.denoising.measure_noise`);
    * ``measured x3``: the same, jitter and dropout/outlier/swap rates tripled;
    * ``benchmark``: :func:`retarget.benchmark.protocol.detector_noise_stats` (the
      retargeting benchmark's harsher model, not measured by us);
@@ -25,7 +25,7 @@
    under ``--cache``): jitter (mean |acceleration|, px/frame²) with its ratio to the raw
    detections, and lag (frames) behind the raw detections on the fastest 10 % of frames;
    ``motion share``: the share of the raw acceleration (RMS) below 4 Hz
-   (:func:`retarget.denoise.slow_share`), the performer's own motion, which no denoiser
+   (:func:`retarget.denoising.slow_share`), the performer's own motion, which no denoiser
    without lag removes: a rough floor for the jitter ratio.
 3. ``--plot PNG``: one joint's trajectory before and after on real clips (numbers only).
 
@@ -54,7 +54,7 @@ from denoise_classical import table  # noqa: E402
 
 from retarget.data.mocap import MocapLibrary, default_cache_dir  # noqa: E402
 from retarget.data.splits import get_split  # noqa: E402
-from retarget.denoise import (  # noqa: E402
+from retarget.denoising import (  # noqa: E402
     NoiseStats,
     accel_error,
     add_noise,
@@ -65,7 +65,7 @@ from retarget.denoise import (  # noqa: E402
     mpjpe,
     slow_share,
 )
-from retarget.denoise.learned import DEFAULT_MODEL  # noqa: E402
+from retarget.denoising.learned import DEFAULT_MODEL  # noqa: E402
 from retarget.geometry import rotate  # noqa: E402
 from skeleton_io import OPENPOSE15, PoseSequence, load_file, save_file  # noqa: E402
 

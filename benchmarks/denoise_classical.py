@@ -4,8 +4,8 @@
    noise (per-joint jitter, dropouts, outliers, left/right swaps), then jitter (mean
    acceleration, px/frame²) before and after each method and its lag behind the raw
    detections (frames).
-2. Synthetic known answer: smooth stick-figure motion (:mod:`retarget.denoise.synthetic`)
-   plus :func:`~retarget.denoise.add_noise` with the statistics measured in 1; MPJPE (px)
+2. Synthetic known answer: smooth stick-figure motion (:mod:`retarget.denoising.synthetic`)
+   plus :func:`~retarget.denoising.add_noise` with the statistics measured in 1; MPJPE (px)
    and acceleration error (px/frame²) of the raw noisy input and of each method.
 
 Run: ``.venv/bin/python benchmarks/denoise_classical.py [--shared ../shared] [--plot out.png]
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retarget.denoise import (
+from retarget.denoising import (
     METHODS,
     NoiseStats,
     accel_error,
@@ -32,7 +32,7 @@ from retarget.denoise import (
     measure_noise,
     mpjpe,
 )
-from retarget.denoise.synthetic import synthetic_motion
+from retarget.denoising.synthetic import synthetic_motion
 from skeleton_io import BODY25, PoseSequence, load_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -42,7 +42,7 @@ def extracted_clips(media: Path, names, frames: int = 120) -> dict:
     cached as native files under the mocap cache folder (never in the repository)."""
     from retarget.data.mocap import default_cache_dir
     from retarget.inputs import as_2d
-    from skeleton_io import PoseSequence, load_file
+    from skeleton_io import load_file, save_file
 
     cache = default_cache_dir() / "extracted"
     cache.mkdir(parents=True, exist_ok=True)
@@ -50,10 +50,10 @@ def extracted_clips(media: Path, names, frames: int = 120) -> dict:
     for name in names:
         path = cache / f"{Path(name).stem}_{frames}.npz"
         if path.exists():
-            seq = PoseSequence.load(path)
+            seq = load_file(path)
         else:
             seq = as_2d(load_file(media / name, max_frames=frames, max_side=512))
-            seq.save(path)
+            save_file(seq, path)
         out[Path(name).stem.split("_")[0]] = seq
     return out
 
@@ -108,7 +108,7 @@ def main() -> None:
     }
     retargeters = [make_baseline(n) for n in BASELINES]
     if args.model != "none":
-        from retarget.model.retargeter import ModelRetargeter
+        from retarget.retargeters.model import ModelRetargeter
 
         run = None if args.model == "shipped" else args.model
         retargeters += [

@@ -272,8 +272,8 @@ def compare(out: Path, driving: Path, start: int = 0) -> dict:
 def learned(media: Path, clip: str, tmp: Path, model: str | None, minutes: float) -> dict:
     """The learned backend's protocol: trained on frames 0:96 (source frame 0), tested on
     frames 96:143 against the reference backend."""
-    from retarget.render.learned import train_renderer
-    from retarget.render.pipeline import pose_transfer_video
+    from retarget.pipeline.train_renderer import train_renderer
+    from retarget.pipeline.video import pose_transfer_video
 
     path = media / clip
     model_dir = tmp / f"lr_{Path(clip).stem}"
@@ -295,7 +295,7 @@ def learned(media: Path, clip: str, tmp: Path, model: str | None, minutes: float
 
 
 def quality(media: Path, clip: str, frames: int, tmp: Path, model: str | None) -> dict:
-    from retarget.render.pipeline import pose_transfer_video
+    from retarget.pipeline.video import pose_transfer_video
     from skeleton_io.video_io import iter_frames
 
     path = media / clip
@@ -368,8 +368,8 @@ def cross(media: Path, photo: str, clip: str, frames: int, tmp: Path, model: str
     """Photo to dancer: ``retarget video PHOTO CLIP`` on the first ``frames`` frames, measured
     on what BlazePose finds in the output, the driving frames and the photo (see the
     ``--only cross`` part of the module docstring)."""
+    from retarget.pipeline.video import pose_transfer_video
     from retarget.render import quality as q
-    from retarget.render.pipeline import pose_transfer_video
     from retarget.render.source import detect_person, read_frame
     from skeleton_io import convert
     from skeleton_io.skeleton import OPENPOSE15

@@ -22,7 +22,7 @@ def main() -> None:
     args = p.parse_args()
 
     from retarget.builtin import builtin_motion, project_to_canvas
-    from retarget.model.retargeter import ModelRetargeter
+    from retarget.retargeters.model import ModelRetargeter
 
     motion = project_to_canvas(builtin_motion("tall", frames=args.frames), yaw=25)
     structure = project_to_canvas(builtin_motion("small", frames=300), yaw=-40)

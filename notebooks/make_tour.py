@@ -29,7 +29,7 @@ cells = [
     ),
     nbf.v4.new_markdown_cell("## 2. Retarget onto another performer\nThe body of `small_man` (real OpenPose output), the view of the dancer."),
     nbf.v4.new_code_cell(
-        "from retarget.model.retargeter import ModelRetargeter\n\n"
+        "from retarget.retargeters.model import ModelRetargeter\n\n"
         "structure = as_2d(load_file(OPENPOSE / 'small_man', fps=30))\n"
         "model = ModelRetargeter.load(device='cpu')\n"
         "result = model(motion, structure)\n"
@@ -44,7 +44,7 @@ cells = [
     ),
     nbf.v4.new_markdown_cell("## 4. Denoise\nGap filling, outlier and swap repair, then a temporal filter."),
     nbf.v4.new_code_cell(
-        "from retarget.denoise import METHODS, denoise\nfrom retarget.denoise.metrics import jitter\nfrom viz.draw import plot_trajectories\n\n"
+        "from retarget.denoising import METHODS, denoise\nfrom retarget.denoising.metrics import jitter\nfrom viz.draw import plot_trajectories\n\n"
         "method = 'learned' if 'learned' in METHODS else 'savgol'\n"
         "clean = denoise(motion, method)\n"
         "print(method, 'jitter', round(jitter(motion.coords, motion.confidence), 3), '->', round(jitter(clean.coords, clean.confidence), 3))\n"
@@ -52,7 +52,7 @@ cells = [
     ),
     nbf.v4.new_markdown_cell("## 5. Render\nThe retargeted motion on a photo of a person, with the CPU reference renderer."),
     nbf.v4.new_code_cell(
-        "from retarget.render.pipeline import render_skeleton\n\n"
+        "from retarget.pipeline.video import render_skeleton\n\n"
         "report = render_skeleton(result[:24], MEDIA / 'i03_imper_men1.jpg', OUT / 'rendered.mp4', max_side=256)\n"
         "print(report)"
     ),

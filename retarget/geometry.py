@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
@@ -396,6 +397,52 @@ def canonicalize(coords: np.ndarray, center: np.ndarray | None = None) -> tuple[
         center = coords[0, HIP]
     yaw = mean_facing_yaw(coords)
     return rotate(coords, -yaw, center=center), yaw
+
+
+def as_openpose15(seq: PoseSequence, what: str = "input") -> PoseSequence:
+    """``seq`` on the openpose15 skeleton (converted by joint name), 2D pixels."""
+    if seq.dims != 2:
+        raise SkeletonMismatchError(
+            f"{what}: retargeting takes 2D pose sequences, got {seq.dims}D; project it first"
+        )
+    if seq.skeleton.name == OPENPOSE15.name:
+        return seq
+    return convert(seq, OPENPOSE15)
+
+
+def _pairs() -> list[tuple[int, int]]:
+    out = []
+    for p, c in (
+        ("Neck", "Shoulder"), ("Shoulder", "Elbow"), ("Elbow", "Wrist"),
+        ("MidHip", "Hip"), ("Hip", "Knee"), ("Knee", "Ankle"),
+    ):  # fmt: skip
+        pr = p if p in ("Neck", "MidHip") else "R" + p
+        pl = p if p in ("Neck", "MidHip") else "L" + p
+        out.append((BONES.index((J[pr], J["R" + c])), BONES.index((J[pl], J["L" + c]))))
+    return out
+
+
+SIDE_PAIRS = _pairs()
+"""``(right bone, left bone)`` index pairs of :data:`retarget.geometry.BONES`."""
+
+
+def robust_lengths(
+    seq: PoseSequence, percentile: float = 95.0, symmetric: bool = True
+) -> np.ndarray:
+    """``(14,)`` bone lengths of a 2D sequence: a high percentile of the per-frame lengths.
+
+    In 2D a bone is foreshortened in most frames and about its full length in a few, so a
+    high percentile estimates the full length while ignoring rare outliers. ``symmetric``
+    gives both sides the larger of the two (as TransMoMo's ``get_limb_lengths``). NaN for a
+    bone never seen.
+    """
+    lengths = bone_lengths(seq, percentile)
+    if symmetric:
+        for r, left in SIDE_PAIRS:
+            both = lengths[[r, left]]
+            if np.isfinite(both).any():
+                lengths[[r, left]] = np.nanmax(both)
+    return lengths
 
 
 def describe() -> dict[str, Any]:

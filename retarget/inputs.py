@@ -54,18 +54,3 @@ def as_2d(seq: PoseSequence) -> PoseSequence:
 def read_2d(path: str | Path, **kw: Any) -> PoseSequence:
     """Load any pose input (:func:`skeleton_io.load_file` options) as 2D openpose15."""
     return as_2d(load_file(path, **kw))
-
-
-def lift_3d(seq: PoseSequence, model: Any = None, device: str = "auto") -> PoseSequence:
-    """``seq`` in 3D: 3D inputs as they are; 2D ones lifted by the retargeting model (a
-    loaded :class:`~retarget.model.retargeter.ModelRetargeter`, a run folder, or None for the
-    shipped one) into their camera frame (x right, y down,
-    z away from the camera, pixels), as ``openpose15``. Missing 2D joints are filled by the
-    model's denoising first, so every lifted joint is present."""
-    if seq.dims == 3:
-        return seq
-    from .model.retargeter import ModelRetargeter
-
-    if not isinstance(model, ModelRetargeter):
-        model = ModelRetargeter.load(model, device=device)
-    return model.lift(as_2d(seq))

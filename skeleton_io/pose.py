@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -198,19 +197,6 @@ class PoseSequence:
             world = self.world[:, perm].copy()
             world[..., 0] *= -1
         return self.with_coords(coords, self.confidence[:, perm], world=world)
-
-    # --------------------------------------------------------- native format
-    def save(self, path: str | Path) -> None:
-        """Save losslessly to the native ``.npz`` format (see :func:`load_native`)."""
-        from .formats.native import save
-
-        save(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> PoseSequence:
-        from .formats.native import load
-
-        return load(path)
 
     def header(self) -> dict[str, Any]:
         """Everything but the arrays, as JSON-serialisable data."""

@@ -19,6 +19,7 @@ from skeleton_io import (
     PoseSequence,
     convert,
     load_file,
+    save_file,
 )
 from skeleton_io.formats import bvh
 from skeleton_io.formats.bvh import BvhJoint, BvhMotion, joint_map, read_bvh, write_bvh
@@ -836,7 +837,7 @@ def test_cli_extract_3d_native_to_bvh_by_ik(tmp_path):
     src = _ik_hierarchy_motion(12, seed=5)
     coords = src.positions()[:, [src.names.index(n) for n in OPENPOSE15.joints]]
     seq = PoseSequence(coords, np.ones(coords.shape[:2]), OPENPOSE15, fps=25, units="cm", up="+y")
-    seq.save(tmp_path / "in.npz")
+    save_file(seq, tmp_path / "in.npz")
     out = tmp_path / "out.bvh"
     res = CliRunner().invoke(cli, ["extract", str(tmp_path / "in.npz"), "-o", str(out),
                                    "--format", "bvh"])  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from retarget.cli import cli
-from retarget.denoise import (
+from retarget.denoising import (
     METHODS,
     MethodSpec,
     NoiseStats,
@@ -31,9 +31,9 @@ from retarget.denoise import (
     reject_outliers,
     savgol,
 )
-from retarget.denoise.filters import body_size, limb_groups, runs
-from retarget.denoise.synthetic import synthetic_motion
-from skeleton_io import BODY25, InvalidArgumentError, PoseSequence, load_file
+from retarget.denoising.filters import body_size, limb_groups, runs
+from retarget.denoising.synthetic import synthetic_motion
+from skeleton_io import BODY25, InvalidArgumentError, PoseSequence, load_file, save_file
 
 from .conftest import OPENPOSE_REAL, need
 
@@ -377,7 +377,7 @@ def test_add_noise_swaps_limbs_at_the_requested_rate():
 def test_cli_denoise_smoke(tmp_path):
     _, noisy = _noisy_seq(seed=9, frames=60)
     src, dst = tmp_path / "in.npz", tmp_path / "out.npz"
-    noisy.save(src)
+    save_file(noisy, src)
     runner = CliRunner()
     res = runner.invoke(
         cli, ["denoise", str(src), "-o", str(dst), "--method", "oneeuro", "-p", "beta=0.5"]
@@ -402,7 +402,7 @@ def test_real_openpose_jitter_halves_without_lag():
 
 
 def test_slow_share_separates_slow_motion_from_white_jitter():
-    from retarget.denoise import slow_share
+    from retarget.denoising import slow_share
 
     fps, t = 30.0, np.arange(300) / 30.0
     slow = np.zeros((300, 3, 2))

@@ -8,8 +8,8 @@ import torch
 from click.testing import CliRunner
 
 from retarget.cli import cli
-from retarget.denoise import DEFAULT_METHOD, METHODS, add_noise, denoise, jitter, lag, mpjpe
-from retarget.denoise.learned import (
+from retarget.denoising import DEFAULT_METHOD, METHODS, add_noise, denoise, jitter, lag, mpjpe
+from retarget.denoising.learned import (
     DEFAULT_MODEL,
     DETECTED,
     FILLED,
@@ -28,9 +28,9 @@ from retarget.denoise.learned import (
     sequence_scale,
     slow_down,
 )
-from retarget.denoise.metrics import NoiseStats
-from retarget.denoise.synthetic import synthetic_motion
-from retarget.model.representation import InputStats
+from retarget.denoising.metrics import NoiseStats
+from retarget.denoising.synthetic import synthetic_motion
+from retarget.representation import InputStats
 from skeleton_io import BODY25, OPENPOSE15, PoseSequence, load_file, save_file
 from skeleton_io.errors import ModelError
 

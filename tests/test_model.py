@@ -9,12 +9,10 @@ from click.testing import CliRunner
 
 from retarget.builtin import builtin_motion, project_to_canvas
 from retarget.data.performers import scale_limbs as scale_limbs_np
+from retarget.data.sampler import scale_limbs as scale_limbs_torch
 from retarget.geometry import BONES, HIP, bone_lengths, fix_hip, localize, rotate
 from retarget.model import losses as L
 from retarget.model.networks import NetConfig, TransMoMo
-from retarget.model.representation import InputStats, body_scale, network_input, to_local
-from retarget.model.retargeter import Analysis, ModelRetargeter, fuse
-from retarget.model.sampler import scale_limbs as scale_limbs_torch
 from retarget.model.train import (
     LossWeights,
     RunConfig,
@@ -23,7 +21,9 @@ from retarget.model.train import (
     save_run,
     training_step,
 )
-from skeleton_io import PoseSequence
+from retarget.representation import InputStats, body_scale, network_input, to_local
+from retarget.retargeters.model import Analysis, ModelRetargeter, fuse
+from skeleton_io import load_file, save_file
 
 TINY = NetConfig(motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2)
 
@@ -203,8 +203,8 @@ def test_cli_train_and_transfer_smoke(tmp_path, monkeypatch):
     save_run(run, tiny_model(4), InputStats.identity(), RunConfig(net=TINY))
     a = tmp_path / "a.npz"
     b = tmp_path / "b.npz"
-    project_to_canvas(builtin_motion("tall", frames=30), yaw=10).save(a)
-    project_to_canvas(builtin_motion("small", frames=20), yaw=-50).save(b)
+    save_file(project_to_canvas(builtin_motion("tall", frames=30), yaw=10), a)
+    save_file(project_to_canvas(builtin_motion("small", frames=20), yaw=-50), b)
     runner = CliRunner()
     for view in ("motion", "structure", "-30", str(b)):
         out = tmp_path / f"out_{view.replace('/', '_')}.json"
@@ -287,8 +287,8 @@ def test_cli_transfer_denoises_with_the_learned_denoiser_by_default(tmp_path):
     rng = np.random.default_rng(0)
     a = project_to_canvas(builtin_motion("tall", frames=40), yaw=10)
     a = a.with_coords(a.coords + rng.normal(0, 3.0, a.coords.shape))  # px jitter
-    a.save(tmp_path / "a.npz")
-    project_to_canvas(builtin_motion("small", frames=20), yaw=-50).save(tmp_path / "b.npz")
+    save_file(a, tmp_path / "a.npz")
+    save_file(project_to_canvas(builtin_motion("small", frames=20), yaw=-50), tmp_path / "b.npz")
     base = ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure",
             str(tmp_path / "b.npz"), "--model", str(run), "--device", "cpu"]  # fmt: skip
     outs = {}
@@ -297,7 +297,7 @@ def test_cli_transfer_denoises_with_the_learned_denoiser_by_default(tmp_path):
         out = tmp_path / f"{name}.npz"
         res = CliRunner().invoke(cli, [*base, "-o", str(out), *extra])
         assert res.exit_code == 0, res.output
-        outs[name] = PoseSequence.load(out).coords
+        outs[name] = load_file(out).coords
     np.testing.assert_array_equal(outs["none"], outs["off"])
     # the learned denoiser removes jitter: the output accelerates less
     acc = {k: np.abs(np.diff(v, 2, axis=0)).mean() for k, v in outs.items()}

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from retarget.cli import cli
+from retarget.pipeline.video import place_on_source
 from retarget.render import SourceAppearance, available_renderers, get_renderer
 from retarget.render import registry as reg
 from retarget.render.background import background_image, parse_color, remove_person
@@ -30,10 +31,9 @@ from retarget.render.parts import (
     polygon_distance_xy,
     segment_distance,
 )
-from retarget.render.pipeline import place_on_source
 from retarget.render.reference import PartWarpRenderer, blend, depth_order, prepare_source
 from retarget.render.source import load_source
-from skeleton_io import OPENPOSE15, PoseSequence
+from skeleton_io import OPENPOSE15, PoseSequence, save_file
 from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError, OutputError
 from skeleton_io.formats import video as video_fmt
 from skeleton_io.formats.video import PersonLandmarks
@@ -623,7 +623,7 @@ def test_cli_video_background_choices(tmp_path, fake_pose, source_png):
 def test_cli_render_smoke(tmp_path, fake_pose, source_png):
     seq = pose_seq(dance(10, 25))
     seq_path = tmp_path / "seq.npz"
-    seq.save(seq_path)
+    save_file(seq, seq_path)
     out = tmp_path / "r.mp4"
     for fit in ("retarget", "place", "none"):
         res = CliRunner().invoke(
@@ -652,7 +652,7 @@ def test_bad_input_messages(tmp_path, fake_pose, source_png):
     res = runner.invoke(cli, ["video", str(source_png), str(drv), "-o", str(drv)])
     assert res.exit_code == 2 and "same as an input" in res.output
     seq_path = tmp_path / "s.npz"
-    pose_seq(dance(3, 25)).save(seq_path)
+    save_file(pose_seq(dance(3, 25)), seq_path)
     res = runner.invoke(
         cli,
         ["render", "--skeleton", str(seq_path), "--source", str(source_png), "-o", str(source_png)],
@@ -744,7 +744,7 @@ def test_library_errors_are_typed(tmp_path, source_png):
     empty = SourceAppearance(src.image, src.pose, np.zeros_like(src.mask))
     with pytest.raises(NoPersonFoundError, match="mask is empty"):
         prepare_source(empty)
-    from retarget.render.pipeline import pose_transfer_video
+    from retarget.pipeline.video import pose_transfer_video
 
     with pytest.raises(OutputError, match="same as an input"):
         pose_transfer_video(source_png, source_png, source_png)
@@ -848,7 +848,8 @@ def test_driving_target_measures_the_body_on_a_structure_sequence_in_source_pixe
     structure, retarget the motion onto itself (the identity, in source pixels); one source
     frame whose shins look 10 % shorter changes the legs."""
     from retarget.builtin import builtin_motion, project_to_canvas
-    from retarget.render.pipeline import driving_target, load_retargeter
+    from retarget.pipeline.video import driving_target
+    from retarget.retargeters import load_retargeter
 
     seq = project_to_canvas(builtin_motion("average", frames=48), canvas=(400, 480), yaw=20)
     big = seq.with_coords(seq.coords * 2.0, canvas=(800, 960))  # the video's own pixels
@@ -859,7 +860,7 @@ def test_driving_target_measures_the_body_on_a_structure_sequence_in_source_pixe
         frame0[ankle] = frame0[knee] + 0.9 * (frame0[ankle] - frame0[knee])
     src = SourceAppearance(np.zeros((480, 400, 3), np.uint8), pose_seq(frame0, (400, 480)),
                            np.zeros((480, 400), np.float32))  # fmt: skip
-    r = load_retargeter(None, "cpu", denoise=None)
+    r = load_retargeter(None, device="cpu", denoise=None)
     with_seq = driving_target(big, src, model=r, denoise_method="none", structure=big)
     err = np.linalg.norm(with_seq.coords - seq.coords, axis=-1)
     assert with_seq.canvas == (400, 480) and err.mean() < 1.5, err.mean()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from matplotlib.colors import to_rgb, to_rgba
 
-from skeleton_io import COCO17, OPENPOSE15, PoseSequence
+from skeleton_io import COCO17, OPENPOSE15, PoseSequence, save_file
 from skeleton_io.errors import InvalidArgumentError
 from viz import camera
 from viz.animate import animate, animate_lifted, animate_overlay, pose_frame_map, render_frames
@@ -429,8 +429,8 @@ def test_cli_plot_and_animate(tmp_path):
 
     seq3d, seq2d = stick_figure(frames=6), pose_2d(frames=6)
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    seq3d.save(a)
-    seq2d.save(b)
+    save_file(seq3d, a)
+    save_file(seq2d, b)
     run = CliRunner().invoke
     r = run(cli, ["plot", str(a), "-o", str(tmp_path / "p.png"), "--frames", "0,5", "--azim", "30"])
     assert r.exit_code == 0, r.output
@@ -473,7 +473,7 @@ def test_real_openpose_and_bvh_plot(tmp_path):
 
 
 def test_examples_are_written(tmp_path):
-    from viz.examples import write_examples
+    from retarget.demo.examples import write_examples
 
     paths = write_examples(tmp_path, animations=False)
     assert sorted(p.name for p in paths) == [
@@ -524,7 +524,7 @@ def test_lift_3d_turns_a_2d_input_the_right_way(yaw):
     """A 2D view of a performer turned by a known yaw, lifted by the shipped model: the
     shoulder nearer the camera (smaller z) is the one the turn brings forward."""
     from retarget.builtin import builtin_motion, project_to_canvas
-    from retarget.inputs import lift_3d
+    from retarget.retargeters import lift_3d
 
     seq2d = project_to_canvas(builtin_motion("average", frames=40), yaw=yaw)
     seq3d = lift_3d(seq2d, device="cpu")
@@ -543,7 +543,7 @@ def test_cli_plot_lift_and_2d_warning(tmp_path, caplog):
     from retarget.cli import cli
 
     src = tmp_path / "a.npz"
-    project_to_canvas(builtin_motion("average", frames=20), yaw=30).save(src)
+    save_file(project_to_canvas(builtin_motion("average", frames=20), yaw=30), src)
     out = tmp_path / "side.png"
     res = CliRunner().invoke(cli, ["plot", str(src), "-o", str(out), "--azim", "90", "--lift"])
     assert res.exit_code == 0, res.output

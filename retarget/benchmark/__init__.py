@@ -8,7 +8,7 @@
   sliding, acceleration error.
 """
 
-from .baselines import (
+from ..retargeters.analytic import (
     BASELINES,
     CopyMotion,
     GapFilled,

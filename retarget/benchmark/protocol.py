@@ -21,7 +21,7 @@ For a case the retargeter gets ``motion`` = a performing ``i`` from ``i``'s view
   seen as b is seen (the camera angle relative to the body).
 
 ``noise="detector"`` puts detector-like noise (jitter, left/right swaps, outliers, dropped
-joints; :func:`retarget.denoise.add_noise`) on every input, seeded per case; the truth stays
+joints; :func:`retarget.denoising.add_noise`) on every input, seeded per case; the truth stays
 clean. Everything is a function of ``seed``: the same seed gives the same numbers.
 """
 
@@ -44,7 +44,7 @@ from ..data.mocap import FPS, MocapLibrary
 from ..data.performers import Performer, scaled_variants
 from ..data.splits import Split, get_split
 from ..data.views import CANVAS, PX_PER_CM, View, Window, make_window, render, to_sequence
-from .baselines import Retargeter
+from ..retargeters.analytic import Retargeter
 from .metrics import METRIC_COLUMNS, Pool
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ def build_test_set(
 
 # ------------------------------------------------------------------------------ noise
 def detector_noise_stats() -> Any:
-    """Noise of a 2D detector, as :class:`retarget.denoise.NoiseStats` (fractions of the body
+    """Noise of a 2D detector, as :class:`retarget.denoising.NoiseStats` (fractions of the body
     size, frames at 30 fps).
 
     A simple model of OpenPose-like output on dance video: per-coordinate jitter of 1 % of
@@ -210,7 +210,7 @@ def detector_noise_stats() -> Any:
     and ankles) in runs of 1-12 frames, 1 % outliers displaced by 5-30 % of the body size,
     left/right limb swaps in 0.5 % of frames.
     """
-    from ..denoise.metrics import NoiseStats
+    from ..denoising.metrics import NoiseStats
 
     ends = ("RWrist", "LWrist", "RAnkle", "LAnkle")
     return NoiseStats(
@@ -231,7 +231,7 @@ def detector_noise_stats() -> Any:
 
 
 def _noisy(seq: PoseSequence, stats: Any, rng: np.random.Generator) -> PoseSequence:
-    from ..denoise.metrics import add_noise
+    from ..denoising.metrics import add_noise
 
     coords, conf = add_noise(seq.coords, stats, rng, skeleton=OPENPOSE15)
     return seq.with_coords(coords, conf)
@@ -294,11 +294,11 @@ def evaluate(
     """Run the protocol for one retargeter.
 
     Args:
-        retargeter: anything following :class:`retarget.benchmark.baselines.Retargeter`.
+        retargeter: anything following :class:`retarget.retargeters.analytic.Retargeter`.
         lib: the motion capture.
         test_set: from :func:`build_test_set` (built from ``split`` and ``seed`` when None).
         noise: ``"clean"`` or ``"detector"`` (inputs only; seeded per case from ``seed``).
-        noise_stats: a :class:`retarget.denoise.NoiseStats` for ``"detector"`` (default
+        noise_stats: a :class:`retarget.denoising.NoiseStats` for ``"detector"`` (default
             :func:`detector_noise_stats`).
         settings: ``"in_view"`` and/or ``"cross_view"``.
         progress: show a tqdm progress bar.

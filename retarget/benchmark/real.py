@@ -10,7 +10,7 @@ of ``../shared/openpose_real``), :func:`real_pair_metrics` measures what must ho
   near 0 and below ``prop_motion``.
 * ``size``: output skeleton height / structure skeleton height (robust 2D heights); the
   table gives the median of ``|size - 1|`` over pairs.
-* ``jitter_ratio``: the output's jitter (mean acceleration, :func:`retarget.denoise.jitter`)
+* ``jitter_ratio``: the output's jitter (mean acceleration, :func:`retarget.denoising.jitter`)
   over the motion input's, both per skeleton height; above 1 means it adds jitter.
 * ``missing``: fraction of output joints with confidence 0.
 """
@@ -25,7 +25,7 @@ import numpy as np
 from skeleton_io.pose import PoseSequence
 
 from ..geometry import height_from_bones
-from .baselines import Retargeter, as_openpose15, robust_lengths
+from ..retargeters.analytic import Retargeter, as_openpose15, robust_lengths
 
 
 def proportions(seq: PoseSequence) -> tuple[np.ndarray, float]:
@@ -39,7 +39,7 @@ def real_pair_metrics(
     retargeter: Retargeter, motion: PoseSequence, structure: PoseSequence
 ) -> dict[str, float]:
     """The metrics of the module docstring for one (motion, structure) pair."""
-    from ..denoise.metrics import jitter
+    from ..denoising.metrics import jitter
 
     m = as_openpose15(motion, "motion")
     s = as_openpose15(structure, "structure")

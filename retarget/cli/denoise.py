@@ -10,7 +10,7 @@ import click
 from skeleton_io import convert, load_file, save_file
 from skeleton_io.atomic import check_output_path
 
-from ..denoise import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
+from ..denoising import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
 from .common import (
     cli,
     input_options,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from skeleton_io.atomic import check_output_path
-from skeleton_io.errors import InvalidArgumentError, ModelError
+from skeleton_io.errors import InvalidArgumentError
 
 from .common import cli, mocap_data_option
 
@@ -17,13 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def _load_model(run_dir: Path):
-    try:
-        from retarget.model import load_retargeter
-    except (ImportError, AttributeError):
-        raise ModelError(
-            f"{run_dir}: this version has no model loader (retarget.model.load_retargeter); "
-            "evaluate a baseline with --baseline"
-        ) from None
+    from ..retargeters import load_retargeter
+
     return load_retargeter(run_dir)
 
 
@@ -60,7 +55,7 @@ def _load_model(run_dir: Path):
     "--noise-stats",
     type=click.Path(path_type=Path),
     default=None,
-    help="Detector noise statistics JSON (retarget.denoise.NoiseStats) instead of the built-in model.",
+    help="Detector noise statistics JSON (retarget.denoising.NoiseStats) instead of the built-in model.",
 )
 @click.option(
     "--seed",
@@ -121,7 +116,7 @@ def evaluate_cmd(
         retargeters = [make_baseline(baseline)]
     stats = None
     if noise_stats is not None:
-        from retarget.denoise import NoiseStats
+        from retarget.denoising import NoiseStats
 
         stats = NoiseStats.load(noise_stats)
     lib = MocapLibrary.load(data, cache_dir)

@@ -61,7 +61,7 @@ def extract_cmd(
     check_output_path(output, inputs=[input_path])
     seq = load_file(input_path, **read_pose_kwargs(**kw))
     if denoise_ or (denoise_ is None and seq.meta.get("source_format") == "video"):
-        from ..denoise import denoise
+        from ..denoising import denoise
 
         seq = denoise(seq, "learned")
     target = output_skeleton(out_format, skeleton, seq.skeleton.name)

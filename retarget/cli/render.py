@@ -129,7 +129,7 @@ def render_cmd(
     device: str,
 ) -> None:
     """Render the pose sequence --skeleton as video of the person in --source."""
-    from ..render.pipeline import render_skeleton
+    from ..pipeline.video import render_skeleton
 
     report = render_skeleton(
         skeleton_path,
@@ -192,7 +192,7 @@ def video_cmd(
     Writes an H.264 MP4 on the source's canvas with the driving video's frame rate, one
     frame per driving frame used, and its sound.
     """
-    from ..render.pipeline import pose_transfer_video
+    from ..pipeline.video import pose_transfer_video
 
     report = pose_transfer_video(
         source_path,
@@ -271,7 +271,7 @@ def train_renderer_cmd(
     `retarget video ... --backend learned --renderer-model DIR`)."""
     import sys
 
-    from ..render.learned import train_renderer
+    from ..pipeline.train_renderer import train_renderer
 
     report = train_renderer(
         video_path,

@@ -60,7 +60,7 @@ def train_cmd(
     cache_dir: Path | None,
 ) -> None:
     """Train the TransMoMo-style model on the motion capture in --data (train split)."""
-    from ..model.fit import fit
+    from ..pipeline.fit import fit
 
     command = "retarget " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result = fit(

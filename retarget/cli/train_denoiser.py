@@ -91,13 +91,13 @@ def train_denoiser_cmd(
 ) -> None:
     """Train the learned denoiser (``retarget denoise --method learned -p model=DIR``) on the
     train split of --data, with synthetic noise measured on real detector output."""
-    from ..denoise.learned import (
+    from ..denoising.learned import (
         DenoiserConfig,
         TrainSettings,
         measure_noise_stats,
         train_denoiser,
     )
-    from ..denoise.metrics import NoiseStats
+    from ..denoising.metrics import NoiseStats
 
     check_output_path(output)
     if bool(noise_from) == bool(noise_stats):

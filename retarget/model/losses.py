@@ -1,7 +1,7 @@
 """TransMoMo's losses, each a pure function, and the weighted training objective.
 
 All positions are in units of the 2D body height of their sequence (see
-:mod:`retarget.model.representation`); codes are the encoders' outputs. Weights live in
+:mod:`retarget.representation`); codes are the encoders' outputs. Weights live in
 :class:`LossWeights` and are saved in the run's config.
 
 =================  ======  ===============================================================
@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from .representation import bone_lengths
+from ..representation import bone_lengths
 
 
 @dataclass

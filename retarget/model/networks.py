@@ -1,7 +1,7 @@
 """TransMoMo-style networks: motion, structure and view encoders and a 3D decoder.
 
 Tensors follow PyTorch's ``Conv1d`` layout ``(batch, channels, time)``. The input of every
-encoder is a normalised 2D skeleton sequence (see :mod:`retarget.model.representation`):
+encoder is a normalised 2D skeleton sequence (see :mod:`retarget.representation`):
 ``in_channels = 3 * joints`` (hip-local joint coordinates with the hip's velocity in the
 MidHip slot, in units of the body's height, standardised by training statistics, plus one
 presence channel per joint).

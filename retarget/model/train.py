@@ -29,9 +29,9 @@ from skeleton_io.atomic import atomic_file
 from skeleton_io.errors import ModelError, require_files
 
 from ..geometry_torch import rotate
+from ..representation import InputStats, body_scale, compute_stats, network_input, to_local
 from .losses import LossWeights, bone_consistency, invariance, projected, reconstruction, triplet
 from .networks import NetConfig, TransMoMo
-from .representation import InputStats, body_scale, compute_stats, network_input, to_local
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def train(
     Args:
         run_dir: output folder.
         sampler: ``callable(batch_size) -> {"x3d", "x3d_s"}`` tensors, e.g. a
-            :class:`retarget.model.sampler.BatchSampler`.
+            :class:`retarget.data.sampler.BatchSampler`.
         cfg: the run's configuration.
         resume: continue from ``state.pt`` in ``run_dir``.
         evaluate: optional ``callable(model, stats) -> dict`` run every ``eval_every`` steps

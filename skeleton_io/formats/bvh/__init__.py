@@ -60,9 +60,10 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import PoseFormatError
-from ...pose import DEFAULT_FPS, PoseSequence
-from ...skeleton import SKELETONS
+from skeleton_io.errors import PoseFormatError
+from skeleton_io.pose import DEFAULT_FPS, PoseSequence
+from skeleton_io.skeleton import SKELETONS
+
 from .ik import bvh_from_positions
 from .motion import BvhJoint, BvhMotion, fps_from_frame_time
 from .names import bvh_skeleton, classify_joint, joint_map, up_axis

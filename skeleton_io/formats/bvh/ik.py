@@ -9,8 +9,9 @@ import warnings
 
 import numpy as np
 
-from ...errors import PoseFormatError
-from ...pose import PoseSequence
+from skeleton_io.errors import PoseFormatError
+from skeleton_io.pose import PoseSequence
+
 from .motion import BvhJoint, BvhMotion
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def bvh_from_positions(seq: PoseSequence, where: str = "") -> BvhMotion:
     """
     from scipy.spatial.transform import Rotation
 
-    from ...convert import convert
+    from skeleton_io.convert import convert
 
     op = convert(seq, "openpose15")
     if op.dims == 3:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import PoseFormatError
+from skeleton_io.errors import PoseFormatError
 
 log = logging.getLogger(__name__)
 

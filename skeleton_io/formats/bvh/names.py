@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...skeleton import Skeleton
+from skeleton_io.skeleton import Skeleton
+
 from .motion import BvhMotion
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import InputNotFoundError, PoseFormatError
+from skeleton_io.errors import InputNotFoundError, PoseFormatError
+
 from .motion import _AXES, _CHANNEL_RE, BvhJoint, BvhMotion, _parse_channel
 from .names import _up_axis, joint_map
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ...atomic import atomic_file
+from skeleton_io.atomic import atomic_file
+
 from .motion import BvhMotion
 
 log = logging.getLogger(__name__)

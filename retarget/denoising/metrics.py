@@ -10,7 +10,7 @@ outliers, left/right swaps) as :class:`NoiseStats`, relative to the body size so
 over to other data; :func:`add_noise` puts noise with those statistics on clean data (to train
 and test denoisers).
 
-Arrays follow :mod:`retarget.denoise.filters`: ``(T, J, D)`` coordinates, ``(T, J)``
+Arrays follow :mod:`retarget.denoising.filters`: ``(T, J, D)`` coordinates, ``(T, J)``
 confidence with 0 = missing; ``mask`` arguments are ``(T, J)`` booleans of joints to count.
 """
 
@@ -171,7 +171,7 @@ def lag(
 class NoiseStats:
     """Noise of a pose detector, measured on real output (JSON-serialisable).
 
-    Distances are fractions of the body size (:func:`~retarget.denoise.filters.body_size`),
+    Distances are fractions of the body size (:func:`~retarget.denoising.filters.body_size`),
     times in frames at ``fps``.
 
     Attributes:
@@ -284,8 +284,8 @@ def measure_noise(
     """Measure a detector sequence's noise.
 
     In order: left/right swaps are found and undone
-    (:func:`~retarget.denoise.filters.fix_swaps`); outliers are found and dropped (Hampel,
-    :func:`~retarget.denoise.filters.reject_outliers`); the jitter of each joint is the
+    (:func:`~retarget.denoising.filters.fix_swaps`); outliers are found and dropped (Hampel,
+    :func:`~retarget.denoising.filters.reject_outliers`); the jitter of each joint is the
     root mean square of its high-pass residual, the difference from a
     Savitzky-Golay fit (order 2 over ``jitter_window`` seconds, inner frames of each run),
     scaled by ``1 / sqrt(1 - h0)`` (``h0`` the fit's centre weight) so that white noise of
@@ -296,8 +296,8 @@ def measure_noise(
     Args:
         jitter_window: the Savitzky-Golay window in seconds.
         cleanup: how swaps and outliers are found (its swap and outlier fields; default
-            :class:`~retarget.denoise.registry.CleanupOptions`), the same as
-            :func:`~retarget.denoise.denoise` uses.
+            :class:`~retarget.denoising.registry.CleanupOptions`), the same as
+            :func:`~retarget.denoising.denoise` uses.
     """
     from scipy.signal import savgol_coeffs, savgol_filter
 
@@ -406,7 +406,7 @@ def add_noise(
 
     * jitter: white Gaussian noise, standard deviation ``stats.jitter_of(joint)`` on each
       coordinate;
-    * left/right swaps: whole limbs (:func:`~retarget.denoise.filters.limb_groups`) swapped
+    * left/right swaps: whole limbs (:func:`~retarget.denoising.filters.limb_groups`) swapped
       for runs of frames, ``stats.swap_rate`` of the frames per limb, run lengths drawn from
       ``stats.swap_lengths``;
     * outliers: ``stats.outlier_rate`` of the joint-frames moved in a random direction by a

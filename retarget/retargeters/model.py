@@ -1,6 +1,6 @@
 """Retargeting with a trained model: the motion of one sequence, the body of another, any view.
 
-:class:`ModelRetargeter` follows the :class:`retarget.benchmark.baselines.Retargeter`
+:class:`ModelRetargeter` follows the :class:`retarget.retargeters.analytic.Retargeter`
 contract (2D openpose15 in, 2D openpose15 out, in pixels of the structure's scale, hip
 starting where the motion's starts). Two decodings:
 
@@ -30,6 +30,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,19 +40,29 @@ from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
-from ..benchmark.baselines import SIDE_PAIRS, as_openpose15, fill_all_gaps
 from ..data.performers import BONE_ORDER
-from ..geometry import BONES, HIP, LEG_BONES, bone_lengths, mean_facing_yaw, rotate
-from .networks import TransMoMo
-from .representation import InputStats, body_scale, network_input, to_local
-from .train import RunConfig, load_run
+from ..denoising.filters import fill_all_gaps
+from ..geometry import (
+    BONES,
+    HIP,
+    LEG_BONES,
+    SIDE_PAIRS,
+    as_openpose15,
+    bone_lengths,
+    mean_facing_yaw,
+    rotate,
+)
+from ..model.networks import TransMoMo
+from ..model.train import RunConfig, load_run
+from ..representation import InputStats, body_scale, network_input, to_local
+from ..weights import RETARGETER
 
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 64
 """Analyses a :class:`ModelRetargeter` keeps (see :meth:`ModelRetargeter.analyse`)."""
 
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "data" / "models" / "transmomo_cmu"
+SHIPPED_MODEL = RETARGETER
 """The pretrained model shipped with the package (trained on the CMU motion capture only)."""
 
 
@@ -98,7 +109,7 @@ class ModelRetargeter:
             with half overlap); motion encoder and decoder run on the whole sequence at once
             (fully convolutional), so there are no seams.
         depth_sigma: Gaussian smoothing (frames) of each bone's depth when the view changes.
-        denoise: a :func:`retarget.denoise.denoise` method applied to every input first
+        denoise: a :func:`retarget.denoising.denoise` method applied to every input first
             (gap filling, outlier and swap repair, filtering); None or "none" to skip.
     """
 
@@ -133,6 +144,23 @@ class ModelRetargeter:
         model, stats, cfg = load_run(run_dir or SHIPPED_MODEL, resolve_device(device))
         return cls(model, stats, cfg, **kw)
 
+    def with_options(self, mode: str | None = None, denoise: str | bool | None = None):
+        """This model with another decoding ``mode`` or ``denoise`` method (None keeps this
+        one's; False or ``"none"``: no denoising). The network is shared, not copied."""
+        new_mode = self.mode if mode is None else mode
+        new_denoise = self.denoise if denoise is None else _denoise_method(denoise)
+        if (new_mode, new_denoise) == (self.mode, self.denoise):
+            return self
+        return ModelRetargeter(
+            self.model,
+            self.stats,
+            self.config,
+            mode=new_mode,
+            window=self.window,
+            depth_sigma=self.depth_sigma,
+            denoise=new_denoise,
+        )
+
     # ------------------------------------------------------------------ analysis
     def analyse(self, seq: PoseSequence) -> Analysis:
         """Encode and lift one 2D sequence (any skeleton that converts to openpose15).
@@ -156,7 +184,7 @@ class ModelRetargeter:
     def _analyse(self, seq: PoseSequence) -> Analysis:
         seq = as_openpose15(seq)
         if self.denoise:
-            from ..denoise import denoise
+            from ..denoising import denoise
 
             seq = denoise(seq, self.denoise)
         seq = fill_all_gaps(seq)
@@ -342,9 +370,9 @@ def transfer(
     view: str | float | PoseSequence = "motion",
     *,
     model: str | Path | ModelRetargeter | None = None,
-    mode: str = "fused",
+    mode: str | None = None,
     device: str = "auto",
-    denoise: str | None = "learned",
+    denoise: str | bool | None = None,
 ) -> PoseSequence:
     """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
 
@@ -354,26 +382,73 @@ def transfer(
             relative to A's view, positive turns the performer to its own left), or a
             sequence whose view is taken.
         model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one).
-        mode: ``"fused"`` or ``"network"`` (see the module docstring).
-        denoise: the denoising method applied to every input (None: none).
+        mode: ``"fused"`` or ``"network"`` (see the module docstring); None keeps a loaded
+            model's mode (``"fused"`` for one loaded here).
+        device: where a model loaded here runs.
+        denoise: the denoising method applied to every input; False (or ``"none"``) for none;
+            None keeps a loaded model's setting (``"learned"`` for one loaded here).
     """
-    r = (
-        model
-        if isinstance(model, ModelRetargeter)
-        else ModelRetargeter.load(model, device=device, mode=mode, denoise=denoise)
-    )
+    if isinstance(model, ModelRetargeter):
+        r = model.with_options(mode=mode, denoise=denoise)
+    else:
+        r = ModelRetargeter.load(
+            model,
+            device=device,
+            mode=mode or "fused",
+            denoise="learned" if denoise is None else _denoise_method(denoise),
+        )
+    return r(motion, structure, resolve_view(view, structure))
+
+
+def _denoise_method(denoise: str | bool) -> str | None:
+    if denoise is True:
+        return "learned"
+    return None if denoise in (False, "none") else str(denoise)
+
+
+def resolve_view(view: str | float | PoseSequence | None, structure: PoseSequence):
+    """``view`` as a retargeter takes it: None (the motion's), a yaw in degrees, or a sequence.
+
+    Raises:
+        InvalidArgumentError: an unknown word, or a number that is not finite.
+    """
+    if view is None or isinstance(view, PoseSequence):
+        return view
     if isinstance(view, str):
         if view == "motion":
-            v = None
-        elif view == "structure":
-            v = structure
-        else:
-            raise InvalidArgumentError(
-                f"view must be 'motion', 'structure', a number or a sequence, got {view!r}"
-            )
-    else:
-        v = view
-    return r(motion, structure, v)
+            return None
+        if view == "structure":
+            return structure
+        raise InvalidArgumentError(
+            f"view must be 'motion', 'structure', a number or a sequence, got {view!r}"
+        )
+    yaw = float(view)
+    if not np.isfinite(yaw):
+        raise InvalidArgumentError(f"view must be a finite yaw in degrees, got {view!r}")
+    return yaw
 
 
-__all__ = ["SHIPPED_MODEL", "Analysis", "ModelRetargeter", "fuse", "transfer"]
+def lift_3d(seq: PoseSequence, model: Any = None, device: str = "auto") -> PoseSequence:
+    """``seq`` in 3D: 3D inputs as they are; 2D ones lifted by the retargeting model (a
+    loaded :class:`ModelRetargeter`, a run folder, or None for the shipped one) into their
+    camera frame (x right, y down, z away from the camera, pixels), as ``openpose15``.
+    Missing 2D joints are filled by the model's denoising first, so every lifted joint is
+    present."""
+    if seq.dims == 3:
+        return seq
+    from ..inputs import as_2d
+
+    if not isinstance(model, ModelRetargeter):
+        model = ModelRetargeter.load(model, device=device)
+    return model.lift(as_2d(seq))
+
+
+__all__ = [
+    "SHIPPED_MODEL",
+    "Analysis",
+    "ModelRetargeter",
+    "fuse",
+    "lift_3d",
+    "resolve_view",
+    "transfer",
+]

@@ -1,19 +1,5 @@
-"""The retargeter protocol and the baselines every model is measured against.
-
-A :class:`Retargeter` is called as ``retargeter(motion, structure, view=None)``:
-
-* ``motion``: a 2D sequence (pixels, y down) whose *motion* is wanted, e.g. a dancer;
-* ``structure``: a 2D sequence whose *body* is wanted (bone proportions and size);
-* ``view``: None to keep ``motion``'s view, or a 2D sequence whose *view* is wanted (the
-  camera's angle relative to the performer's body as it is seen there; the benchmark passes
-  ``structure`` for its cross-view test).
-
-Inputs are ``openpose15`` or any skeleton that converts to it by joint name (BODY_25, COCO,
-...); joints may be missing (confidence 0). The result is a 2D ``openpose15``
-:class:`~skeleton_io.PoseSequence` with ``motion``'s frame count, fps and canvas, in pixels
-of the same scale as ``structure`` (the benchmark renders all of its sequences at one scale);
-its hip starts where ``motion``'s starts and moves as ``motion``'s, scaled by the size ratio of
-the two bodies. Joints it cannot give have confidence 0. ``name`` labels it in tables.
+"""The analytic retargeters: what every model is measured against, and the fallback when no
+model is installed. They follow :class:`~retarget.retargeters.base.Retargeter`.
 
 Baselines (all 2D, so they ignore ``view``):
 
@@ -32,84 +18,18 @@ Baselines (all 2D, so they ignore ``view``):
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
 import numpy as np
 
-from skeleton_io.convert import convert
-from skeleton_io.errors import SkeletonMismatchError
+from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
-from skeleton_io.skeleton import OPENPOSE15
 
 from ..data.performers import BONE_ORDER
-from ..geometry import BONES, HIP, LEG_BONES, J, bone_lengths, height_from_bones
-
-
-@runtime_checkable
-class Retargeter(Protocol):
-    """See the module docstring for the contract."""
-
-    name: str
-
-    def __call__(
-        self, motion: PoseSequence, structure: PoseSequence, view: PoseSequence | None = None
-    ) -> PoseSequence: ...
-
-
-def as_openpose15(seq: PoseSequence, what: str = "input") -> PoseSequence:
-    """``seq`` on the openpose15 skeleton (converted by joint name), 2D pixels."""
-    if seq.dims != 2:
-        raise SkeletonMismatchError(
-            f"{what}: retargeting takes 2D pose sequences, got {seq.dims}D; project it first"
-        )
-    if seq.skeleton.name == OPENPOSE15.name:
-        return seq
-    return convert(seq, OPENPOSE15)
-
-
-def _output(motion: PoseSequence, coords: np.ndarray, conf: np.ndarray, name: str) -> PoseSequence:
-    coords = np.where(conf[..., None] > 0, coords, 0.0)
-    out = motion.with_coords(coords, conf, world=None)
-    out.meta["retargeter"] = name
-    return out
+from ..denoising.filters import fill_all_gaps
+from ..geometry import BONES, HIP, LEG_BONES, J, as_openpose15, height_from_bones, robust_lengths
+from .base import Retargeter, output_sequence
 
 
 # ------------------------------------------------------------------------ limb scaling
-def _pairs() -> list[tuple[int, int]]:
-    out = []
-    for p, c in (
-        ("Neck", "Shoulder"), ("Shoulder", "Elbow"), ("Elbow", "Wrist"),
-        ("MidHip", "Hip"), ("Hip", "Knee"), ("Knee", "Ankle"),
-    ):  # fmt: skip
-        pr = p if p in ("Neck", "MidHip") else "R" + p
-        pl = p if p in ("Neck", "MidHip") else "L" + p
-        out.append((BONES.index((J[pr], J["R" + c])), BONES.index((J[pl], J["L" + c]))))
-    return out
-
-
-SIDE_PAIRS = _pairs()
-"""``(right bone, left bone)`` index pairs of :data:`retarget.geometry.BONES`."""
-
-
-def robust_lengths(
-    seq: PoseSequence, percentile: float = 95.0, symmetric: bool = True
-) -> np.ndarray:
-    """``(14,)`` bone lengths of a 2D sequence: a high percentile of the per-frame lengths.
-
-    In 2D a bone is foreshortened in most frames and about its full length in a few, so a
-    high percentile estimates the full length while ignoring rare outliers. ``symmetric``
-    gives both sides the larger of the two (as TransMoMo's ``get_limb_lengths``). NaN for a
-    bone never seen.
-    """
-    lengths = bone_lengths(seq, percentile)
-    if symmetric:
-        for r, left in SIDE_PAIRS:
-            both = lengths[[r, left]]
-            if np.isfinite(both).any():
-                lengths[[r, left]] = np.nanmax(both)
-    return lengths
-
-
 def limb_normalize(
     coords: np.ndarray,
     confidence: np.ndarray,
@@ -169,7 +89,7 @@ class CopyMotion:
         self, motion: PoseSequence, structure: PoseSequence, view: PoseSequence | None = None
     ) -> PoseSequence:
         m = as_openpose15(motion, "motion")
-        return _output(m, m.coords.copy(), m.confidence.copy(), self.name)
+        return output_sequence(m, m.coords.copy(), m.confidence.copy(), self.name)
 
 
 class LimbNormalization:
@@ -195,7 +115,7 @@ class LimbNormalization:
         src = robust_lengths(m, self.percentile, self.symmetric)
         dst = robust_lengths(s, self.percentile, self.symmetric)
         coords, conf = limb_normalize(m.coords, m.confidence, src, dst)
-        return _output(m, coords, conf, self.name)
+        return output_sequence(m, coords, conf, self.name)
 
 
 class GlobalNormalization:
@@ -230,31 +150,7 @@ class GlobalNormalization:
         if both.size:
             anchor[1] = m.coords[both[0], [J["LAnkle"], J["RAnkle"]], 1].max()
         coords = anchor + scale * (m.coords - anchor)
-        return _output(m, coords, m.confidence.copy(), self.name)
-
-
-# ------------------------------------------------------------------------ gap filling
-def fill_all_gaps(seq: PoseSequence) -> PoseSequence:
-    """Every missing joint filled: interpolated between present frames, held at the ends.
-
-    A joint missing in every frame stays missing. Filled joints get half the confidence of
-    their neighbours (see :func:`retarget.denoise.fill_gaps`).
-    """
-    from ..denoise.filters import fill_gaps
-
-    T = seq.num_frames
-    coords, conf, _ = fill_gaps(seq.coords, seq.confidence, max_gap=T, kind="linear")
-    vis = conf > 0
-    for j in range(seq.num_joints):
-        idx = np.flatnonzero(vis[:, j])
-        if idx.size == 0 or idx.size == T:
-            continue
-        first, last = idx[0], idx[-1]
-        coords[:first, j] = coords[first, j]
-        conf[:first, j] = max(1e-3, 0.5 * conf[first, j])
-        coords[last + 1 :, j] = coords[last, j]
-        conf[last + 1 :, j] = max(1e-3, 0.5 * conf[last, j])
-    return seq.with_coords(coords, conf)
+        return output_sequence(m, coords, m.confidence.copy(), self.name)
 
 
 class GapFilled:
@@ -282,8 +178,6 @@ BASELINES = {"copy": CopyMotion, "limb": LimbNormalization, "edn": GlobalNormali
 def make_baseline(name: str) -> Retargeter:
     """A baseline by name: ``copy``, ``limb``, ``edn``; ``NAME+gapfill`` wraps it in
     :class:`GapFilled`."""
-    from skeleton_io.errors import InvalidArgumentError
-
     base, _, suffix = name.partition("+")
     if base not in BASELINES or suffix not in ("", "gapfill"):
         raise InvalidArgumentError(

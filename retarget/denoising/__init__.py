@@ -51,8 +51,8 @@ from .registry import (
 register_method(
     MethodSpec(
         "learned",
-        "retarget.denoise.learned:LearnedOptions",
-        "retarget.denoise.learned:denoise_learned",
+        "retarget.denoising.learned:LearnedOptions",
+        "retarget.denoising.learned:denoise_learned",
         summary="temporal network trained on motion capture with measured detector noise",
         fills=True,
     )

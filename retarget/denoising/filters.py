@@ -7,7 +7,7 @@ Conventions (the same as :class:`skeleton_io.PoseSequence`):
 * ``confidence`` is ``(T, J)`` in [0, 1]; 0 means *missing*, and a missing joint's
   coordinates are 0.
 * Time spans at this level are in **frames**; the sequence-level entry point
-  (:func:`retarget.denoise.denoise`) takes seconds and converts with the frame rate.
+  (:func:`retarget.denoising.denoise`) takes seconds and converts with the frame rate.
 * Distances (thresholds) are in the data's units; the sequence level gives them as fractions
   of :func:`body_size`.
 
@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
+from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import Skeleton
 
 Interp = Literal["pchip", "cubic", "linear"]
@@ -564,3 +565,24 @@ __all__: Sequence[str] = (
     "seconds_to_frames",
     "swap_pairs",
 )
+
+
+def fill_all_gaps(seq: PoseSequence) -> PoseSequence:
+    """Every missing joint filled: interpolated between present frames, held at the ends.
+
+    A joint missing in every frame stays missing. Filled joints get half the confidence of
+    their neighbours (see :func:`fill_gaps`).
+    """
+    T = seq.num_frames
+    coords, conf, _ = fill_gaps(seq.coords, seq.confidence, max_gap=T, kind="linear")
+    vis = conf > 0
+    for j in range(seq.num_joints):
+        idx = np.flatnonzero(vis[:, j])
+        if idx.size == 0 or idx.size == T:
+            continue
+        first, last = idx[0], idx[-1]
+        coords[:first, j] = coords[first, j]
+        conf[:first, j] = max(1e-3, 0.5 * conf[first, j])
+        coords[last + 1 :, j] = coords[last, j]
+        conf[last + 1 :, j] = max(1e-3, 0.5 * conf[last, j])
+    return seq.with_coords(coords, conf)

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from einops import rearrange
 
-from ..geometry import BONES, LEG_BONES, TRUNK_BONES
-from ..geometry_torch import localize
+from .geometry import BONES, LEG_BONES, TRUNK_BONES
+from .geometry_torch import localize
 
 _PARENT = torch.tensor([b[0] for b in BONES])
 _CHILD = torch.tensor([b[1] for b in BONES])

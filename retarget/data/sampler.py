@@ -17,13 +17,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..data.dataset import Augment
-from ..data.mocap import MocapLibrary
-from ..data.performers import BONE_GROUP, BONE_ORDER
-from ..data.splits import get_split
-from ..data.views import make_window
 from ..geometry import BONES, HIP, LEG_BONES
 from ..geometry_torch import rotate
+from .dataset import Augment
+from .mocap import MocapLibrary
+from .performers import BONE_GROUP, BONE_ORDER
+from .splits import get_split
+from .views import make_window
 
 _LEGS = [b for pair in LEG_BONES for b in pair]
 

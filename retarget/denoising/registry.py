@@ -6,11 +6,11 @@ the method. Methods are entries of :data:`METHODS`; a method is an options datac
 function ``run(seq, options) -> PoseSequence``, both named by ``"module:attribute"`` strings
 so heavy methods (the learned one, with torch) are imported only when used::
 
-    register_method(MethodSpec("learned", "retarget.denoise.learned:LearnedOptions",
-                               "retarget.denoise.learned:denoise_learned"))
+    register_method(MethodSpec("learned", "retarget.denoising.learned:LearnedOptions",
+                               "retarget.denoising.learned:denoise_learned"))
 
 At this level time spans are in **seconds** (converted with ``seq.fps``) and distances are
-**fractions of the body size** (:func:`~retarget.denoise.filters.body_size`, about the body
+**fractions of the body size** (:func:`~retarget.denoising.filters.body_size`, about the body
 height), so the defaults suit pixels, centimetres or metres alike.
 """
 
@@ -42,7 +42,7 @@ class CleanupOptions:
     """What :func:`clean` does before a method smooths.
 
     Attributes:
-        fix_swaps: undo left/right limb swaps (:func:`~retarget.denoise.filters.fix_swaps`).
+        fix_swaps: undo left/right limb swaps (:func:`~retarget.denoising.filters.fix_swaps`).
         swap_ratio: a swap must cut the limb's frame-to-frame distance to below this fraction.
         swap_min_gain: ... and by at least this fraction of the body size.
         reject_outliers: drop joints that jump away from their neighbours (Hampel filter).
@@ -68,12 +68,12 @@ class CleanupOptions:
     fill_confidence: float = 0.5
 
     def swap_kwargs(self, size: float) -> dict[str, Any]:
-        """Keyword arguments of :func:`~retarget.denoise.filters.fix_swaps` for a body of
+        """Keyword arguments of :func:`~retarget.denoising.filters.fix_swaps` for a body of
         ``size`` (data units)."""
         return {"ratio": self.swap_ratio, "min_gain": self.swap_min_gain * size}
 
     def outlier_kwargs(self, fps: float, size: float) -> dict[str, Any]:
-        """Keyword arguments of :func:`~retarget.denoise.filters.reject_outliers` at ``fps``
+        """Keyword arguments of :func:`~retarget.denoising.filters.reject_outliers` at ``fps``
         for a body of ``size`` (data units)."""
         return {
             "window": F.seconds_to_frames(self.outlier_window, fps, odd=True, minimum=3),

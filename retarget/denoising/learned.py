@@ -10,7 +10,7 @@ same result).
 What the network sees (:func:`network_features`), for ``base`` ``(B, T, 15, 2)`` (camera
 frame / pixels: x right, y down) and a presence code per joint ``(B, T, 15)``:
 
-* ``base`` is the input after :func:`~retarget.denoise.clean` (swaps undone, outliers
+* ``base`` is the input after :func:`~retarget.denoising.clean` (swaps undone, outliers
   dropped, short gaps interpolated) and :func:`fill_for_network` (interior gaps up to
   ``max_fill`` seconds interpolated linearly; the network then corrects them).
 * presence: :data:`DETECTED` (1) for joints the input has, :data:`FILLED` (0.5) for joints
@@ -18,8 +18,8 @@ frame / pixels: x right, y down) and a presence code per joint ``(B, T, 15)``:
   stay missing in the output).
 * coordinates: hip-local with the hip's per-frame velocity in the ``MidHip`` slot, divided
   by the sequence's 2D body height (:func:`sequence_scale`, after
-  :func:`retarget.model.representation.body_scale`), standardised by the training data's
-  :class:`~retarget.model.representation.InputStats`; unknown joints 0.
+  :func:`retarget.representation.body_scale`), standardised by the training data's
+  :class:`~retarget.representation.InputStats`; unknown joints 0.
 * the output: per joint and frame, weights of a bank of Savitzky-Golay smoothers and a free
   correction, applied to ``base`` in body heights (:class:`TemporalDenoiser`): a learned
   filter that adapts to the motion and to the noise it sees.
@@ -29,7 +29,7 @@ other joints (feet, face, hands) are smoothed by Savitzky-Golay (the ``savgol`` 
 two orthographic side views that share the vertical axis (:func:`denoise_3d`).
 
 A model folder (``retarget train-denoiser -o DIR``; the shipped one is
-``retarget/data/models/denoiser``) holds ``weights.pt``, ``config.json`` (the network's
+``retarget/weights/denoiser``) holds ``weights.pt``, ``config.json`` (the network's
 constructor arguments, the training settings and command, validation numbers),
 ``input_stats.json`` and ``noise_stats.json`` (the detector noise it was trained on).
 """
@@ -58,7 +58,8 @@ from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
 from ..geometry import HIP, LEG_BONES, TRUNK_BONES, J
-from ..model.representation import InputStats, compute_stats, robust_bone_lengths, to_local
+from ..representation import InputStats, compute_stats, robust_bone_lengths, to_local
+from ..weights import DENOISER
 from . import filters as F
 from .metrics import NoiseStats, add_noise
 from .registry import CleanupOptions, SavgolOptions, clean
@@ -66,7 +67,7 @@ from .registry import CleanupOptions, SavgolOptions, clean
 log = logging.getLogger(__name__)
 
 FORMAT = "retarget-denoiser/1"
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "denoiser"
+DEFAULT_MODEL = DENOISER
 """The shipped model folder."""
 
 DETECTED, FILLED, UNKNOWN = 1.0, 0.5, 0.0
@@ -232,9 +233,9 @@ class TemporalDenoiser(nn.Module):
 def sequence_scale(base: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     """``(B, T, 15, 2)``, ``(B, T, 15)`` bool -> ``(B,)`` 2D body height in the input's units.
 
-    :func:`retarget.model.representation.body_scale` (robust bone lengths, legs + trunk). A
+    :func:`retarget.representation.body_scale` (robust bone lengths, legs + trunk). A
     sequence without a whole leg uses twice its trunk (hip-neck-nose); one without a trunk
-    the median largest side of its bounding box (:func:`~retarget.denoise.body_size`).
+    the median largest side of its bounding box (:func:`~retarget.denoising.body_size`).
     """
     lengths = robust_bone_lengths(base, known.to(base.dtype))
     legs = torch.stack([lengths[..., a] + lengths[..., b] for a, b in LEG_BONES], -1)
@@ -313,7 +314,7 @@ def fill_for_network(
     """The network's ``base`` and presence for one ``openpose15`` sequence (numpy).
 
     Interior gaps up to ``max_gap`` frames are interpolated linearly
-    (:func:`~retarget.denoise.fill_gaps`; confidence ``fill_confidence`` times the lower
+    (:func:`~retarget.denoising.fill_gaps`; confidence ``fill_confidence`` times the lower
     neighbour's) and become :data:`FILLED`. Every other missing frame of a joint also gets a
     position in ``base`` (linear across longer gaps, the nearest known value before the first
     and after the last), so that the filters and the hip-local features are defined, but stays
@@ -486,7 +487,7 @@ def _load(folder_s: str, device: str, _stamp: int) -> Denoiser:
 def denoise_learned(seq: PoseSequence, options: LearnedOptions) -> PoseSequence:
     """The registered runner: denoise ``seq.coords`` (2D or 3D) and ``seq.world``.
 
-    Gets the cleaned sequence from :func:`~retarget.denoise.denoise`; joints it fills get
+    Gets the cleaned sequence from :func:`~retarget.denoising.denoise`; joints it fills get
     reduced confidence (see :class:`LearnedOptions`).
     """
     if options.max_fill < 0 or not 0 < options.fill_confidence <= 1:
@@ -593,7 +594,7 @@ class TrainSettings:
     (detectors output pixels); each window gets extra dropouts (runs of 1-12 frames)
     at a uniform rate in ``extra_dropout``; ``long_gap`` of them lose one joint for 9-30
     frames, ``limb_loss`` lose a limb for the whole window. Each window then goes through
-    :func:`~retarget.denoise.clean` and :func:`fill_for_network`, as at inference.
+    :func:`~retarget.denoising.clean` and :func:`fill_for_network`, as at inference.
     """
 
     iterations: int = 8000
@@ -723,9 +724,9 @@ def clean_windows(
     lib: Any, split: str, n: int, window: int, seed: int, device: torch.device | str = "cpu"
 ) -> np.ndarray:
     """``n`` clean 2D windows ``(n, window, 15, 2)`` of a split: the retargeting model's
-    :class:`~retarget.model.sampler.BatchSampler` (random views, limb scaling), projected
+    :class:`~retarget.data.sampler.BatchSampler` (random views, limb scaling), projected
     orthographically (x right, y down, centimetres)."""
-    from ..model.sampler import BatchSampler
+    from ..data.sampler import BatchSampler
 
     sampler = BatchSampler(lib, split, window=window, stride=8, device=device, seed=seed)
     out = []

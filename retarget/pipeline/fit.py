@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .train import RunConfig, TrainConfig, train
+from ..model.train import RunConfig, TrainConfig, train
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 def validation_hook(lib, max_cases: int = 60, seed: int = 0):
     """A callable ``(model, stats) -> dict`` running the protocol on the validation split."""
     from ..benchmark.protocol import build_test_set, evaluate
-    from .retargeter import ModelRetargeter
+    from ..retargeters.model import ModelRetargeter
 
     test_set = build_test_set(
         lib, "val", seed, motions_per_family=6, variants=2, max_cases=max_cases
@@ -49,8 +49,8 @@ def fit(
 ) -> dict[str, Any]:
     """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`."""
     from ..data.mocap import MocapLibrary
+    from ..data.sampler import BatchSampler
     from ..device import resolve_device
-    from .sampler import BatchSampler
 
     lib = MocapLibrary.load(data, cache_dir)
     sampler = BatchSampler(lib, "train", device=resolve_device(device), seed=seed)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .animate import animate
-from .draw import plot_compare, plot_frames, plot_trajectories, plot_views, save_figure
+from viz.animate import animate
+from viz.draw import plot_compare, plot_frames, plot_trajectories, plot_views, save_figure
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def write_examples(out_dir: str | Path, animations: bool = True) -> list[Path]:
     * ``turntable.gif``: the camera circling the dancer once.
     """
     from retarget.builtin import builtin_motion, project_to_canvas
-    from retarget.denoise import denoise
+    from retarget.denoising import denoise
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,8 @@
 1. the source person (photo, or frame ``source_frame`` of a video): skeleton and mask
    (:func:`.source.load_source`), at the processing size (long side ``max_side``);
 2. the driving video's poses, streamed frame by frame (:func:`skeleton_io.formats.video.load`),
-   denoised (:func:`retarget.denoise.denoise`);
-3. the driving motion retargeted onto the source's body (:func:`retarget.model.retargeter.transfer`,
+   denoised (:func:`retarget.denoising.denoise`);
+3. the driving motion retargeted onto the source's body (:func:`retarget.retargeters.model.transfer`,
    the shipped model; the ``limb`` baseline when no model is installed), placed in the
    source's scene: the hip starts where the source person's hip is and moves as the
    retargeted hip moves (scaled to the source body by the retargeter);
@@ -37,8 +37,9 @@ from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError, ModelError
 from skeleton_io.pose import PoseSequence
 
-from .base import Renderer, SourceAppearance, as_body15
-from .registry import get_renderer
+from ..render.base import Renderer, SourceAppearance, as_body15
+from ..render.registry import get_renderer
+from ..retargeters import load_retargeter
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +72,6 @@ class RenderReport:
 
 
 # ------------------------------------------------------------------- retargeting
-def load_retargeter(
-    model: Any = None, device: str = "auto", denoise: str | None = "learned"
-) -> Any:
-    """The retargeter to use: ``model`` itself when it is already loaded, the model of a run
-    folder, the shipped model (None), or when none is installed the ``limb`` baseline (2D
-    limb-length normalisation, which keeps the motion's view) with a warning. ``denoise``:
-    what a loaded model denoises its inputs with (None: they come denoised)."""
-    from ..benchmark.baselines import Retargeter
-
-    if isinstance(model, Retargeter):
-        return model
-    from ..model.retargeter import SHIPPED_MODEL, ModelRetargeter
-
-    if model is None and not (Path(SHIPPED_MODEL) / "weights.pt").exists():
-        from ..benchmark.baselines import make_baseline
-
-        log.warning(
-            "no retargeting model installed (%s); using the limb-normalisation baseline",
-            SHIPPED_MODEL,
-        )
-        return make_baseline("limb")
-    return ModelRetargeter.load(model, device=device, denoise=denoise)
-
-
 def retarget_onto(
     motion: PoseSequence,
     structure: PoseSequence,
@@ -107,9 +84,9 @@ def retarget_onto(
 
     ``model``: a loaded retargeter, a run folder, or None (see :func:`load_retargeter`).
     """
-    from ..model.retargeter import ModelRetargeter, transfer
+    from ..retargeters.model import ModelRetargeter, transfer
 
-    r = load_retargeter(model, device)
+    r = load_retargeter(model, device=device)
     if not isinstance(r, ModelRetargeter):
         return r(motion, structure, None)
     try:
@@ -168,7 +145,7 @@ def fit_target(
         raise InvalidArgumentError(f"fit must be one of {', '.join(FITS)}, got {fit!r}")
     seq2d = as_2d(seq)
     if fit == "none":
-        from .base import fit_to_image
+        from ..render.base import fit_to_image
 
         return fit_to_image(seq2d, source.size)
     if fit == "place":
@@ -258,8 +235,8 @@ def render_skeleton(
     """
     from skeleton_io import load_file
 
-    from .background import background_image
-    from .source import load_source
+    from ..render.background import background_image
+    from ..render.source import load_source
 
     t0 = time.perf_counter()
     inputs = [p for p in (skeleton, source) if isinstance(p, (str, Path))]
@@ -318,13 +295,13 @@ def driving_target(
     denoised), to measure the body on instead of the one source frame; bone lengths seen in
     one frame are foreshortened or noisy, and the motion's are measured over all its frames.
     """
-    from ..denoise import denoise
+    from ..denoising import denoise
     from ..inputs import as_2d
 
     if denoise_method != "none":
         motion = denoise(motion, denoise_method)
     if model is None or isinstance(model, (str, Path)):  # denoised here, not again
-        model = load_retargeter(model, device, denoise=None)
+        model = load_retargeter(model, device=device, denoise=None)
     body = source.body15 if structure is None else _in_source_pixels(as_body15(structure), source)
     target = retarget_onto(as_2d(motion), body, view, model=model, device=device)
     gone = ~motion.present
@@ -351,7 +328,7 @@ def _get_ready(
     prepare = getattr(renderer, "prepare", None)
     if callable(prepare):
         prepare(source)
-    return renderer, load_retargeter(model, device, denoise=None)  # inputs come denoised
+    return renderer, load_retargeter(model, device=device, denoise=None)  # inputs come denoised
 
 
 def stream_start(path: str | Path) -> float:
@@ -376,7 +353,7 @@ def driving_background(
     in a background thread."""
     from skeleton_io.video_io import iter_frames, prefetch
 
-    from .background import cover
+    from ..render.background import cover
 
     frames = iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side)
     for frame in prefetch(frames, name="decode"):
@@ -398,7 +375,7 @@ def source_structure(
     :func:`pose_transfer_video`), or None for a photo or when they cannot be had."""
     from skeleton_io.errors import RetargetError
 
-    from .source import is_image
+    from ..render.source import is_image
 
     if is_image(source):
         return None
@@ -414,7 +391,7 @@ def source_structure(
         log.info("%s: body measured on the source frame only (%s)", source, e)
         return None
     if denoise_method != "none":
-        from ..denoise import denoise
+        from ..denoising import denoise
 
         seq = denoise(seq, denoise_method)
     return seq
@@ -438,7 +415,7 @@ def video_target(
     once, retargeted onto the source's body measured as :func:`source_structure` says (by a
     retargeter that does not denoise again), placed at the source person."""
     if denoise_method != "none":
-        from ..denoise import denoise
+        from ..denoising import denoise
 
         motion = denoise(motion, denoise_method)
     structure = source_structure(source, driving, motion, source_frame, max_side, denoise_method)
@@ -472,7 +449,7 @@ def pose_transfer_video(
         view: ``motion`` (the driving's view), ``structure`` (the source's) or a yaw in
             degrees relative to the driving's view.
         background: ``source``, ``driving``, an image path or a colour.
-        denoise_method: a :func:`retarget.denoise.denoise` method for the driving poses
+        denoise_method: a :func:`retarget.denoising.denoise` method for the driving poses
             (``none`` to skip).
 
     The source's body is measured on the driving poses themselves when source and driving
@@ -487,8 +464,8 @@ def pose_transfer_video(
     from skeleton_io.formats.video import load as load_video
     from skeleton_io.video_io import probe
 
-    from .background import background_image
-    from .source import load_source
+    from ..render.background import background_image
+    from ..render.source import load_source
 
     t0 = time.perf_counter()
     output = check_output_path(output, inputs=[source, driving])
@@ -559,7 +536,6 @@ __all__ = [
     "driving_background",
     "driving_target",
     "fit_target",
-    "load_retargeter",
     "place_on_source",
     "place_scaled",
     "pose_transfer_video",

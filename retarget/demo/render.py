@@ -34,8 +34,8 @@ def astronaut_source(max_side: int = 512):
     and mask)."""
     from skimage import data
 
-    from .base import SourceAppearance
-    from .source import detect_person
+    from ..render.base import SourceAppearance
+    from ..render.source import detect_person
 
     image = np.ascontiguousarray(data.astronaut())
     if max(image.shape[:2]) > max_side:
@@ -70,8 +70,8 @@ def render_demo(out_dir: str | Path, frames: int = 90, fit: str = "retarget") ->
     from skeleton_io.video_io import VideoWriter
 
     from ..builtin import builtin_motion, project_to_canvas
-    from .pipeline import DEFAULT_PRESET, fit_target
-    from .reference import PartWarpRenderer
+    from ..pipeline.video import DEFAULT_PRESET, fit_target
+    from ..render.reference import PartWarpRenderer
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

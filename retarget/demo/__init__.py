@@ -41,11 +41,11 @@ def run(out: Path) -> dict:
     from viz.animate import animate
     from viz.draw import plot_compare, plot_trajectories, plot_views, save_figure
 
-    from .benchmark.protocol import detector_noise_stats
-    from .builtin import BODY_TYPES, builtin_motion, project_to_canvas
-    from .denoise import denoise
-    from .denoise.metrics import add_noise, jitter, mpjpe
-    from .geometry import bone_lengths, fix_hip
+    from ..benchmark.protocol import detector_noise_stats
+    from ..builtin import BODY_TYPES, builtin_motion, project_to_canvas
+    from ..denoising import denoise
+    from ..denoising.metrics import add_noise, jitter, mpjpe
+    from ..geometry import bone_lengths, fix_hip
 
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"outputs": []}
@@ -107,7 +107,7 @@ def run(out: Path) -> dict:
     summary["outputs"].append(str(traj))
 
     # 4. retarget ---------------------------------------------------------------------
-    from .model.retargeter import SHIPPED_MODEL, ModelRetargeter
+    from ..retargeters.model import SHIPPED_MODEL, ModelRetargeter
 
     if (SHIPPED_MODEL / "weights.pt").exists():
         model = ModelRetargeter.load(device="cpu")
@@ -153,7 +153,7 @@ def run(out: Path) -> dict:
         log.warning("no shipped model at %s: skipping the retargeting step", SHIPPED_MODEL)
 
     # 5. render -----------------------------------------------------------------------
-    from .render.demo import render_demo
+    from .render import render_demo
 
     t1 = time.perf_counter()
     rendered = render_demo(out)
@@ -192,7 +192,3 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"{len(summary['outputs'])} outputs in {summary['seconds']:.1f} s")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""``python -m retarget.demo``."""
+
+from . import main
+
+main()

@@ -1,0 +1,108 @@
+"""Retargeters: the motion of one 2D sequence on the body of another, in a chosen view.
+
+* :mod:`.base`: the :class:`Retargeter` contract (what goes in, what comes out).
+* :mod:`.analytic`: ``copy``, ``limb`` (2D limb-length normalisation), ``edn`` (global
+  normalisation) and the gap-filling wrapper; no model needed.
+* :mod:`.model`: :class:`~.model.ModelRetargeter`, the TransMoMo-style model as a retargeter,
+  and :func:`~.model.transfer` (torch is imported when it is first used).
+
+:func:`load_retargeter` is the one way to get a retargeter from a name, a run folder, a
+loaded one or nothing (the shipped model).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from skeleton_io.errors import InvalidArgumentError
+
+from ..weights import RETARGETER
+from .analytic import (
+    BASELINES,
+    CopyMotion,
+    GapFilled,
+    GlobalNormalization,
+    LimbNormalization,
+    limb_normalize,
+    make_baseline,
+)
+from .base import Retargeter
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["fused", "network"]
+"""How the model decodes (see :mod:`retarget.retargeters.model`)."""
+
+MODES: tuple[str, ...] = ("fused", "network")
+
+_LAZY = {"ModelRetargeter": "model", "transfer": "model", "lift_3d": "model", "fuse": "model"}
+
+
+def __getattr__(name: str) -> Any:
+    # The model's module imports torch: only when it is first used.
+    if name in _LAZY:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_retargeter(
+    model: Retargeter | str | Path | None = None,
+    *,
+    device: str = "auto",
+    mode: Mode = "fused",
+    denoise: str | None = "learned",
+) -> Retargeter:
+    """The retargeter ``model`` names.
+
+    Args:
+        model: a retargeter (returned as it is), the name of an analytic one (``copy``,
+            ``limb``, ``edn``, optionally ``+gapfill``), a trained run folder, or None: the
+            shipped model, or when none is installed the ``limb`` retargeter (2D limb-length
+            normalisation, which keeps the motion's view) with a warning.
+        device: where a model runs (``auto``: a GPU when there is one).
+        mode: the model's decoding, ``fused`` or ``network``.
+        denoise: the denoising method a model applies to its inputs first (None: none, for
+            inputs that come denoised).
+
+    Raises:
+        InvalidArgumentError: ``model`` is neither a retargeter, a known name nor a folder.
+        ModelError: the folder is not a complete model folder.
+    """
+    if isinstance(model, Retargeter):
+        return model
+    if isinstance(model, str) and model.partition("+")[0] in BASELINES and not Path(model).exists():
+        return make_baseline(model)
+    if model is None and not (RETARGETER / "weights.pt").exists():
+        log.warning("no retargeting model installed (%s); using the limb baseline", RETARGETER)
+        return make_baseline("limb")
+    if model is not None and not Path(model).is_dir():
+        raise InvalidArgumentError(
+            f"model: {model} is neither a run folder nor a retargeter name "
+            f"({', '.join(BASELINES)}, optionally +gapfill)"
+        )
+    from .model import ModelRetargeter
+
+    return ModelRetargeter.load(model, device=device, mode=mode, denoise=denoise)
+
+
+__all__ = [
+    "BASELINES",
+    "MODES",
+    "CopyMotion",
+    "GapFilled",
+    "GlobalNormalization",
+    "LimbNormalization",
+    "Mode",
+    "ModelRetargeter",
+    "Retargeter",
+    "fuse",
+    "lift_3d",
+    "limb_normalize",
+    "load_retargeter",
+    "make_baseline",
+    "transfer",
+]
