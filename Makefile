@@ -32,6 +32,8 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# the layer rules of docs/architecture.md (pyproject.toml [tool.importlinter])
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .
