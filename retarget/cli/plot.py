@@ -68,7 +68,7 @@ def lift_option(f: Callable) -> Callable:
 def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> list:
     """Lift the 2D sequences with --lift; say once when a camera angle is asked of 2D data."""
     if lift:
-        from ..retargeters.model import ModelRetargeter, lift_3d
+        from ..retargeters import ModelRetargeter, lift_3d
 
         model = ModelRetargeter.load() if any(s.dims == 2 for s in seqs) else None
         return [lift_3d(s, model) for s in seqs]

@@ -94,7 +94,7 @@ def transfer_cmd(
 ) -> None:
     """Retarget: the motion of --motion on the body of --structure, seen from --view."""
     from ..inputs import read_2d
-    from ..retargeters.model import transfer
+    from ..retargeters import transfer
 
     check_output_path(output, inputs=[motion_path, structure_path])
     read_kw = read_pose_kwargs(**kw)

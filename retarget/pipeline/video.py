@@ -84,7 +84,7 @@ def retarget_onto(
 
     ``model``: a loaded retargeter, a run folder, or None (see :func:`load_retargeter`).
     """
-    from ..retargeters.model import ModelRetargeter, transfer
+    from ..retargeters import ModelRetargeter, transfer
 
     r = load_retargeter(model, device=device)
     if not isinstance(r, ModelRetargeter):

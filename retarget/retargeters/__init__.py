@@ -4,7 +4,9 @@
 * :mod:`.analytic`: ``copy``, ``limb`` (2D limb-length normalisation), ``edn`` (global
   normalisation) and the gap-filling wrapper; no model needed.
 * :mod:`.model`: :class:`~.model.ModelRetargeter`, the TransMoMo-style model as a retargeter,
-  and :func:`~.model.transfer` (torch is imported when it is first used).
+  imported (with torch) when it is first used.
+* :mod:`.transfer`: :func:`~.transfer.transfer`, :func:`~.transfer.lift_3d` (no torch until a
+  model is loaded).
 
 :func:`load_retargeter` is the one way to get a retargeter from a name, a run folder, a
 loaded one or nothing (the shipped model).
@@ -29,6 +31,7 @@ from .analytic import (
     make_baseline,
 )
 from .base import Retargeter
+from .transfer import lift_3d, resolve_view, transfer
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ Mode = Literal["fused", "network"]
 
 MODES: tuple[str, ...] = ("fused", "network")
 
-_LAZY = {"ModelRetargeter": "model", "transfer": "model", "lift_3d": "model", "fuse": "model"}
+_LAZY = {"ModelRetargeter", "fuse"}
 
 
 def __getattr__(name: str) -> Any:
@@ -104,5 +107,6 @@ __all__ = [
     "limb_normalize",
     "load_retargeter",
     "make_baseline",
+    "resolve_view",
     "transfer",
 ]

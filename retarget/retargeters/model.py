@@ -30,7 +30,6 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -56,6 +55,7 @@ from ..model.networks import TransMoMo
 from ..model.train import RunConfig, load_run
 from ..representation import InputStats, body_scale, network_input, to_local
 from ..weights import RETARGETER
+from .transfer import denoise_method
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class ModelRetargeter:
         """This model with another decoding ``mode`` or ``denoise`` method (None keeps this
         one's; False or ``"none"``: no denoising). The network is shared, not copied."""
         new_mode = self.mode if mode is None else mode
-        new_denoise = self.denoise if denoise is None else _denoise_method(denoise)
+        new_denoise = self.denoise if denoise is None else denoise_method(denoise)
         if (new_mode, new_denoise) == (self.mode, self.denoise):
             return self
         return ModelRetargeter(
@@ -364,91 +364,9 @@ def fuse(a: Analysis, target_lengths: np.ndarray, depth_sigma: float = 0.0) -> n
     return out
 
 
-def transfer(
-    motion: PoseSequence,
-    structure: PoseSequence,
-    view: str | float | PoseSequence = "motion",
-    *,
-    model: str | Path | ModelRetargeter | None = None,
-    mode: str | None = None,
-    device: str = "auto",
-    denoise: str | bool | None = None,
-) -> PoseSequence:
-    """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
-
-    Args:
-        motion, structure: 2D pose sequences (any skeleton converting to openpose15).
-        view: ``"motion"`` (A's view), ``"structure"`` (B's), a number (yaw in degrees
-            relative to A's view, positive turns the performer to its own left), or a
-            sequence whose view is taken.
-        model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one).
-        mode: ``"fused"`` or ``"network"`` (see the module docstring); None keeps a loaded
-            model's mode (``"fused"`` for one loaded here).
-        device: where a model loaded here runs.
-        denoise: the denoising method applied to every input; False (or ``"none"``) for none;
-            None keeps a loaded model's setting (``"learned"`` for one loaded here).
-    """
-    if isinstance(model, ModelRetargeter):
-        r = model.with_options(mode=mode, denoise=denoise)
-    else:
-        r = ModelRetargeter.load(
-            model,
-            device=device,
-            mode=mode or "fused",
-            denoise="learned" if denoise is None else _denoise_method(denoise),
-        )
-    return r(motion, structure, resolve_view(view, structure))
-
-
-def _denoise_method(denoise: str | bool) -> str | None:
-    if denoise is True:
-        return "learned"
-    return None if denoise in (False, "none") else str(denoise)
-
-
-def resolve_view(view: str | float | PoseSequence | None, structure: PoseSequence):
-    """``view`` as a retargeter takes it: None (the motion's), a yaw in degrees, or a sequence.
-
-    Raises:
-        InvalidArgumentError: an unknown word, or a number that is not finite.
-    """
-    if view is None or isinstance(view, PoseSequence):
-        return view
-    if isinstance(view, str):
-        if view == "motion":
-            return None
-        if view == "structure":
-            return structure
-        raise InvalidArgumentError(
-            f"view must be 'motion', 'structure', a number or a sequence, got {view!r}"
-        )
-    yaw = float(view)
-    if not np.isfinite(yaw):
-        raise InvalidArgumentError(f"view must be a finite yaw in degrees, got {view!r}")
-    return yaw
-
-
-def lift_3d(seq: PoseSequence, model: Any = None, device: str = "auto") -> PoseSequence:
-    """``seq`` in 3D: 3D inputs as they are; 2D ones lifted by the retargeting model (a
-    loaded :class:`ModelRetargeter`, a run folder, or None for the shipped one) into their
-    camera frame (x right, y down, z away from the camera, pixels), as ``openpose15``.
-    Missing 2D joints are filled by the model's denoising first, so every lifted joint is
-    present."""
-    if seq.dims == 3:
-        return seq
-    from ..inputs import as_2d
-
-    if not isinstance(model, ModelRetargeter):
-        model = ModelRetargeter.load(model, device=device)
-    return model.lift(as_2d(seq))
-
-
 __all__ = [
     "SHIPPED_MODEL",
     "Analysis",
     "ModelRetargeter",
     "fuse",
-    "lift_3d",
-    "resolve_view",
-    "transfer",
 ]

@@ -1,0 +1,65 @@
+"""The flat public API: lazy, light, and the README's Python example runs as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+
+
+def test_import_retarget_does_not_import_torch():
+    code = (
+        "import retarget, sys; retarget.transfer; retarget.load; retarget.save; "
+        "retarget.denoise; retarget.pose_transfer_video; retarget.Retargeter; "
+        "retarget.load_retargeter; retarget.read_2d; "
+        "assert 'torch' not in sys.modules, 'torch imported'; "
+        "assert 'av' not in sys.modules, 'PyAV imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_every_public_name_resolves():
+    import retarget
+
+    for name in retarget.__all__:
+        assert getattr(retarget, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        retarget.nope  # noqa: B018
+
+
+def test_errors_are_one_hierarchy():
+    import retarget
+
+    for name in retarget.__all__:
+        obj = getattr(retarget, name)
+        if isinstance(obj, type) and name.endswith("Error"):
+            assert issubclass(obj, retarget.RetargetError), name
+
+
+def _readme_python() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Python") :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    from retarget.builtin import builtin_motion, project_to_canvas
+    from skeleton_io import save_file
+
+    save_file(builtin_motion("tall", frames=40), tmp_path / "dance.bvh", "bvh")
+    body = project_to_canvas(builtin_motion("small", frames=30), yaw=-30)
+    save_file(body, tmp_path / "openpose_json_folder", "openpose")
+    monkeypatch.chdir(tmp_path)
+    code = _readme_python()
+    assert "import retarget\n" in code and "from " not in code  # the public API only
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    out, smooth = scope["out"], scope["smooth"]
+    assert out.num_frames == 40 and out.dims == 2
+    assert sorted(p.name for p in (tmp_path / "result").iterdir())[0].endswith("_keypoints.json")
+    assert smooth.num_frames == 30 and np.isfinite(smooth.coords).all()
