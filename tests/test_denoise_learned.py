@@ -20,14 +20,14 @@ from retarget.denoising.learned import (
     TemporalDenoiser,
     fill_for_network,
     load_denoiser,
-    losses,
     network_features,
-    noise_level,
     run_chunked,
     save_denoiser,
     sequence_scale,
     slow_down,
 )
+from retarget.denoising.learned.features import noise_level
+from retarget.denoising.learned.train import losses
 from retarget.denoising.metrics import NoiseStats
 from retarget.denoising.synthetic import synthetic_motion
 from retarget.representation import InputStats
@@ -201,7 +201,7 @@ def test_save_load_round_trip(tmp_path):
     stats = InputStats(np.full((15, 2), 0.1), np.full((15, 2), 2.0))
     save_denoiser(tmp_path / "m", model, stats, noise, extra={"command": "retarget x"})
     assert {p.name for p in (tmp_path / "m").iterdir()} == {
-        "config.json", "input_stats.json", "noise_stats.json", "weights.pt",
+        "config.json", "stats.json", "noise_stats.json", "weights.pt",
     }  # fmt: skip
     den = load_denoiser(tmp_path / "m", "cpu")
     assert den.model.cfg == TINY and den.config["command"] == "retarget x"
@@ -216,9 +216,9 @@ def test_loading_a_wrong_folder_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="not a denoiser model folder"):
         load_denoiser(tmp_path)
     (tmp_path / "config.json").write_text('{"format": "other"}')
-    (tmp_path / "input_stats.json").write_text("{}")
+    (tmp_path / "stats.json").write_text("{}")
     (tmp_path / "weights.pt").write_bytes(b"")
-    with pytest.raises(ModelError, match="not a denoiser config"):
+    with pytest.raises(ModelError, match="not a denoiser model folder .format .other."):
         load_denoiser(tmp_path)
 
 

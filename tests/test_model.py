@@ -12,7 +12,7 @@ from retarget.data.performers import scale_limbs as scale_limbs_np
 from retarget.data.sampler import scale_limbs as scale_limbs_torch
 from retarget.geometry import BONES, HIP, bone_lengths, fix_hip, localize, rotate
 from retarget.model import losses as L
-from retarget.model.networks import NetConfig, TransMoMo
+from retarget.model.networks import TransMoMo, TransMoMoConfig
 from retarget.model.train import (
     LossWeights,
     RunConfig,
@@ -25,7 +25,9 @@ from retarget.representation import InputStats, body_scale, network_input, to_lo
 from retarget.retargeters.model import Analysis, ModelRetargeter, fuse
 from skeleton_io import load_file, save_file
 
-TINY = NetConfig(motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2)
+TINY = TransMoMoConfig(
+    motion_channels=8, body_channels=8, view_channels=8, hidden=8, kernel=3, layers=2
+)
 
 
 def tiny_model(seed: int = 0) -> TransMoMo:

@@ -21,7 +21,7 @@ from .common import cli, device_option, mocap_data_option
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="Model folder to write (weights.pt, config.json, input_stats.json, noise_stats.json).",
+    help="Model folder to write (weights.pt, config.json, stats.json, noise_stats.json).",
 )
 @mocap_data_option("Folder of BVH motion capture (its train split is used).")
 @click.option(

@@ -221,10 +221,13 @@ class NoiseStats:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1) + "\n"
+
     def save(self, path: str | Path) -> None:
         """Write as JSON (atomically)."""
         with atomic_file(path) as tmp:
-            Path(tmp).write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+            Path(tmp).write_text(self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> NoiseStats:

@@ -25,7 +25,7 @@ from torch import nn
 
 
 @dataclass
-class NetConfig:
+class TransMoMoConfig:
     """Every constructor argument of :class:`TransMoMo` (saved beside the weights)."""
 
     joints: int = 15
@@ -65,7 +65,7 @@ def _conv_stack(
 class MotionEncoder(nn.Module):
     """``(B, C_in, T) -> (B, C_m, T)``: dilated temporal convolutions, time kept."""
 
-    def __init__(self, cfg: NetConfig) -> None:
+    def __init__(self, cfg: TransMoMoConfig) -> None:
         super().__init__()
         self.net = _conv_stack(
             cfg.in_channels, cfg.hidden, cfg.motion_channels, cfg.kernel, cfg.layers, True
@@ -82,7 +82,7 @@ class PooledEncoder(nn.Module):
     vector per sequence; the triplet losses keep it the same for any crop of a sequence.
     """
 
-    def __init__(self, cfg: NetConfig, c_out: int) -> None:
+    def __init__(self, cfg: TransMoMoConfig, c_out: int) -> None:
         super().__init__()
         self.net = _conv_stack(cfg.in_channels, cfg.hidden, c_out, cfg.kernel, cfg.layers, False)
 
@@ -93,7 +93,7 @@ class PooledEncoder(nn.Module):
 class Decoder(nn.Module):
     """Codes to a hip-local 3D skeleton: ``(B, C_m, T), (B, C_b), (B, C_v) -> (B, T, J, 3)``."""
 
-    def __init__(self, cfg: NetConfig) -> None:
+    def __init__(self, cfg: TransMoMoConfig) -> None:
         super().__init__()
         self.joints = cfg.joints
         c_in = cfg.motion_channels + cfg.body_channels + cfg.view_channels
@@ -110,9 +110,9 @@ class Decoder(nn.Module):
 class TransMoMo(nn.Module):
     """The three encoders and the decoder."""
 
-    def __init__(self, cfg: NetConfig | None = None) -> None:
+    def __init__(self, cfg: TransMoMoConfig | None = None) -> None:
         super().__init__()
-        self.cfg = cfg or NetConfig()
+        self.cfg = cfg or TransMoMoConfig()
         self.motion = MotionEncoder(self.cfg)
         self.body = PooledEncoder(self.cfg, self.cfg.body_channels)
         self.view = PooledEncoder(self.cfg, self.cfg.view_channels)

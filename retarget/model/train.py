@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,12 +25,14 @@ from typing import Any
 import torch
 
 from skeleton_io.atomic import atomic_file
-from skeleton_io.errors import ModelError, require_files
+from skeleton_io.errors import ModelError
 
 from ..geometry_torch import rotate
+from ..nn.folder import load_state, read_folder, write_folder
+from ..nn.training import Schedule, run_loop
 from ..representation import InputStats, body_scale, compute_stats, network_input, to_local
 from .losses import LossWeights, bone_consistency, invariance, projected, reconstruction, triplet
-from .networks import NetConfig, TransMoMo
+from .networks import TransMoMo, TransMoMoConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class TrainConfig:
 
 @dataclass
 class RunConfig:
-    net: NetConfig = field(default_factory=NetConfig)
+    net: TransMoMoConfig = field(default_factory=TransMoMoConfig)
     loss: LossWeights = field(default_factory=LossWeights)
     train: TrainConfig = field(default_factory=TrainConfig)
     command: str = ""
@@ -74,7 +75,7 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         return {
-            "format": "retarget-transmomo/1",
+            "format": FORMAT,
             "net": self.net.to_dict(),
             "loss": self.loss.to_dict(),
             "train": self.train.to_dict(),
@@ -84,10 +85,8 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:
-        if d.get("format") != "retarget-transmomo/1":
-            raise ModelError("config.json is not a retarget model config (format tag missing)")
         return cls(
-            NetConfig(**d["net"]),
+            TransMoMoConfig(**d["net"]),
             LossWeights(**d["loss"]),
             TrainConfig(**d["train"]),
             d.get("command", ""),
@@ -203,33 +202,26 @@ def training_step(
 
 
 # ----------------------------------------------------------------------- save / load
+FORMAT = "retarget-transmomo/1"
+_WHAT, _HINT = "model folder", "pass a `retarget train` output"
+
+
 def save_run(run_dir: Path, model: TransMoMo, stats: InputStats, cfg: RunConfig) -> None:
-    """Weights, statistics and config, each written atomically."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_file(run_dir / "config.json") as tmp:
-        tmp.write_text(json.dumps(cfg.to_dict(), indent=1) + "\n")
-    with atomic_file(run_dir / "stats.json") as tmp:
-        tmp.write_text(json.dumps(stats.to_dict(), indent=1) + "\n")
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    with atomic_file(run_dir / "weights.pt") as tmp:
-        torch.save(state, tmp)
+    """Weights, statistics and config (:func:`retarget.nn.write_folder`)."""
+    write_folder(run_dir, cfg.to_dict(), model.state_dict(), stats.to_dict())
 
 
 def load_run(
     run_dir: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[TransMoMo, InputStats, RunConfig]:
     """The model, input statistics and config of a run folder."""
-    run_dir = Path(run_dir)
-    names = ("config.json", "stats.json", "weights.pt")
-    require_files(run_dir, names, "model folder", "pass a `retarget train` output")
+    folder = read_folder(run_dir, FORMAT, _WHAT, _HINT)
     try:
-        cfg = RunConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
-        stats = InputStats.from_dict(json.loads((run_dir / "stats.json").read_text()))
-        model = TransMoMo(cfg.net)
-        state = torch.load(run_dir / "weights.pt", map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
-    except (json.JSONDecodeError, KeyError, TypeError, RuntimeError, EOFError) as e:
-        raise ModelError(f"{run_dir}: cannot load the model ({str(e).splitlines()[0]})") from None
+        cfg = RunConfig.from_dict(folder.config)
+        stats = InputStats.from_dict(folder.stats)
+    except (KeyError, TypeError) as e:
+        raise ModelError(f"{folder.path}: cannot read the {_WHAT} ({e}); {_HINT}") from None
+    model = load_state(TransMoMo(cfg.net), folder, _WHAT, _HINT)
     model.to(device).eval()
     return model, stats, cfg
 
@@ -262,12 +254,13 @@ def train(
         sampler: ``callable(batch_size) -> {"x3d", "x3d_s"}`` tensors, e.g. a
             :class:`retarget.data.sampler.BatchSampler`.
         cfg: the run's configuration.
-        resume: continue from ``state.pt`` in ``run_dir``.
+        resume: continue from ``state.pt`` in ``run_dir`` (step, optimiser, random state
+            and the time already spent).
         evaluate: optional ``callable(model, stats) -> dict`` run every ``eval_every`` steps
             and at the end (written to ``eval.json``).
-    """
-    from tqdm import tqdm
 
+    The budget, schedule and checkpoints are :func:`retarget.nn.run_loop`'s.
+    """
     from ..device import resolve_device
 
     run_dir = Path(run_dir)
@@ -276,75 +269,68 @@ def train(
     torch.manual_seed(tc.seed)
     gen = torch.Generator(device=device).manual_seed(tc.seed)
     model = TransMoMo(cfg.net).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    step = 0
+    step, spent = 0, 0.0
     if resume:
         if not (run_dir / "state.pt").exists():
             raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop --resume")
         model, stats, _ = load_run(run_dir, device)
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-        st = torch.load(run_dir / "state.pt", map_location=device, weights_only=False)
-        opt.load_state_dict(st["optimizer"])
-        step = int(st["step"])
-        gen.set_state(st["generator"].cpu() if device.type == "cpu" else st["generator"])
     else:
         stats = input_stats_from(sampler)
+    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    if resume:
+        st = torch.load(run_dir / "state.pt", map_location=device, weights_only=False)
+        opt.load_state_dict(st["optimizer"])
+        step, spent = int(st["step"]), float(st.get("seconds", 0.0))
+        gen.set_state(st["generator"].cpu() if device.type == "cpu" else st["generator"])
     model.train()
-    total_steps = tc.iterations
-    deadline = None if tc.minutes is None else time.monotonic() + 60 * tc.minutes
-
-    def lr_at(s: int) -> float:
-        frac = min(s / max(total_steps, 1), 1.0)
-        return tc.lr_final + 0.5 * (tc.lr - tc.lr_final) * (1 + math.cos(math.pi * frac))
-
-    bar = tqdm(
-        total=total_steps, initial=step, disable=not progress, file=sys.stderr, dynamic_ncols=True
-    )
-    last: dict[str, float] = {}
-    evaluation: dict[str, Any] = {}
-    log_path = run_dir / "log.jsonl"
     run_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a") as logf:
-        while step < total_steps:
-            if deadline is not None and time.monotonic() > deadline:
-                log.info("time budget of %s minutes reached at step %d", tc.minutes, step)
-                break
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step)
-            batch = sampler(tc.batch)
-            loss, parts = training_step(model, batch, stats, cfg.loss, tc, gen)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            step += 1
-            last = parts
-            bar.update(1)
-            if step % 20 == 0:
-                bar.set_postfix(
-                    {
-                        k: f"{v:.3f}"
-                        for k, v in parts.items()
-                        if k in ("total", "rec3d", "cross", "rot_rec")
-                    }
-                )
-                logf.write(json.dumps({"step": step, **parts}) + "\n")
-            if step % tc.checkpoint_every == 0 or step == total_steps:
-                _checkpoint(run_dir, model, stats, cfg, opt, step, gen)
-            if evaluate is not None and tc.eval_every and step % tc.eval_every == 0:
-                evaluation = _evaluate(run_dir, model, stats, evaluate, step)
-    bar.close()
-    _checkpoint(run_dir, model, stats, cfg, opt, step, gen)
-    if evaluate is not None:
-        evaluation = _evaluate(run_dir, model, stats, evaluate, step)
-    return {"step": step, "losses": last, "evaluation": evaluation}
+    logf = open(run_dir / "log.jsonl", "a")  # noqa: SIM115 (closed below)
+    evaluation: dict[str, Any] = {}
+    t0 = time.perf_counter() - spent
+    at = [step]
 
+    def step_fn(s: int) -> dict[str, float]:
+        loss, parts = training_step(model, sampler(tc.batch), stats, cfg.loss, tc, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        at[0] = s + 1
+        return parts
 
-def _checkpoint(run_dir, model, stats, cfg, opt, step, gen) -> None:
-    save_run(run_dir, model, stats, cfg)
-    with atomic_file(run_dir / "state.pt") as tmp:
-        torch.save({"optimizer": opt.state_dict(), "step": step, "generator": gen.get_state()}, tmp)
+    def checkpoint(s: int) -> None:
+        save_run(run_dir, model, stats, cfg)
+        state = {"optimizer": opt.state_dict(), "step": s, "generator": gen.get_state(),
+                 "seconds": time.perf_counter() - t0}  # fmt: skip
+        with atomic_file(run_dir / "state.pt") as tmp:
+            torch.save(state, tmp)
+
+    def validate() -> float:  # the benchmark on the validation split, logged in eval.json
+        evaluation.clear()
+        evaluation.update(_evaluate(run_dir, model, stats, evaluate, at[0]))
+        return float(
+            evaluation.get("fused", {}).get("metrics", {}).get("in_view", {}).get("mse", math.nan)
+        )
+
+    try:
+        res = run_loop(
+            step_fn,
+            Schedule(tc.lr, tc.iterations, tc.minutes, tc.lr_final),
+            opt,
+            start_step=step,
+            seconds_spent=spent,
+            validate=validate if evaluate is not None else None,
+            eval_every=tc.eval_every,
+            checkpoint=checkpoint,
+            checkpoint_every=tc.checkpoint_every,
+            on_log=lambda s, losses: logf.write(json.dumps({"step": s, **losses}) + "\n"),
+            log_every=20,
+            progress=progress,
+            desc="train",
+        )
+    finally:
+        logf.close()
+    return {"step": res.step, "losses": res.losses, "evaluation": evaluation}
 
 
 def _evaluate(run_dir: Path, model, stats, evaluate, step: int) -> dict[str, Any]:

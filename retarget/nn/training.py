@@ -1,0 +1,187 @@
+"""One training loop for every learned model: a budget, a schedule, early stopping, resume.
+
+A run ends when it has taken ``iterations`` steps or spent ``minutes`` of wall time,
+whichever comes first; the learning rate follows a cosine from ``lr`` to ``lr_final`` over
+that same budget (:class:`Schedule`), so a short time budget still ends with a small
+learning rate. With held-out data (``validate``) the loop keeps the weights that do best
+on it and can stop early when they stop improving (``patience``). Checkpoints are written by
+a callback every ``checkpoint_every`` steps and at the end; a resumed run passes the step
+(and the time) it had reached.
+
+The model's own code supplies one step (``step_fn``: forward, backward, optimiser step,
+returning its losses as floats); this module never sees a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The budget of a run and its learning rate.
+
+    Attributes:
+        lr: the learning rate at the start.
+        iterations: the most steps.
+        minutes: the most wall time (None: no limit).
+        lr_final: the learning rate at the end of the budget.
+    """
+
+    lr: float
+    iterations: int
+    minutes: float | None = None
+    lr_final: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.iterations < 1:
+            raise ValueError(f"iterations must be at least 1, got {self.iterations}")
+        if self.minutes is not None and not self.minutes > 0:
+            raise ValueError(f"minutes must be positive, got {self.minutes}")
+
+    def progress(self, step: int, seconds: float = 0.0) -> float:
+        """How much of the budget ``step`` steps and ``seconds`` of wall time have used, 0-1."""
+        p = step / self.iterations
+        if self.minutes is not None:
+            p = max(p, seconds / (60.0 * self.minutes))
+        return min(p, 1.0)
+
+    def lr_at(self, progress: float) -> float:
+        """Cosine decay from ``lr`` to ``lr_final`` as ``progress`` goes from 0 to 1."""
+        p = min(max(progress, 0.0), 1.0)
+        return self.lr_final + 0.5 * (self.lr - self.lr_final) * (1 + math.cos(math.pi * p))
+
+
+@dataclass
+class LoopResult:
+    """What :func:`run_loop` did. ``best_step``/``best_value``: the held-out optimum (the
+    weights left in the model are those), or the last step without ``validate``."""
+
+    step: int
+    seconds: float
+    losses: dict[str, float] = field(default_factory=dict)
+    best_step: int = 0
+    best_value: float = math.inf
+    stopped_early: bool = False
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def run_loop(
+    step_fn: Callable[[int], dict[str, float]],
+    schedule: Schedule,
+    optimizer: Any,
+    *,
+    model: Any = None,
+    start_step: int = 0,
+    seconds_spent: float = 0.0,
+    validate: Callable[[], float] | None = None,
+    eval_every: int = 0,
+    patience: int | None = None,
+    validate_first: bool = False,
+    checkpoint: Callable[[int], None] | None = None,
+    checkpoint_every: int = 0,
+    on_log: Callable[[int, dict[str, float]], None] | None = None,
+    log_every: int = 50,
+    progress: bool = True,
+    desc: str = "train",
+    is_main: bool = True,
+) -> LoopResult:
+    """Train until the budget of ``schedule`` is used.
+
+    Args:
+        step_fn: one training step; gets the step number, returns its losses (floats).
+        optimizer: its learning rate is set from ``schedule`` before every step.
+        model: with ``validate``: the module whose best weights are kept and restored.
+        start_step, seconds_spent: where a resumed run (or data preparation counted in the
+            budget) stands.
+        validate: held-out loss (lower is better), called every ``eval_every`` steps and at
+            the end, in the caller's eval mode (the caller switches modes).
+        patience: stop after this many evaluations without improvement (None: never).
+        validate_first: also evaluate before the first step (the untrained or resumed
+            weights can be the best).
+        checkpoint: called with the step every ``checkpoint_every`` steps and at the end
+            (only where ``is_main``: rank 0 of a distributed run).
+        on_log: called every ``log_every`` steps with the mean losses since the last call.
+        is_main: this process writes checkpoints, logs and the progress bar.
+    """
+    from tqdm import tqdm
+
+    t0 = time.perf_counter() - seconds_spent
+    step = start_step
+    res = LoopResult(step=step, seconds=0.0)
+    best_state = None
+    since_best = 0
+    sums: dict[str, float] = {}
+    n_sum = 0
+    bar = tqdm(
+        total=schedule.iterations,
+        initial=step,
+        disable=not (progress and is_main),
+        file=sys.stderr,
+        dynamic_ncols=True,
+        desc=desc,
+    )
+
+    def evaluate() -> bool:
+        nonlocal best_state, since_best
+        value = float(validate())
+        res.history.append({"step": step, "held_out": value})
+        if value < res.best_value:
+            res.best_value, res.best_step, since_best = value, step, 0
+            if model is not None:
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            since_best += 1
+        return patience is not None and since_best >= patience
+
+    if validate is not None and validate_first:
+        evaluate()
+    while (p := schedule.progress(step, time.perf_counter() - t0)) < 1.0:
+        lr = schedule.lr_at(p)
+        for g in optimizer.param_groups:
+            g["lr"] = lr
+        losses = step_fn(step)
+        step += 1
+        res.losses = losses
+        bar.update(1)
+        for k, v in losses.items():
+            sums[k] = sums.get(k, 0.0) + float(v)
+        n_sum += 1
+        if step % log_every == 0:
+            mean = {k: v / n_sum for k, v in sums.items()} | {"lr": lr}
+            bar.set_postfix({k: f"{v:.4g}" for k, v in list(mean.items())[:4]})
+            if on_log is not None and is_main:
+                on_log(step, mean)
+            sums, n_sum = {}, 0
+        if validate is not None and eval_every and step % eval_every == 0 and evaluate():
+            res.stopped_early = True
+            log.info("%s: no held-out improvement in %s evaluations; stopping", desc, patience)
+            break
+        if checkpoint is not None and is_main and checkpoint_every and step % checkpoint_every == 0:
+            checkpoint(step)
+    bar.close()
+    if validate is not None and not (res.history and res.history[-1]["step"] == step):
+        evaluate()
+    if validate is None:
+        res.best_step = step
+    elif best_state is not None:
+        model.load_state_dict(best_state)
+        log.info(
+            "%s: kept the weights of step %d (held-out %.4g)", desc, res.best_step, res.best_value
+        )
+    res.step = step
+    res.seconds = time.perf_counter() - t0
+    if checkpoint is not None and is_main:
+        checkpoint(step)
+    return res
+
+
+__all__ = ["LoopResult", "Schedule", "run_loop"]
