@@ -79,7 +79,7 @@ def detect_format(path: str | Path) -> str:
         return _detect_npz(path)
     raise UnknownFormatError(
         f"{path}: cannot tell the pose format from the extension {ext or '(none)'}; "
-        f"pass --format ({', '.join(LOAD_FORMATS)})"
+        f"name it with `format` ({', '.join(LOAD_FORMATS)})"
     )
 
 
@@ -95,7 +95,7 @@ def _detect_json(path: Path) -> str:
     if isinstance(data, dict) and "annotations" in data:
         return "coco"
     raise UnknownFormatError(
-        f"{path}: JSON with neither 'people' (OpenPose) nor 'annotations' (COCO); pass --format"
+        f"{path}: JSON with neither 'people' (OpenPose) nor 'annotations' (COCO); name its format (`format`)"
     )
 
 
@@ -115,7 +115,7 @@ def _detect_npz(path: Path) -> str:
         return "smpl"
     raise UnknownFormatError(
         f"{path}: an .npz that is neither a native pose file nor SMPL/AMASS parameters "
-        "(no 'poses' key); pass --format"
+        "(no 'poses' key); name its format (`format`)"
     )
 
 
@@ -141,7 +141,10 @@ def load_file(
     if not path.exists():
         raise InputNotFoundError(f"{path}: no such file or folder; check the path")
     if start_frame < 0 or (max_frames is not None and max_frames < 1):
-        raise InvalidArgumentError("start_frame must be >= 0 and max_frames >= 1")
+        raise InvalidArgumentError(
+            f"{path}: `start_frame` must be >= 0 and `max_frames` >= 1, got {start_frame} "
+            f"and {max_frames}"
+        )
     fmt = format or detect_format(path)
     mod = format_module(fmt)
     if fmt in ("video", "image"):
@@ -151,6 +154,11 @@ def load_file(
         )
     else:
         seq = mod.load(path, **_accepted(mod.load, opts))
+        if start_frame and start_frame >= seq.num_frames:
+            raise InvalidArgumentError(
+                f"{path}: no frames from frame {start_frame} on (it has {seq.num_frames}); "
+                "choose a smaller `start_frame`"
+            )
         if start_frame or max_frames is not None:
             stop = None if max_frames is None else start_frame + max_frames
             source = seq.source

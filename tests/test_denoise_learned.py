@@ -290,7 +290,7 @@ def test_cli_extract_denoise_flag(tmp_path):
     _, noisy = noisy_motion(frames=40, level=0.02)
     save_file(noisy, tmp_path / "in.npz", "native")
     runner = CliRunner()
-    for flag, changed in (([], False), (["--denoise"], True)):
+    for flag, changed in (([], False), (["--denoise", "learned"], True), (["--no-denoise"], False)):
         out = tmp_path / f"out{len(flag)}.npz"
         r = runner.invoke(cli, ["extract", str(tmp_path / "in.npz"), "-o", str(out), *flag])
         assert r.exit_code == 0, r.output

@@ -225,7 +225,7 @@ def test_coco_layout(tmp_path):
 
 def test_coco_needs_a_canvas(tmp_path):
     seq = make_pose_sequence(COCO17, canvas=None)
-    with pytest.raises(InvalidArgumentError, match="--canvas"):
+    with pytest.raises(InvalidArgumentError, match="`canvas`"):
         coco.save(seq, tmp_path / "p.json")
     assert list(tmp_path.iterdir()) == []
 
@@ -436,7 +436,7 @@ def test_smpl_model_folder_by_gender_and_npz_model(tmp_path):
 def test_smpl_needs_model_files(tmp_path, smpl_model_file):
     _amass(tmp_path / "a.npz", np.zeros((1, 156)), np.zeros((1, 3)))
     with pytest.raises(
-        ModelError, match=r"a.npz: SMPL parameters need model files: pass --smpl-model"
+        ModelError, match=r"a.npz: SMPL parameters need model files: pass `model_path`"
     ):
         load_file(tmp_path / "a.npz")
     (tmp_path / "empty").mkdir()

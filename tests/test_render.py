@@ -630,7 +630,6 @@ def test_cli_render_smoke(tmp_path, fake_pose, source_png):
             cli,
             [
                 "render",
-                "--skeleton",
                 str(seq_path),
                 "--source",
                 str(source_png),
@@ -792,7 +791,7 @@ def test_untrained_learned_renderer_is_the_reference(tmp_path):
     assert len(got) == 3
     assert all(np.abs(a.astype(int) - b).max() <= 1 for a, b in zip(got, want))
     assert LearnedRenderer.device_needs == "any"
-    with pytest.raises(InvalidArgumentError, match="renderer-model"):
+    with pytest.raises(InvalidArgumentError, match="`renderer_model`"):
         get_renderer("learned")
     from skeleton_io.errors import ModelError
 

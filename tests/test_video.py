@@ -334,7 +334,7 @@ def test_nobody_at_all_raises(tmp_path):
     path = make_video(tmp_path / "a.mp4", frames=4)
     with pytest.raises(NoPersonFoundError, match=r"no person found in 4 frames"):
         vpose.load(path, estimator=ScriptedEstimator([[]] * 4))
-    with pytest.raises(InvalidArgumentError, match="start-frame"):
+    with pytest.raises(InvalidArgumentError, match="`start_frame`"):
         vpose.load(path, start_frame=9, estimator=ScriptedEstimator([]))
 
 

@@ -25,6 +25,7 @@ from skeleton_io.atomic import atomic_file
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
+from .camera import Follow, Front
 from .colors import DEFAULT_STYLE, OVERLAY_STYLE, Style
 from .draw import (
     DEFAULT_ELEV,
@@ -193,8 +194,8 @@ def render_frames(
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     sweep: bool = False,
     turns: float = 1.0,
     size: int = 640,
@@ -238,8 +239,8 @@ def animate(
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     sweep: bool = False,
     turns: float = 1.0,
     fps: float | None = None,

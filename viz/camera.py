@@ -36,6 +36,7 @@ In matrices: ``camera = Rx(elev) @ Ry(-azim) @ view_from_data`` applied to data 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -44,7 +45,12 @@ from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
-FRONTS = ("auto", "data")
+Front = Literal["auto", "data"]
+"""How the view frame is chosen (see the module docstring)."""
+FRONTS: tuple[str, ...] = get_args(Front)
+Follow = Literal["auto", "yes", "no"]
+"""Whether the camera follows the performer (``auto``: when their path is longer than their height)."""
+FOLLOWS: tuple[str, ...] = get_args(Follow)
 _AXES = {"x": 0, "y": 1, "z": 2}
 # Left/right pairs that give the body's facing best (the torso, not the limbs).
 _TORSO_PAIRS = (("LHip", "RHip"), ("LShoulder", "RShoulder"))
@@ -102,7 +108,7 @@ def left_vector(seq: PoseSequence) -> tuple[np.ndarray, int] | None:
     return vec, t
 
 
-def view_frame(seq: PoseSequence, front: str = "auto") -> Rotation:
+def view_frame(seq: PoseSequence, front: Front = "auto") -> Rotation:
     """Rotation from ``seq``'s data frame to its view frame (see the module docstring)."""
     if front not in FRONTS:
         raise InvalidArgumentError(f"front {front!r} is not one of {', '.join(FRONTS)}")
@@ -127,7 +133,7 @@ def camera_rotation(azim: float = 0.0, elev: float = 0.0) -> Rotation:
 
 
 def view_rotation(
-    seq: PoseSequence, azim: float = 0.0, elev: float = 0.0, front: str = "auto"
+    seq: PoseSequence, azim: float = 0.0, elev: float = 0.0, front: Front = "auto"
 ) -> Rotation:
     """Rotation from ``seq``'s data frame straight to the camera frame."""
     return camera_rotation(azim, elev) * view_frame(seq, front)
@@ -161,7 +167,7 @@ class Projection:
 
 
 def project(
-    seq: PoseSequence, azim: float = 0.0, elev: float = 0.0, front: str = "auto"
+    seq: PoseSequence, azim: float = 0.0, elev: float = 0.0, front: Front = "auto"
 ) -> Projection:
     """Look at a 3D sequence from azimuth ``azim`` and elevation ``elev`` (degrees)."""
     rot = view_rotation(seq, azim, elev, front)

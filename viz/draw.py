@@ -35,7 +35,7 @@ from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import Skeleton
 
-from .camera import camera_rotation, project_points, view_frame
+from .camera import FOLLOWS, Follow, Front, camera_rotation, project_points, view_frame
 from .colors import DEFAULT_STYLE, FLOOR, Style, bone_side, confidence_alpha
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,6 @@ def union(limits: Sequence[Limits]) -> Limits:
 
 
 # ----------------------------------------------------------------- scenes
-FOLLOWS = ("auto", "yes", "no")
 
 
 def root_track(seq: PoseSequence, points: np.ndarray) -> np.ndarray:
@@ -171,10 +170,10 @@ class Scene:
     points: np.ndarray
     offset: np.ndarray
     follow: bool = False
-    front: str = "auto"
+    front: Front = "auto"
 
     @classmethod
-    def of(cls, seq: PoseSequence, front: str = "auto", follow: str = "auto") -> Scene:
+    def of(cls, seq: PoseSequence, front: Front = "auto", follow: Follow = "auto") -> Scene:
         """Prepare ``seq``. ``follow``: ``"yes"``, ``"no"``, or ``"auto"``, which follows a
         performer whose path is longer than their height (walking mocap)."""
         if follow not in FOLLOWS:
@@ -404,8 +403,8 @@ def draw_pose(
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     style: Style = DEFAULT_STYLE,
     limits: Limits | None = None,
     title: str | None = None,
@@ -442,8 +441,8 @@ def plot_frames(
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     ncols: int = 4,
     panel_height: float = 3.2,
     style: Style = DEFAULT_STYLE,
@@ -518,8 +517,8 @@ def plot_compare(
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     panel_height: float = 3.2,
     style: Style = DEFAULT_STYLE,
 ) -> Figure:
@@ -545,8 +544,8 @@ def plot_views(
     frames: Sequence[int] | None = None,
     *,
     elev: float = DEFAULT_ELEV,
-    front: str = "auto",
-    follow: str = "auto",
+    front: Front = "auto",
+    follow: Follow = "auto",
     panel_height: float = 3.2,
     style: Style = DEFAULT_STYLE,
 ) -> Figure:

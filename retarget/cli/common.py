@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import math
 import os
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Callable
@@ -16,6 +20,8 @@ from skeleton_io.errors import RetargetError
 from skeleton_io.io import LOAD_FORMATS, SAVE_FORMATS
 from skeleton_io.skeleton import SKELETONS
 
+from ..device import DEVICES
+
 EXIT_USAGE = 2
 
 
@@ -26,14 +32,78 @@ class _OneLineError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+_PARAM = re.compile(r"`(\w+)`")
+
+
+def flag_names(command: click.Command | None) -> dict[str, str]:
+    """Python parameter name -> the command's flag (``max_frames`` -> ``--max-frames``): by
+    each option's destination and by its flag's own spelling (``--model`` stores
+    ``model_dir``; the library calls it ``model``); ``format`` is the input's format where
+    the command reads one (``load_file(format=)``)."""
+    out: dict[str, str] = {}
+    for p in command.params if command else ():
+        if isinstance(p, click.Option):
+            flag = max((o for o in p.opts if o.startswith("--")), key=len, default=p.opts[0])
+            out.setdefault(flag.lstrip("-").replace("-", "_"), flag)
+            if p.name:
+                out.setdefault(p.name, flag)
+        elif p.name:
+            out.setdefault(p.name, p.human_readable_name)
+    if "input_format" in out:
+        out["format"] = out["input_format"]
+    if "smpl_model" in out:
+        out["model_path"] = out["smpl_model"]
+    return out
+
+
+def cli_message(message: str, command: click.Command | None) -> str:
+    """A library message for the command line: parameters written `like_this` become the
+    command's flags (or plain names where the command has no such option)."""
+    flags = flag_names(command)
+    return _PARAM.sub(lambda m: flags.get(m.group(1), m.group(1)), message)
+
+
+COMMANDS: dict[str, str] = {
+    "extract": "retarget.cli.extract:extract_cmd",
+    "transfer": "retarget.cli.transfer:transfer_cmd",
+    "denoise": "retarget.cli.denoise:denoise_cmd",
+    "plot": "retarget.cli.plot:plot_cmd",
+    "animate": "retarget.cli.plot:animate_cmd",
+    "render": "retarget.cli.render:render_cmd",
+    "video": "retarget.cli.render:video_cmd",
+    "evaluate": "retarget.cli.evaluate:evaluate_cmd",
+    "train": "retarget.cli.train:train_cmd",
+    "train-denoiser": "retarget.cli.train_denoiser:train_denoiser_cmd",
+    "train-renderer": "retarget.cli.render:train_renderer_cmd",
+    "env": "retarget.cli.env:env_cmd",
+}
+"""The subcommands, imported when they are used (so ``retarget extract`` does not import
+matplotlib or the models)."""
+
+
 class RetargetGroup(click.Group):
-    """A click group that turns the toolkit's errors into one line and exit code 2."""
+    """A click group that imports its subcommands on first use (:data:`COMMANDS`) and turns
+    the toolkit's errors into one line and exit code 2, with the library's parameter names
+    turned into this command's flags."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            module, _, attr = COMMANDS[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:  # a bad option value: one line too, naming the option
+            raise _OneLineError(e.format_message()) from None
         except RetargetError as e:
-            raise _OneLineError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+            sub = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+            text = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise _OneLineError(cli_message(text, sub)) from None
         except FileNotFoundError as e:
             raise _OneLineError(f"{e.filename}: no such file or folder") from None
         except PermissionError as e:
@@ -41,8 +111,12 @@ class RetargetGroup(click.Group):
 
 
 class _Formatter(logging.Formatter):
+    """``level: message``, the library's parameter names as the running command's flags."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+        ctx = click.get_current_context(silent=True)
+        message = cli_message(record.getMessage(), ctx.command if ctx else None)
+        return f"{record.levelname.lower()}: {message}"
 
 
 def _setup_logging(verbose: int) -> None:
@@ -152,7 +226,7 @@ def device_option(f: Callable) -> Callable:
     """``--device auto|cpu|cuda`` (auto: CUDA when there is one)."""
     return click.option(
         "--device",
-        type=click.Choice(["auto", "cpu", "cuda"]),
+        type=click.Choice(DEVICES),
         default="auto",
         show_default=True,
         help="Where torch runs (auto: the GPU when there is one).",
@@ -170,24 +244,52 @@ def mocap_data_option(help: str = "Folder of BVH motion capture.") -> Callable:
     )
 
 
-def denoise_options(what: str, default: str = "learned") -> Callable:
-    """``--denoise METHOD`` and its shortcut ``--no-denoise`` (passed on as ``denoise_method``;
-    see :func:`denoise_choice`)."""
+def training_options(iterations: int, batch: int, lr: float | None = None) -> Callable:
+    """The budget options every training command takes: ``--iterations``, ``--minutes``,
+    ``--batch``, ``--seed`` (and ``--lr`` where given a default); the run ends at whichever
+    of iterations or minutes comes first (:class:`retarget.nn.Schedule`)."""
+
+    def deco(f: Callable) -> Callable:
+        opts = [
+            click.option("--iterations", type=click.IntRange(min=1), default=iterations,
+                         show_default=True, help="Most training steps."),
+            click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+                         help="Most wall time; the learning-rate schedule fits in it."),
+            click.option("--batch", type=click.IntRange(min=2), default=batch, show_default=True,
+                         help="Training windows per step."),
+            click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+        ]  # fmt: skip
+        if lr is not None:
+            opts.append(click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+                                     default=lr, show_default=True, help="Initial learning rate."))  # fmt: skip
+        for o in reversed(opts):
+            f = o(f)
+        return f
+
+    return deco
+
+
+def denoise_options(what: str, default: str = "learned", default_help: str = "") -> Callable:
+    """``--denoise METHOD`` and its shortcut ``--no-denoise``, the same in every command
+    (passed on as ``denoise_method`` and ``no_denoise``; see :func:`denoise_choice`)."""
+    from ..denoising import method_names
+
+    choices = [*method_names(), *(["auto"] if default == "auto" else [])]
 
     def deco(f: Callable) -> Callable:
         f = click.option(
             "--no-denoise",
             "no_denoise",
             is_flag=True,
-            help="Use the detections as they are (same as --denoise none).",
+            help="Use the poses as they are (same as --denoise none).",
         )(f)
         return click.option(
             "--denoise",
             "denoise_method",
+            type=click.Choice(choices),
             default=default,
             show_default=True,
-            help=f"Denoise {what} first: a `retarget denoise` method (learned, savgol, "
-            "gaussian, oneeuro, none).",
+            help=f"Denoise {what} first with this `retarget denoise` method.{default_help}",
         )(f)
 
     return deco
@@ -196,6 +298,64 @@ def denoise_options(what: str, default: str = "learned") -> Callable:
 def denoise_choice(denoise_method: str, no_denoise: bool) -> str:
     """The method ``--denoise``/``--no-denoise`` select (``"none"`` to skip)."""
     return "none" if no_denoise else denoise_method
+
+
+class ViewParam(click.ParamType):
+    """``--view``: ``motion``, ``structure``, a yaw in degrees, or a pose input whose view is
+    taken (returned as a :class:`~pathlib.Path`; the command reads it)."""
+
+    name = "view"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str | float | Path:
+        if isinstance(value, (float, Path)) or value in ("motion", "structure"):
+            return value
+        try:
+            yaw = float(value)
+        except ValueError:
+            if Path(value).exists():
+                return Path(value)
+            self.fail(
+                f"{value}: not motion, structure, a yaw in degrees, nor an existing pose input",
+                param,
+                ctx,
+            )
+        if not math.isfinite(yaw) or abs(yaw) > 36000:
+            self.fail(f"{value}: a yaw must be a finite number of degrees", param, ctx)
+        return yaw
+
+
+VIEW_HELP = (
+    "motion (the motion's own camera view), structure (the structure's), a yaw in degrees "
+    "relative to the motion's view (positive turns the performer to its own left), or a pose "
+    "input whose view is taken."
+)
+
+
+def view_option(default: str = "motion") -> Callable:
+    """``--view`` of every command that retargets (one parser: :class:`ViewParam`)."""
+    return click.option("--view", type=ViewParam(), default=default, show_default=True,
+                        metavar="motion|structure|DEG|POSES", help=VIEW_HELP)  # fmt: skip
+
+
+def command_line(ctx: click.Context) -> str:
+    """The command line that repeats this run, every option spelled out (recorded in the
+    ``config.json`` of the models the training commands write)."""
+    parts = ["retarget", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or value == () or value is False:
+            continue
+        if not isinstance(param, click.Option):
+            parts.append(shlex.quote(str(value)))
+            continue
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            parts.append(flag)
+            continue
+        for v in value if param.multiple else (value,):
+            text = "x".join(map(str, v)) if isinstance(v, tuple) else str(v)
+            parts += [flag, shlex.quote(text)]
+    return " ".join(parts)
 
 
 def output_format_option(f: Callable) -> Callable:

@@ -12,7 +12,6 @@ from skeleton_io.atomic import check_output_path
 
 from ..denoising import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
 from .common import (
-    cli,
     input_options,
     output_format_option,
     pose_output_option,
@@ -24,7 +23,7 @@ from .extract import output_skeleton
 log = logging.getLogger(__name__)
 
 
-@cli.command("denoise")
+@click.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @pose_output_option
 @click.option(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from ..envinfo import environment_report
-from .common import cli
 
 
-@cli.command("env")
+@click.command("env")
 def env_cmd() -> None:
     """Print versions, devices and optional features, for bug reports."""
     for key, value in environment_report():

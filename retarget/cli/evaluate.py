@@ -11,7 +11,10 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import cli, mocap_data_option
+from ..benchmark.protocol import NOISE_MODES
+from ..data.splits import SPLIT_NAMES
+from ..retargeters import BASELINES
+from .common import mocap_data_option
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +25,7 @@ def _load_model(run_dir: Path):
     return load_retargeter(run_dir)
 
 
-@cli.command("evaluate")
+@click.command("evaluate")
 @click.option(
     "--model",
     "model_dir",
@@ -32,21 +35,21 @@ def _load_model(run_dir: Path):
 )
 @click.option(
     "--baseline",
-    type=click.Choice(["copy", "limb", "edn", "all"]),
+    type=click.Choice([*BASELINES, "all"]),
     default=None,
     help="A baseline instead of a model; 'all' runs copy, limb, edn and limb+gapfill.",
 )
 @mocap_data_option()
 @click.option(
     "--split",
-    type=click.Choice(["train", "val", "test"]),
+    type=click.Choice(SPLIT_NAMES),
     default="test",
     show_default=True,
     help="Which split's motions and performers (see retarget.data.splits).",
 )
 @click.option(
     "--noise",
-    type=click.Choice(["clean", "detector", "both"]),
+    type=click.Choice([*NOISE_MODES, "both"]),
     default="clean",
     show_default=True,
     help="Inputs as rendered, with detector-like noise, or both.",

@@ -11,7 +11,8 @@ from skeleton_io import convert, load_file, save_file
 from skeleton_io.atomic import check_output_path
 
 from .common import (
-    cli,
+    denoise_choice,
+    denoise_options,
     input_options,
     output_format_option,
     pose_output_option,
@@ -32,15 +33,14 @@ def output_skeleton(out_format: str, requested: str | None, source_skeleton: str
     return FORMAT_SKELETON.get(out_format)
 
 
-@cli.command("extract")
+@click.command("extract")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @pose_output_option
-@click.option(
-    "--denoise/--no-denoise",
-    "denoise_",
-    default=None,
-    help="Clean the detections with the learned denoiser (`retarget denoise --method "
-    "learned`). Default: on for videos, off for images and pose files (conversions stay exact).",
+@denoise_options(
+    "the poses",
+    default="auto",
+    default_help=" auto: learned for videos, none for images and pose files (conversions "
+    "stay exact).",
 )
 @output_format_option
 @skeleton_option()
@@ -48,7 +48,8 @@ def output_skeleton(out_format: str, requested: str | None, source_skeleton: str
 def extract_cmd(
     input_path: Path,
     output: Path,
-    denoise_: bool | None,
+    denoise_method: str,
+    no_denoise: bool,
     out_format: str,
     skeleton: str | None,
     **kw,
@@ -60,10 +61,13 @@ def extract_cmd(
     """
     check_output_path(output, inputs=[input_path])
     seq = load_file(input_path, **read_pose_kwargs(**kw))
-    if denoise_ or (denoise_ is None and seq.meta.get("source_format") == "video"):
+    method = denoise_choice(denoise_method, no_denoise)
+    if method == "auto":
+        method = "learned" if seq.meta.get("source_format") == "video" else "none"
+    if method != "none":
         from ..denoising import denoise
 
-        seq = denoise(seq, "learned")
+        seq = denoise(seq, method)
     target = output_skeleton(out_format, skeleton, seq.skeleton.name)
     if target and out_format != "bvh" and target != seq.skeleton.name:
         seq = convert(seq, target)

@@ -10,8 +10,9 @@ import click
 
 from skeleton_io import load_file
 from skeleton_io.atomic import check_output_path
+from viz.camera import FOLLOWS, FRONTS
 
-from .common import cli, input_options, read_pose_kwargs
+from .common import input_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ def view_options(f: Callable) -> Callable:
         click.option("--elev", type=float, default=ELEV, show_default=True, help=_ELEV_HELP),
         click.option(
             "--front",
-            type=click.Choice(["auto", "data"]),
+            type=click.Choice(FRONTS),
             default="auto",
             show_default=True,
             help=_FRONT_HELP,
         ),
         click.option(
             "--follow",
-            type=click.Choice(["auto", "yes", "no"]),
+            type=click.Choice(FOLLOWS),
             default="auto",
             show_default=True,
             help="Move the camera with the performer ('auto': when their path is longer "
@@ -99,7 +100,7 @@ def _name_list(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return [v.strip() for v in value.split(",") if v.strip()] or None
 
 
-@cli.command("plot")
+@click.command("plot")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -168,7 +169,7 @@ def plot_cmd(
     click.echo(f"wrote {output}", err=True)
 
 
-@cli.command("animate")
+@click.command("animate")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
 @click.option(
     "-o",

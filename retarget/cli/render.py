@@ -3,28 +3,22 @@ pipeline: a source person dancing like a driving video)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
-from .common import cli, denoise_choice, denoise_options, device_option
+from ..pipeline.video import FITS
+from .common import command_line, denoise_choice, denoise_options, device_option, view_option
+from .transfer import read_view
+
+log = logging.getLogger(__name__)
 
 BACKGROUND_HELP = (
     "What is behind the person: source (the source's scene, person removed; default), "
     "driving (the driving video's frames; video only), an image file, or a colour "
     "(white, #rrggbb, R,G,B)."
 )
-
-
-def _view(text: str) -> str | float:
-    if text in ("motion", "structure"):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r}: expected motion, structure or a yaw in degrees"
-        ) from None
 
 
 def _report(report) -> None:
@@ -87,13 +81,15 @@ def _backend_options(f):
     return f
 
 
-@cli.command("render")
+@click.command("render")
+@click.argument("poses_path", metavar="POSES", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--skeleton",
     "skeleton_path",
     type=click.Path(path_type=Path),
-    required=True,
-    help="Pose sequence to show (any pose file; 3D is projected).",
+    default=None,
+    hidden=True,
+    help="Deprecated spelling of the POSES argument.",
 )
 @click.option(
     "--source",
@@ -102,10 +98,12 @@ def _backend_options(f):
     required=True,
     help="Photo or video of the person to show.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="MP4 file to write."
+)
 @click.option(
     "--fit",
-    type=click.Choice(["retarget", "place", "none"]),
+    type=click.Choice(FITS),
     default="retarget",
     show_default=True,
     help="retarget: onto the source's body, placed at the source person; place: scaled and placed only; none: coordinates as they are.",
@@ -115,7 +113,8 @@ def _backend_options(f):
 )
 @_backend_options
 def render_cmd(
-    skeleton_path: Path,
+    poses_path: Path | None,
+    skeleton_path: Path | None,
     source_path: Path,
     output: Path,
     fit: str,
@@ -128,11 +127,18 @@ def render_cmd(
     renderer_model: Path | None,
     device: str,
 ) -> None:
-    """Render the pose sequence --skeleton as video of the person in --source."""
+    """Render the pose sequence POSES (any pose file; 3D is projected) as video of the
+    person in --source."""
     from ..pipeline.video import render_skeleton
 
+    if skeleton_path is not None:
+        log.warning("--skeleton FILE is deprecated: pass the pose file as the POSES argument")
+    poses_path = poses_path or skeleton_path
+    if poses_path is None:
+        raise click.UsageError("missing the POSES argument (the pose file to render)")
+
     report = render_skeleton(
-        skeleton_path,
+        poses_path,
         source_path,
         output,
         backend=backend,
@@ -148,16 +154,13 @@ def render_cmd(
     _report(report)
 
 
-@cli.command("video")
+@click.command("video")
 @click.argument("source_path", metavar="SOURCE", type=click.Path(path_type=Path))
 @click.argument("driving_path", metavar="DRIVING", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option(
-    "--view",
-    default="motion",
-    show_default=True,
-    help="motion (the driving's camera view), structure (the source's), or a yaw in degrees relative to the driving's view.",
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="MP4 file to write."
 )
+@view_option()
 @click.option(
     "--start-frame",
     type=click.IntRange(min=0),
@@ -174,7 +177,7 @@ def video_cmd(
     source_path: Path,
     driving_path: Path,
     output: Path,
-    view: str,
+    view: str | float | Path,
     start_frame: int,
     max_frames: int | None,
     denoise_method: str,
@@ -199,7 +202,7 @@ def video_cmd(
         driving_path,
         output,
         backend=backend,
-        view=_view(view),
+        view=read_view(view, {}),
         start_frame=start_frame,
         max_frames=max_frames,
         max_side=max_side,
@@ -221,7 +224,7 @@ def _frames(text: str) -> tuple[int, int]:
     return a, b
 
 
-@cli.command("train-renderer")
+@click.command("train-renderer")
 @click.argument("video_path", metavar="VIDEO", type=click.Path(path_type=Path))
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="Model folder to write."
@@ -232,7 +235,13 @@ def _frames(text: str) -> tuple[int, int]:
     show_default=True,
     help="Frames A:B to learn from; frame A is the source.",
 )
-@click.option("--minutes", type=float, default=5.0, show_default=True, help="Training time budget.")
+@click.option(
+    "--minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Training time budget.",
+)
 @click.option(
     "--side",
     type=click.IntRange(min=32),
@@ -254,7 +263,7 @@ def _frames(text: str) -> tuple[int, int]:
     default=None,
     help="Retargeting model run folder (default: the shipped one).",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @device_option
 def train_renderer_cmd(
     video_path: Path,
@@ -269,8 +278,6 @@ def train_renderer_cmd(
 ) -> None:
     """Train the learned renderer on a video of one person (use it with
     `retarget video ... --backend learned --renderer-model DIR`)."""
-    import sys
-
     from ..pipeline.train_renderer import train_renderer
 
     report = train_renderer(
@@ -283,7 +290,7 @@ def train_renderer_cmd(
         model=model_dir,
         seed=seed,
         device=device,
-        command=" ".join(["retarget", *sys.argv[1:]]),
+        command=command_line(click.get_current_context()),
     )
     click.echo(
         f"wrote {report.model_dir}: {report.iterations} iterations on {report.frames} frames in "

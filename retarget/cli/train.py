@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from .common import cli, device_option, mocap_data_option
+from .common import command_line, device_option, mocap_data_option, training_options
 
 
-@cli.command("train")
+@click.command("train")
 @mocap_data_option()
 @click.option(
     "-o",
@@ -22,13 +20,7 @@ from .common import cli, device_option, mocap_data_option
     required=True,
     help="Run folder (weights, config.json, stats.json, logs).",
 )
-@click.option("--iterations", type=click.IntRange(min=1), default=20000, show_default=True)
-@click.option(
-    "--minutes", type=float, default=None, help="Stop after this many minutes (checkpoint kept)."
-)
-@click.option("--batch", type=click.IntRange(min=2), default=32, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@training_options(iterations=20000, batch=32, lr=1e-3)
 @click.option(
     "--eval-every",
     type=click.IntRange(min=0),
@@ -62,7 +54,7 @@ def train_cmd(
     """Train the TransMoMo-style model on the motion capture in --data (train split)."""
     from ..pipeline.fit import fit
 
-    command = "retarget " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = command_line(click.get_current_context())
     result = fit(
         run_dir,
         data=data,

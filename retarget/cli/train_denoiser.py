@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import cli, device_option, mocap_data_option
+from .common import command_line, device_option, mocap_data_option, training_options
 
 
-@cli.command("train-denoiser")
+@click.command("train-denoiser")
 @click.option(
     "-o",
     "--output",
@@ -46,9 +45,7 @@ from .common import cli, device_option, mocap_data_option
     show_default=True,
     help="Frame rate of --noise-from inputs that store none (OpenPose JSON).",
 )
-@click.option("--minutes", type=float, default=None, help="Stop after this many minutes.")
-@click.option("--iterations", type=click.IntRange(min=1), default=8000, show_default=True)
-@click.option("--batch", type=click.IntRange(min=2), default=64, show_default=True)
+@training_options(iterations=8000, batch=64)
 @click.option(
     "--pool",
     type=click.IntRange(min=16),
@@ -56,8 +53,13 @@ from .common import cli, device_option, mocap_data_option
     show_default=True,
     help="Noisy training windows made before training.",
 )
-@click.option("--hidden", type=click.IntRange(min=4), default=64, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--hidden",
+    type=click.IntRange(min=4),
+    default=64,
+    show_default=True,
+    help="Channels of every layer of the network.",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -105,7 +107,7 @@ def train_denoiser_cmd(
             "train-denoiser: give the detector noise either by --noise-from PATH (repeatable) "
             "or by --noise-stats JSON"
         )
-    command = _command(click.get_current_context())
+    command = command_line(click.get_current_context())
     if noise_stats:
         noise = NoiseStats.load(noise_stats)
     else:
@@ -129,16 +131,3 @@ def train_denoiser_cmd(
         command=command,
     )
     click.echo(json.dumps(asdict(result), indent=1))
-
-
-def _command(ctx: click.Context) -> str:
-    """The command line that repeats this run (every option spelled out)."""
-    parts = ["retarget", ctx.info_name or "train-denoiser"]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name or "")
-        if value is None or value == () or not isinstance(param, click.Option):
-            continue
-        flag = max(param.opts, key=len)
-        for v in value if isinstance(value, tuple) else (value,):
-            parts += [flag, shlex.quote(str(v))]
-    return " ".join(parts)

@@ -8,10 +8,10 @@ import click
 
 from skeleton_io import save_file
 from skeleton_io.atomic import check_output_path
-from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.pose import PoseSequence
 
+from ..retargeters import MODES
 from .common import (
-    cli,
     denoise_choice,
     denoise_options,
     device_option,
@@ -19,27 +19,22 @@ from .common import (
     output_format_option,
     pose_output_option,
     read_pose_kwargs,
+    view_option,
 )
 
 
-def parse_view(text: str, kw: dict):
-    """``motion``, ``structure``, a number (degrees) or a pose input path."""
+def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequence:
+    """``--view`` as :func:`retarget.transfer` takes it: a pose input is read (2D) here."""
+    if not isinstance(view, Path):
+        return view
     from ..inputs import read_2d
 
-    if text in ("motion", "structure"):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    if not Path(text).exists():
-        raise InvalidArgumentError(
-            f"--view {text}: not motion, structure, a number, nor an existing pose input"
-        )
-    return read_2d(text, **{k: v for k, v in kw.items() if k not in ("start_frame", "max_frames")})
+    return read_2d(
+        view, **{k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
+    )
 
 
-@cli.command("transfer")
+@click.command("transfer")
 @click.option(
     "--motion",
     "motion_path",
@@ -54,12 +49,7 @@ def parse_view(text: str, kw: dict):
     required=True,
     help="Pose input whose body is wanted (B).",
 )
-@click.option(
-    "--view",
-    default="motion",
-    show_default=True,
-    help="motion (A's view), structure (B's), a yaw in degrees relative to A's view (positive turns the performer to its own left), or a pose input C whose view is taken.",
-)
+@view_option()
 @pose_output_option
 @output_format_option
 @click.option(
@@ -71,7 +61,7 @@ def parse_view(text: str, kw: dict):
 )
 @click.option(
     "--mode",
-    type=click.Choice(["fused", "network"]),
+    type=click.Choice(MODES),
     default="fused",
     show_default=True,
     help="fused: observed 2D directions + the network's depth (default); network: TransMoMo's decoder output as is.",
@@ -82,7 +72,7 @@ def parse_view(text: str, kw: dict):
 def transfer_cmd(
     motion_path: Path,
     structure_path: Path,
-    view: str,
+    view: str | float | Path,
     output: Path,
     out_format: str,
     model_dir: Path | None,
@@ -101,7 +91,7 @@ def transfer_cmd(
     motion = read_2d(motion_path, **read_kw)
     struct_kw = {k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
     structure = read_2d(structure_path, **struct_kw)
-    v = parse_view(view, struct_kw)
+    v = read_view(view, read_kw)
     out = transfer(
         motion,
         structure,

@@ -201,14 +201,14 @@ class MocapLibrary:
         root = Path(root)
         if not root.is_dir():
             raise InputNotFoundError(
-                f"{root}: no such motion capture folder; pass --data with a folder of BVH files"
+                f"{root}: no such motion capture folder; pass `data`, a folder of BVH files"
             )
         files = sorted(root.rglob("*.bvh"))
         if datasets is not None:
             keep = set(datasets)
             files = [f for f in files if f.relative_to(root).parts[0] in keep]
         if not files:
-            raise InputNotFoundError(f"{root}: no .bvh files found; check --data")
+            raise InputNotFoundError(f"{root}: no .bvh files found; check `data`")
         key = _cache_key(root, files)
         cache = None
         if cache_dir != "":

@@ -272,7 +272,7 @@ def train(
     step, spent = 0, 0.0
     if resume:
         if not (run_dir / "state.pt").exists():
-            raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop --resume")
+            raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop `resume`")
         model, stats, _ = load_run(run_dir, device)
     else:
         stats = input_stats_from(sampler)

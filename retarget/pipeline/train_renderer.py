@@ -94,9 +94,9 @@ def train_renderer(
     torch = _torch()
     a, b = frames
     if a < 0 or b <= a + 1:
-        raise InvalidArgumentError(f"--frames {a}:{b}: expected A:B with 0 <= A < B - 1")
+        raise InvalidArgumentError(f"`frames` {a}:{b}: expected A:B with 0 <= A < B - 1")
     if minutes <= 0:
-        raise InvalidArgumentError(f"--minutes must be positive, got {minutes}")
+        raise InvalidArgumentError(f"`minutes` must be positive, got {minutes}")
     check_output_path(out_dir, inputs=[video])
     t0 = time.perf_counter()
     source = load_source(video, source_frame=a, max_side=max_side)

@@ -17,7 +17,7 @@
 Frames of the driving video in which nobody was found (and that the denoiser could not
 bridge) show the background only.
 
-:func:`render_skeleton` (``retarget render --skeleton SEQ --source IMAGE``) does steps 1, 3
+:func:`render_skeleton` (``retarget render SEQ --source IMAGE``) does steps 1, 3
 (``fit``) and 4 for a pose sequence from a file.
 """
 

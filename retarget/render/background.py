@@ -118,7 +118,7 @@ def background_image(spec: str, size: tuple[int, int]) -> np.ndarray | None:
         return None
     if spec == "driving":
         raise InvalidArgumentError(
-            "--background driving needs a driving video (retarget video); use source, an image "
+            "`background` driving needs a driving video (retarget video); use source, an image "
             "path or a colour here"
         )
     path = Path(spec)
@@ -129,7 +129,7 @@ def background_image(spec: str, size: tuple[int, int]) -> np.ndarray | None:
     rgb = parse_color(spec)
     if rgb is None:
         raise InvalidArgumentError(
-            f"--background {spec}: not source, driving, an existing image file nor a colour "
+            f"`background` {spec}: not source, driving, an existing image file nor a colour "
             "(a name such as white, #rrggbb, or R,G,B)"
         )
     return np.broadcast_to(np.array(rgb, dtype=np.uint8), (size[1], size[0], 3)).copy()

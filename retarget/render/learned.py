@@ -234,7 +234,7 @@ class LearnedRenderer:
     ) -> None:
         if model is None:
             raise InvalidArgumentError(
-                "the learned renderer needs a model: pass --renderer-model DIR (train one with "
+                "the learned renderer needs a model folder (`renderer_model`; train one with "
                 "`retarget train-renderer VIDEO -o DIR`)"
             )
         from .reference import PartWarpRenderer

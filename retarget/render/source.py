@@ -47,13 +47,13 @@ def read_frame(path: str | Path, frame: int = 0, max_side: int | None = 512) -> 
 
     if is_image(path):
         if frame:
-            log.warning("%s: is an image; --source-frame %d ignored", path, frame)
+            log.warning("%s: is an image; `source_frame` %d ignored", path, frame)
         return read_image_frame(path, max_side=max_side)
     got = next(iter_frames(path, start_frame=frame, max_frames=1, max_side=max_side), None)
     if got is None:
         n = probe(path).num_frames
         raise InvalidArgumentError(
-            f"{path}: has no frame {frame} (it has {n}); choose a smaller --source-frame"
+            f"{path}: has no frame {frame} (it has {n}); choose a smaller `source_frame`"
         )
     return got
 
@@ -119,7 +119,7 @@ def detect_person(
             estimator.close()
     if not people:
         raise NoPersonFoundError(
-            f"{name}: no person found; use a photo or frame (--source-frame) that shows one "
+            f"{name}: no person found; use a photo or frame (`source_frame`) that shows one "
             "person, ideally the whole body"
         )
     h, w = rgb.shape[:2]

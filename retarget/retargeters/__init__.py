@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from skeleton_io.errors import InvalidArgumentError
 
@@ -30,15 +30,10 @@ from .analytic import (
     limb_normalize,
     make_baseline,
 )
-from .base import Retargeter
+from .base import MODES, Mode, Retargeter
 from .transfer import lift_3d, resolve_view, transfer
 
 log = logging.getLogger(__name__)
-
-Mode = Literal["fused", "network"]
-"""How the model decodes (see :mod:`retarget.retargeters.model`)."""
-
-MODES: tuple[str, ...] = ("fused", "network")
 
 _LAZY = {"ModelRetargeter", "fuse"}
 

@@ -18,11 +18,16 @@ confidence 0. ``name`` labels it in tables and in the output's ``meta["retargete
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
 
 from skeleton_io.pose import PoseSequence
+
+Mode = Literal["fused", "network"]
+"""How the model decodes (see :mod:`retarget.retargeters.model`)."""
+
+MODES: tuple[str, ...] = get_args(Mode)
 
 
 @runtime_checkable

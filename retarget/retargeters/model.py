@@ -55,6 +55,7 @@ from ..model.networks import TransMoMo
 from ..model.train import RunConfig, load_run
 from ..representation import InputStats, body_scale, network_input, to_local
 from ..weights import RETARGETER
+from .base import Mode
 from .transfer import denoise_method
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class ModelRetargeter:
         model: TransMoMo,
         stats: InputStats,
         config: RunConfig | None = None,
-        mode: str = "fused",
+        mode: Mode = "fused",
         window: int = 64,
         depth_sigma: float = 2.0,
         denoise: str | None = "learned",
@@ -144,7 +145,7 @@ class ModelRetargeter:
         model, stats, cfg = load_run(run_dir or SHIPPED_MODEL, resolve_device(device))
         return cls(model, stats, cfg, **kw)
 
-    def with_options(self, mode: str | None = None, denoise: str | bool | None = None):
+    def with_options(self, mode: Mode | None = None, denoise: str | bool | None = None):
         """This model with another decoding ``mode`` or ``denoise`` method (None keeps this
         one's; False or ``"none"``: no denoising). The network is shared, not copied."""
         new_mode = self.mode if mode is None else mode

@@ -15,6 +15,7 @@ from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
 from ..inputs import as_2d
+from .base import Mode
 
 
 def transfer(
@@ -23,7 +24,7 @@ def transfer(
     view: str | float | PoseSequence = "motion",
     *,
     model: Any = None,
-    mode: str | None = None,
+    mode: Mode | None = None,
     device: str = "auto",
     denoise: str | bool | None = None,
 ) -> PoseSequence:

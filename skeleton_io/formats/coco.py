@@ -132,7 +132,7 @@ def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
     if seq.canvas is None:
         raise InvalidArgumentError(
             f"{path}: COCO images need the original frame size, which this sequence lacks "
-            "(OpenPose JSON and CSV do not store it); pass --canvas WIDTHxHEIGHT"
+            "(OpenPose JSON and CSV do not store it); pass the frame size (`canvas`, WIDTHxHEIGHT)"
         )
     if seq.skeleton != COCO17 or seq.meta.get("joint_map"):
         seq = convert(seq, COCO17)

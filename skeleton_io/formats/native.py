@@ -49,7 +49,7 @@ def load(path: str | Path) -> PoseSequence:
             if "format" not in z.files or str(z["format"]) != FORMAT_TAG:
                 raise PoseFormatError(
                     f"{path}: not a native pose file (no '{FORMAT_TAG}' tag); "
-                    "pass --format to name its format"
+                    "name its format (`format`)"
                 )
             header = json.loads(str(z["header"]))
             coords, conf = z["coords"], z["confidence"]

@@ -159,7 +159,7 @@ def resolve_fps(path: Path, fps: float | None, meta: dict[str, Any]) -> float:
     if fps is not None:
         return float(fps)
     log.warning(
-        "%s: the format stores no frame rate; assuming %g fps (pass --fps)", path, DEFAULT_FPS
+        "%s: the format stores no frame rate; assuming %g fps (pass `fps`)", path, DEFAULT_FPS
     )
     meta["fps_assumed"] = True
     return DEFAULT_FPS
@@ -263,7 +263,7 @@ def require_2d_pixels(seq: PoseSequence, path: Path, what: str) -> None:
     if seq.dims != 2:
         raise InvalidArgumentError(
             f"{path}: {what} holds 2D image keypoints but this sequence is 3D ({seq.units}); "
-            "use --format csv, native or bvh"
+            "write it as csv, native or bvh"
         )
 
 

@@ -96,7 +96,7 @@ def find_model_file(model_path: Path, gender: str, prefer: str) -> Path:
     if model_path.is_file():
         return model_path
     if not model_path.is_dir():
-        raise ModelError(f"{model_path}: no such SMPL model file or folder; check --smpl-model")
+        raise ModelError(f"{model_path}: no such SMPL model file or folder; check `model_path`")
     types = [prefer] + [t for t in ("smplh", "smpl", "smplx") if t != prefer]
 
     def candidates(g: str) -> list[Path]:
@@ -119,7 +119,7 @@ def find_model_file(model_path: Path, gender: str, prefer: str) -> Path:
     raise ModelError(
         f"{model_path}: no {prefer.upper()} model for gender {gender!r} (looked for e.g. "
         f"{types[0]}/{types[0].upper()}_{gender.upper()}.pkl and {gender}/model.npz); "
-        "pass the model file itself with --smpl-model"
+        "pass the model file itself as `model_path`"
     )
 
 
@@ -285,7 +285,7 @@ def load(
     path = Path(path)
     if model_path is None:
         raise ModelError(
-            f"{path}: SMPL parameters need model files: pass --smpl-model DIR (SMPL/SMPL-H "
+            f"{path}: SMPL parameters need model files: pass `model_path` (SMPL/SMPL-H "
             "model files are licensed downloads from the MPI site)"
         )
     try:
@@ -309,7 +309,7 @@ def load(
         "gender": params["gender"],
     }
     if params["fps"] is None and fps is None:
-        log.warning("%s: no mocap frame rate; assuming %g fps (pass --fps)", path, DEFAULT_FPS)
+        log.warning("%s: no mocap frame rate; assuming %g fps (pass `fps`)", path, DEFAULT_FPS)
         meta["fps_assumed"] = True
     if up is None and not params["amass"]:
         meta["up_assumed"] = True

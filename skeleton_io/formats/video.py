@@ -515,13 +515,13 @@ def load(
     if n == 0:
         raise InvalidArgumentError(
             f"{path}: no frames from frame {start_frame} on (the video has {info.num_frames}); "
-            "choose a smaller --start-frame"
+            "choose a smaller `start_frame`"
         )
     if track.missing == n:
         raise NoPersonFoundError(
             f"{path}: no person found in {n} frames (frames {track.frame_index[0]}-"
             f"{track.frame_index[-1]}); make sure a whole person is in view, or choose other "
-            "frames with --start-frame/--max-frames"
+            "frames with `start_frame` and `max_frames`"
         )
     if track.several:
         log.warning(

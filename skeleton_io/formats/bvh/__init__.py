@@ -166,7 +166,7 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
         seq_fps = DEFAULT_FPS
         meta["fps_assumed"] = True
         log.warning(
-            "%s: Frame Time %r is not a positive number; assuming %g fps (pass --fps)",
+            "%s: Frame Time %r is not a positive number; assuming %g fps (pass `fps`)",
             path,
             motion.frame_time_str,
             seq_fps,
@@ -241,7 +241,7 @@ def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
     if seq.dims != 3 and seq.world is None:
         raise PoseFormatError(
             f"{path}: BVH output needs 3D poses (joint rotations come from 3D bone directions); "
-            f"this {seq.skeleton.name} sequence is 2D; use --format native, csv, openpose or coco"
+            f"this {seq.skeleton.name} sequence is 2D; write it as native, csv, openpose or coco"
         )
     log.info(
         "%s: writing BVH by inverse kinematics on openpose15 joints (median bone lengths; "

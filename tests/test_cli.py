@@ -1,0 +1,89 @@
+"""The command line as a whole: every command documented, one meaning per option, library
+parameter names turned into flags, one error line."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from retarget.cli import cli
+from retarget.cli.common import COMMANDS, cli_message
+from skeleton_io import save_file
+from tests.conftest import make_pose_sequence
+
+
+def _commands():
+    ctx = click.Context(cli)
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+
+
+def test_every_command_and_option_has_help():
+    cmds = _commands()
+    assert set(COMMANDS) <= set(cmds)
+    for name, cmd in cmds.items():
+        assert cmd.help, name
+        for p in cmd.params:
+            if isinstance(p, click.Option):
+                assert p.help, f"{name} {p.opts}"
+
+
+def test_one_meaning_per_option_name():
+    """An option spelled the same in two commands takes the same kind of value."""
+    seen: dict[str, tuple[str, str]] = {}
+    for name, cmd in _commands().items():
+        for p in cmd.params:
+            if not isinstance(p, click.Option) or p.hidden:
+                continue
+            kind = (type(p.type).__name__, "flag" if p.is_flag else "value")
+            for opt in p.opts:
+                if opt in seen and opt not in ("--output", "-o", "--model", "--fps", "--max-side"):
+                    assert seen[opt][1] == kind, f"{opt}: {seen[opt][0]} vs {name}"
+                seen.setdefault(opt, (name, kind))
+    ctx = click.Context(cli)
+    for name in ("transfer", "video"):  # one --view parser
+        view = next(p for p in cli.get_command(ctx, name).params if p.name == "view")
+        assert type(view.type).__name__ == "ViewParam"
+    for name in ("extract", "transfer", "video"):  # one --denoise METHOD / --no-denoise
+        opts = {o for p in cli.get_command(ctx, name).params for o in p.opts}
+        assert {"--denoise", "--no-denoise"} <= opts, name
+
+
+def test_library_parameter_names_become_the_commands_flags():
+    ctx = click.Context(cli)
+    extract = cli.get_command(ctx, "extract")
+    msg = "a.mp4: choose a smaller `start_frame`, or name it with `format`; `nothing`"
+    assert cli_message(msg, extract) == (
+        "a.mp4: choose a smaller --start-frame, or name it with --input-format; nothing"
+    )
+    transfer = cli.get_command(ctx, "transfer")
+    assert cli_message("`model` is not a folder", transfer) == "--model is not a folder"
+
+
+def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
+    seq = make_pose_sequence(frames=5)
+    save_file(seq, tmp_path / "a.npz")
+    runner = CliRunner()
+    cases = [
+        ["extract", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.npz"), "--start-frame", "99"],
+        ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
+         "-o", str(tmp_path / "t.npz"), "--view", "nan"],
+        ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
+         "-o", str(tmp_path / "t.npz"), "--denoise", "magic"],
+        ["extract", str(tmp_path / "nope.xyz"), "-o", str(tmp_path / "o.npz")],
+    ]  # fmt: skip
+    for args in cases:
+        r = runner.invoke(cli, args)
+        lines = r.output.strip().splitlines()
+        assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: "), r.output
+        assert "`" not in lines[0]
+    assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob("t.*"))
+    assert "--start-frame" in runner.invoke(cli, cases[0]).output
+    assert "--view" in runner.invoke(cli, cases[1]).output
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_a_working_help(name):
+    r = CliRunner().invoke(cli, [name, "--help"])
+    assert r.exit_code == 0 and "Usage:" in r.output and np.isfinite(len(r.output))
