@@ -303,6 +303,29 @@ def body_height(x: PoseSequence | np.ndarray, percentile: float | None = None) -
     return float(height_from_bones(bone_lengths(x, percentile)))
 
 
+def body_size(coords: np.ndarray, confidence: np.ndarray) -> float:
+    """A robust body size in the data's units: the median over frames of the largest side of
+    the bounding box of the present joints (the body height for a standing person).
+
+    Only frames with at least half of the joints present count; when none has, any frame
+    with two joints does. Returns 1.0 when no frame has two joints (nothing to scale).
+    """
+    vis = np.asarray(confidence) > 0
+    count = vis.sum(axis=1)
+    for need in (max(2, vis.shape[1] // 2), 2):
+        frames = np.flatnonzero(count >= need)
+        if frames.size:
+            break
+    else:
+        return 1.0
+    c = np.asarray(coords)[frames]
+    v = vis[frames][..., None]
+    hi = np.where(v, c, -np.inf).max(axis=1)
+    lo = np.where(v, c, np.inf).min(axis=1)
+    size = float(np.median((hi - lo).max(axis=1)))
+    return size if size > 0 else 1.0
+
+
 # --------------------------------------------------------------- hip-local motion
 def hip_velocity(hip: np.ndarray) -> np.ndarray:
     """``(..., T, D)`` per-frame displacement of the hip; 0 at the first frame."""

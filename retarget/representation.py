@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from einops import rearrange
 
-from .geometry import BONES, LEG_BONES, TRUNK_BONES
+from .geometry import BONES, LEG_BONES, TRUNK_BONES, body_size
 from .geometry_torch import localize
 
 _PARENT = torch.tensor([b[0] for b in BONES])
@@ -57,14 +57,27 @@ def robust_bone_lengths(
     return torch.nanquantile(length.transpose(-1, -2), q, dim=-1)
 
 
-def body_scale(x: torch.Tensor, conf: torch.Tensor | None = None) -> torch.Tensor:
-    """``(B, T, 15, 2) -> (B,)`` 2D body height (see the module docstring)."""
+def body_scale(
+    x: torch.Tensor, conf: torch.Tensor | None = None, partial: bool = False
+) -> torch.Tensor:
+    """``(B, T, 15, 2) -> (B,)`` 2D body height (see the module docstring), in ``x``'s units.
+
+    A side whose leg is missing altogether uses the other side. With ``partial``, a
+    sequence without a whole leg measures twice its trunk (hip-neck-nose) and one without a
+    trunk the median largest side of its bounding box (:func:`retarget.geometry.body_size`);
+    otherwise such a sequence gets 1.
+    """
     lengths = robust_bone_lengths(x, conf)
-    # a side whose leg is missing altogether: use the other side
     legs = torch.stack([lengths[..., a] + lengths[..., b] for a, b in LEG_BONES], -1)
     leg = torch.nanmean(legs, -1)
-    h = leg + lengths[..., TRUNK_BONES[0]] + lengths[..., TRUNK_BONES[1]]
-    return torch.nan_to_num(h, nan=1.0).clamp_min(1e-6)
+    trunk = lengths[..., TRUNK_BONES[0]] + lengths[..., TRUNK_BONES[1]]
+    if not partial:
+        return torch.nan_to_num(leg + trunk, nan=1.0).clamp_min(1e-6)
+    h = torch.where(torch.isnan(leg), 2 * trunk, leg + trunk)
+    known = torch.ones(x.shape[:-1], dtype=torch.bool) if conf is None else conf > 0
+    for i in torch.nonzero(~torch.isfinite(h) | (h <= 0)).flatten().tolist():
+        h[i] = body_size(x[i].detach().cpu().double().numpy(), known[i].cpu().numpy())
+    return h.clamp_min(1e-6)
 
 
 @dataclass

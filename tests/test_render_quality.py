@@ -67,7 +67,7 @@ def test_jitter_zero_for_steady_motion_and_size_free():
     assert q.jitter(shaky, v) > 0
     assert q.jitter(big, v) == pytest.approx(q.jitter(shaky, v))
     spine = np.linalg.norm(c[0, J["Neck"]] - c[0, J["MidHip"]])
-    assert q.body_size(c, v) == pytest.approx(spine)
+    assert q.spine_length(c, v) == pytest.approx(spine)
 
 
 def test_colour_histograms():

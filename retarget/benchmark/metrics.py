@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..geometry import BONES, HIP, J, bone_lengths, height_from_bones
+from ..geometry import BONES, HIP, J, body_height, bone_lengths, height_from_bones
 
 CONTACT_HEIGHT = 0.06
 """A foot is in contact when its ankle is within this fraction of ``h`` of the lowest level."""
@@ -59,11 +59,6 @@ def slide_sum(
     ok = contacts[:-1] & contacts[1:] & (conf[:-1, ANKLES] > 0) & (conf[1:, ANKLES] > 0)
     v = np.abs(np.diff(x, axis=0)) * fps / h
     return float(v[ok].sum()), int(ok.sum())
-
-
-def truth_height(truth3d: np.ndarray) -> float:
-    """Skeleton height ``h`` of the 3D truth (median bone lengths)."""
-    return float(height_from_bones(bone_lengths(truth3d, 50)))
 
 
 @dataclass
@@ -96,7 +91,7 @@ class Pool:
         out3d: np.ndarray | None = None,
     ) -> None:
         """Add one case: output ``(T, 15, 2)`` pixels + confidence, truth ``(T, 15, 3)``."""
-        h = truth_height(truth3d)
+        h = body_height(truth3d)  # median 3D bone lengths
         truth2d = truth3d[..., :2]
         vis = out_conf > 0
         ok = vis & vis[:, HIP : HIP + 1]

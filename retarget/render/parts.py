@@ -22,11 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from skeleton_io.skeleton import OPENPOSE15
+from ..geometry import J
 
 log = logging.getLogger(__name__)
 
-J = {name: i for i, name in enumerate(OPENPOSE15.joints)}
 """openpose15 joint indices by name."""
 
 

@@ -18,6 +18,8 @@ import numpy as np
 
 from skeleton_io.skeleton import OPENPOSE15
 
+from ..denoising.metrics import jitter as raw_jitter
+
 VISIBLE = 0.5
 """Visibility from which a detected keypoint counts as found."""
 BONES: tuple[tuple[int, int], ...] = tuple(OPENPOSE15.edges)
@@ -65,7 +67,7 @@ def missing_share(got_vis: np.ndarray, want_vis: np.ndarray, thr: float = VISIBL
     return float((want & (got_vis < thr)).sum() / max(int(want.sum()), 1))
 
 
-def body_size(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> float:
+def spine_length(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> float:
     """Median spine length (Neck-MidHip, pixels) over the frames where both are found; NaN
     when never."""
     ok = (vis[:, _NECK] >= thr) & (vis[:, _HIP] >= thr)
@@ -76,15 +78,12 @@ def body_size(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> floa
 
 def jitter(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> float:
     """Mean |acceleration| (second difference over frames) of the keypoints found in three
-    consecutive frames, in spine lengths (:func:`body_size`) per frame squared: the same
+    consecutive frames, in spine lengths (:func:`spine_length`) per frame squared: the same
     shake gives the same number on a large and on a small person."""
-    found = vis >= thr
-    acc = coords[2:] - 2 * coords[1:-1] + coords[:-2]
-    ok = found[2:] & found[1:-1] & found[:-2]
-    size = body_size(coords, vis, thr)
-    if not ok.any() or not np.isfinite(size) or size <= 0:
+    size = spine_length(coords, vis, thr)
+    if not np.isfinite(size) or size <= 0:
         return float("nan")
-    return float(np.linalg.norm(acc, axis=-1)[ok].mean() / size)
+    return raw_jitter(coords, (vis >= thr).astype(float)) / size
 
 
 def inner(mask: np.ndarray, erode: int = 2, thr: float = 0.5) -> np.ndarray:
@@ -144,7 +143,7 @@ __all__ = [
     "VISIBLE",
     "angle_difference",
     "background_error",
-    "body_size",
+    "spine_length",
     "bone_angle_error",
     "bone_angles",
     "colour_histogram",

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from einops import rearrange
 
-from ...geometry import HIP, LEG_BONES, TRUNK_BONES
-from ...representation import InputStats, robust_bone_lengths, to_local
+from ...geometry import HIP
+from ...representation import InputStats, body_scale, to_local
 from .. import filters as F
 
 log = logging.getLogger(__name__)
@@ -23,22 +23,9 @@ DETECTED, FILLED, UNKNOWN = 1.0, 0.5, 0.0
 
 # ------------------------------------------------------------------ representation
 def sequence_scale(base: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-    """``(B, T, 15, 2)``, ``(B, T, 15)`` bool -> ``(B,)`` 2D body height in the input's units.
-
-    :func:`retarget.representation.body_scale` (robust bone lengths, legs + trunk). A
-    sequence without a whole leg uses twice its trunk (hip-neck-nose); one without a trunk
-    the median largest side of its bounding box (:func:`~retarget.denoising.body_size`).
-    """
-    lengths = robust_bone_lengths(base, known.to(base.dtype))
-    legs = torch.stack([lengths[..., a] + lengths[..., b] for a, b in LEG_BONES], -1)
-    leg = torch.nanmean(legs, -1)
-    trunk = lengths[..., TRUNK_BONES[0]] + lengths[..., TRUNK_BONES[1]]
-    h = torch.where(torch.isnan(leg), 2 * trunk, leg + trunk)
-    bad = ~torch.isfinite(h) | (h <= 0)
-    for i in torch.nonzero(bad).flatten().tolist():
-        size = F.body_size(base[i].detach().cpu().double().numpy(), known[i].cpu().numpy())
-        h[i] = size
-    return h.clamp_min(1e-6)
+    """``(B, T, 15, 2)``, ``(B, T, 15)`` bool -> ``(B,)`` 2D body height in the input's units:
+    :func:`retarget.representation.body_scale` with ``partial=True`` (upper bodies too)."""
+    return body_scale(base, known.to(base.dtype), partial=True)
 
 
 def noise_level(
