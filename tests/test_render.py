@@ -38,7 +38,8 @@ from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError, OutputE
 from skeleton_io.formats import video as video_fmt
 from skeleton_io.formats.video import PersonLandmarks
 from skeleton_io.skeleton import BLAZEPOSE33
-from skeleton_io.video_io import VideoWriter, iter_frames, probe
+from skeleton_io.video_io import iter_frames, probe
+from skeleton_io.video_writer import VideoWriter
 
 from .conftest import MEDIA, ROOT, need
 

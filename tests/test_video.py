@@ -21,6 +21,7 @@ from skeleton_io import (
     load_file,
 )
 from skeleton_io import video_io as vio
+from skeleton_io.video_writer import VideoWriter
 from skeleton_io.formats import video as vpose
 from skeleton_io.formats.video import PersonLandmarks
 
@@ -226,7 +227,7 @@ def test_orientation_helpers_agree():
 # ------------------------------------------------------------------ writing
 def test_video_writer_round_trip(tmp_path):
     out = tmp_path / "out.mp4"
-    with vio.VideoWriter(out, fps=12.5) as w:
+    with VideoWriter(out, fps=12.5) as w:
         for _ in range(10):
             w.write(quadrants(49, 65))  # odd size: padded to even
     info = vio.probe(out)
@@ -251,7 +252,7 @@ def test_video_writer_passes_audio_through(tmp_path, source):
             for p in [*a.encode(frame), *a.encode()]:
                 c.mux(p)
     out = tmp_path / "out.mp4"
-    with vio.VideoWriter(out, fps=10, audio_from=src) as w:
+    with VideoWriter(out, fps=10, audio_from=src) as w:
         for _ in range(10):
             w.write(quadrants())
     with av.open(str(out)) as c:
@@ -264,12 +265,12 @@ def test_video_writer_passes_audio_through(tmp_path, source):
 
 def test_video_writer_leaves_nothing_on_error(tmp_path):
     out = tmp_path / "out.mp4"
-    with pytest.raises(InvalidArgumentError, match="one size"), vio.VideoWriter(out, fps=10) as w:
+    with pytest.raises(InvalidArgumentError, match="one size"), VideoWriter(out, fps=10) as w:
         w.write(quadrants(48, 64))
         w.write(quadrants(50, 64))
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(InvalidArgumentError):
-        vio.VideoWriter(out, fps=0)
+        VideoWriter(out, fps=0)
 
 
 # -------------------------------------------- main person, with a fake estimator

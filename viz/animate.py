@@ -145,7 +145,7 @@ def open_video(path: str | Path, fps: float, audio_from: str | Path | None = Non
     copied from ``audio_from``), ``.gif`` through :class:`GifWriter` (no sound)."""
     path = check_video_path(path)
     if path.suffix.lower() == ".mp4":
-        from skeleton_io.video_io import VideoWriter
+        from skeleton_io.video_writer import VideoWriter
 
         with VideoWriter(path, fps, audio_from=audio_from) as writer:
             yield writer

@@ -37,25 +37,28 @@ def _max_diff(a, b) -> float:
 
 
 def run(out: Path) -> dict:
-    from skeleton_io import load_file, save_file
-    from viz.animate import animate
-    from viz.draw import plot_compare, plot_trajectories, plot_views, save_figure
-
-    from ..benchmark.protocol import detector_noise_stats
-    from ..builtin import BODY_TYPES, builtin_motion, project_to_canvas
-    from ..denoising import denoise
-    from ..denoising.metrics import add_noise, jitter, mpjpe
-    from ..geometry import bone_lengths, fix_hip
+    """Every step of the demo (:data:`STEPS`) in order; returns the summary it prints."""
+    from ..builtin import builtin_motion, project_to_canvas
 
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"outputs": []}
     t0 = time.perf_counter()
-
-    # 1. I/O round trips -------------------------------------------------------------
     dance3d = builtin_motion("average", frames=120)
     image = project_to_canvas(dance3d, yaw=30)
     image.meta["fps_assumed"] = False
-    io_rows = []
+    summary: dict = {"outputs": []}
+    for step in STEPS:
+        step(out, dance3d, image, summary)
+    summary["seconds"] = time.perf_counter() - t0
+    return summary
+
+
+def io_step(out: Path, dance3d, image, summary: dict) -> None:
+    """1. The dance written in every format and read back."""
+    from skeleton_io import convert, load_file, save_file
+
+    from ..geometry import bone_lengths
+
+    rows = []
     for seq, fmt, path in (
         (dance3d, "native", out / "dance3d.npz"),
         (dance3d, "bvh", out / "dance3d.bvh"),
@@ -67,27 +70,37 @@ def run(out: Path) -> dict:
         save_file(seq, path, fmt)
         back = load_file(path, fps=seq.fps)
         if fmt == "bvh":  # positions by FK of the IK'd rotations, in the camera frame's units
-            from skeleton_io import convert
-
             back = convert(back, "openpose15")
             err = float(np.abs(bone_lengths(back.coords, 50) - bone_lengths(seq.coords, 50)).max())
-            io_rows.append((fmt, path.name, f"max bone-length change {err:.2e} cm"))
+            rows.append((fmt, path.name, f"max bone-length change {err:.2e} cm"))
         else:
-            io_rows.append((fmt, path.name, f"max coordinate change {_max_diff(seq, back):.2e}"))
+            rows.append((fmt, path.name, f"max coordinate change {_max_diff(seq, back):.2e}"))
         summary["outputs"].append(str(path))
-    summary["io"] = io_rows
+    summary["io"] = rows
 
-    # 2. plots ------------------------------------------------------------------------
+
+def plot_step(out: Path, dance3d, image, summary: dict) -> None:
+    """2. Six view angles and a turntable."""
+    from viz.animate import animate
+    from viz.draw import plot_views, save_figure
+
     views = save_figure(
         plot_views(dance3d, azims=(-90, -45, 0, 45, 90, 180), frames=[30]), out / "views.png"
     )
     turn = animate(dance3d[:60], out / "turntable.gif", sweep=True, size=320, progress=False)
     summary["outputs"] += [str(views), str(turn)]
 
-    # 3. denoise ----------------------------------------------------------------------
+
+def denoise_step(out: Path, dance3d, image, summary: dict) -> None:
+    """3. Detector-like noise on the 2D image, removed by the learned denoiser."""
+    from viz.draw import plot_trajectories, save_figure
+
+    from ..benchmark.protocol import detector_noise_stats
+    from ..denoising import denoise
+    from ..denoising.metrics import add_noise, jitter, mpjpe
+
     rng = np.random.default_rng(0)
-    stats = detector_noise_stats()
-    noisy_xy, conf = add_noise(image.coords, stats, rng, skeleton=image.skeleton)
+    noisy_xy, conf = add_noise(image.coords, detector_noise_stats(), rng, skeleton=image.skeleton)
     noisy = image.with_coords(noisy_xy, conf)
     clean = denoise(noisy, "learned")  # the shipped temporal network (the default)
     summary["denoise"] = {
@@ -106,61 +119,66 @@ def run(out: Path) -> dict:
     )
     summary["outputs"].append(str(traj))
 
-    # 4. retarget ---------------------------------------------------------------------
+
+def retarget_step(out: Path, dance3d, image, summary: dict) -> None:
+    """4. The dance on the small body, in the motion's and the structure's view, against
+    the exact answer; a 2D input lifted and seen from four angles."""
+    from skeleton_io import save_file
+    from viz.animate import animate
+    from viz.draw import plot_compare, plot_views, save_figure
+
+    from ..builtin import BODY_TYPES, builtin_motion, project_to_canvas
+    from ..geometry import fix_hip
     from ..retargeters.model import SHIPPED_MODEL, ModelRetargeter
 
-    if (SHIPPED_MODEL / "weights.pt").exists():
-        model = ModelRetargeter.load(device="cpu")
-        small = builtin_motion("small", frames=120)
-        structure = project_to_canvas(builtin_motion("small", frames=120, fps=30.0)[40:], yaw=-40)
-        truth_in = project_to_canvas(small, yaw=30)
-        truth_cross = project_to_canvas(small, yaw=-40)
-        in_view = model(image, structure)
-        cross = model(image, structure, structure)
-        h = float(BODY_TYPES["small"].height * 2.0)
-
-        def err(a, b):
-            return float(np.abs(fix_hip(a.coords) - fix_hip(b.coords)).mean() / h)
-
-        summary["retarget"] = {
-            "in_view_mae_height": err(in_view, truth_in),
-            "cross_view_mae_height": err(cross, truth_cross),
-            "copy_motion_mae_height": err(image, truth_in),
-            "estimated_view_yaw": cross.meta["view_yaw"],
-            "true_view_yaw": -70.0,
-        }
-        save_file(in_view, out / "retargeted.npz")
-        fig = plot_compare(
-            [image, structure, in_view, cross, truth_cross],
-            [
-                "motion (average body)",
-                "structure (small body)",
-                "result, motion's view",
-                "result, structure's view",
-                "exact answer",
-            ],
-            frames=[20, 60],
-        )
-        comp = save_figure(fig, out / "retarget_compare.png")
-        anim = animate(cross, out / "retargeted.gif", size=320, progress=False)
-        # a 2D input seen from other angles: the model's lift (`retarget plot --lift`)
-        lifted = save_figure(
-            plot_views(model.lift(image), azims=(-60, 0, 60, 90), frames=[30]),
-            out / "lifted_views.png",
-        )
-        summary["outputs"] += [str(out / "retargeted.npz"), str(comp), str(anim), str(lifted)]
-    else:
+    if not (SHIPPED_MODEL / "weights.pt").exists():
         log.warning("no shipped model at %s: skipping the retargeting step", SHIPPED_MODEL)
+        return
+    model = ModelRetargeter.load(device="cpu")
+    small = builtin_motion("small", frames=120)
+    structure = project_to_canvas(builtin_motion("small", frames=120, fps=30.0)[40:], yaw=-40)
+    truth_in, truth_cross = project_to_canvas(small, yaw=30), project_to_canvas(small, yaw=-40)
+    in_view = model(image, structure)
+    cross = model(image, structure, structure)
+    h = float(BODY_TYPES["small"].height * 2.0)
 
-    # 5. render -----------------------------------------------------------------------
+    def err(a, b):
+        return float(np.abs(fix_hip(a.coords) - fix_hip(b.coords)).mean() / h)
+
+    summary["retarget"] = {
+        "in_view_mae_height": err(in_view, truth_in),
+        "cross_view_mae_height": err(cross, truth_cross),
+        "copy_motion_mae_height": err(image, truth_in),
+        "estimated_view_yaw": cross.meta["view_yaw"],
+        "true_view_yaw": -70.0,
+    }
+    save_file(in_view, out / "retargeted.npz")
+    labels = ["motion (average body)", "structure (small body)", "result, motion's view",
+              "result, structure's view", "exact answer"]  # fmt: skip
+    fig = plot_compare([image, structure, in_view, cross, truth_cross], labels, frames=[20, 60])
+    comp = save_figure(fig, out / "retarget_compare.png")
+    anim = animate(cross, out / "retargeted.gif", size=320, progress=False)
+    # a 2D input seen from other angles: the model's lift (`retarget plot --lift`)
+    lifted = save_figure(
+        plot_views(model.lift(image), azims=(-60, 0, 60, 90), frames=[30]),
+        out / "lifted_views.png",
+    )
+    summary["outputs"] += [str(out / "retargeted.npz"), str(comp), str(anim), str(lifted)]
+
+
+def render_step(out: Path, dance3d, image, summary: dict) -> None:
+    """5. The dance rendered as video of a person (CPU reference backend)."""
     from .render import render_demo
 
     t1 = time.perf_counter()
     rendered = render_demo(out)
     summary["render"] = {"seconds": time.perf_counter() - t1, "outputs": [str(p) for p in rendered]}
     summary["outputs"] += [str(p) for p in rendered]
-    summary["seconds"] = time.perf_counter() - t0
-    return summary
+
+
+STEPS = [io_step, plot_step, denoise_step, retarget_step, render_step]
+"""The demo's steps, in order: ``step(out, dance3d, image, summary)`` writes into ``out`` and
+adds to ``summary`` (``summary["outputs"]`` lists every file written)."""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,7 +67,7 @@ def render_demo(out_dir: str | Path, frames: int = 90, fit: str = "retarget") ->
         The paths written.
     """
     from skeleton_io.atomic import atomic_file
-    from skeleton_io.video_io import VideoWriter
+    from skeleton_io.video_writer import VideoWriter
 
     from ..builtin import builtin_motion, project_to_canvas
     from ..pipeline.video import DEFAULT_PRESET, fit_target

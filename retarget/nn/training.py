@@ -115,73 +115,91 @@ def run_loop(
     from tqdm import tqdm
 
     t0 = time.perf_counter() - seconds_spent
+    res = LoopResult(step=start_step, seconds=0.0)
+    best = _HeldOut(validate, model, patience, res) if validate is not None else None
+    logged = _Means()
+    bar = tqdm(total=schedule.iterations, initial=start_step, disable=not (progress and is_main),
+               file=sys.stderr, dynamic_ncols=True, desc=desc)  # fmt: skip
+    if best is not None and validate_first:
+        best.evaluate(start_step)
     step = start_step
-    res = LoopResult(step=step, seconds=0.0)
-    best_state = None
-    since_best = 0
-    sums: dict[str, float] = {}
-    n_sum = 0
-    bar = tqdm(
-        total=schedule.iterations,
-        initial=step,
-        disable=not (progress and is_main),
-        file=sys.stderr,
-        dynamic_ncols=True,
-        desc=desc,
-    )
-
-    def evaluate() -> bool:
-        nonlocal best_state, since_best
-        value = float(validate())
-        res.history.append({"step": step, "held_out": value})
-        if value < res.best_value:
-            res.best_value, res.best_step, since_best = value, step, 0
-            if model is not None:
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            since_best += 1
-        return patience is not None and since_best >= patience
-
-    if validate is not None and validate_first:
-        evaluate()
     while (p := schedule.progress(step, time.perf_counter() - t0)) < 1.0:
         lr = schedule.lr_at(p)
         for g in optimizer.param_groups:
             g["lr"] = lr
-        losses = step_fn(step)
+        res.losses = step_fn(step)
         step += 1
-        res.losses = losses
         bar.update(1)
-        for k, v in losses.items():
-            sums[k] = sums.get(k, 0.0) + float(v)
-        n_sum += 1
+        logged.add(res.losses)
         if step % log_every == 0:
-            mean = {k: v / n_sum for k, v in sums.items()} | {"lr": lr}
+            mean = logged.pop() | {"lr": lr}
             bar.set_postfix({k: f"{v:.4g}" for k, v in list(mean.items())[:4]})
             if on_log is not None and is_main:
                 on_log(step, mean)
-            sums, n_sum = {}, 0
-        if validate is not None and eval_every and step % eval_every == 0 and evaluate():
+        if best is not None and eval_every and step % eval_every == 0 and best.evaluate(step):
             res.stopped_early = True
             log.info("%s: no held-out improvement in %s evaluations; stopping", desc, patience)
             break
         if checkpoint is not None and is_main and checkpoint_every and step % checkpoint_every == 0:
             checkpoint(step)
     bar.close()
-    if validate is not None and not (res.history and res.history[-1]["step"] == step):
-        evaluate()
-    if validate is None:
+    if best is None:
         res.best_step = step
-    elif best_state is not None:
-        model.load_state_dict(best_state)
-        log.info(
-            "%s: kept the weights of step %d (held-out %.4g)", desc, res.best_step, res.best_value
-        )
-    res.step = step
-    res.seconds = time.perf_counter() - t0
+    else:
+        best.finish(step, desc)
+    res.step, res.seconds = step, time.perf_counter() - t0
     if checkpoint is not None and is_main:
         checkpoint(step)
     return res
+
+
+class _Means:
+    """Running sums of the logged losses."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.n = 0
+
+    def add(self, losses: dict[str, float]) -> None:
+        for k, v in losses.items():
+            self.sums[k] = self.sums.get(k, 0.0) + float(v)
+        self.n += 1
+
+    def pop(self) -> dict[str, float]:
+        out = {k: v / max(self.n, 1) for k, v in self.sums.items()}
+        self.sums, self.n = {}, 0
+        return out
+
+
+class _HeldOut:
+    """Held-out evaluations: the best value and step, the best weights, patience."""
+
+    def __init__(self, validate: Callable[[], float], model: Any, patience: int | None,
+                 res: LoopResult) -> None:  # fmt: skip
+        self.validate, self.model, self.patience, self.res = validate, model, patience, res
+        self.state: dict[str, Any] | None = None
+        self.since_best = 0
+
+    def evaluate(self, step: int) -> bool:
+        """Evaluate now; True when patience has run out."""
+        value = float(self.validate())
+        self.res.history.append({"step": step, "held_out": value})
+        if value < self.res.best_value:
+            self.res.best_value, self.res.best_step, self.since_best = value, step, 0
+            if self.model is not None:
+                self.state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        else:
+            self.since_best += 1
+        return self.patience is not None and self.since_best >= self.patience
+
+    def finish(self, step: int, desc: str) -> None:
+        """A last evaluation (unless this step had one), then the best weights back."""
+        if not (self.res.history and self.res.history[-1]["step"] == step):
+            self.evaluate(step)
+        if self.state is not None:
+            self.model.load_state_dict(self.state)
+            log.info("%s: kept the weights of step %d (held-out %.4g)", desc,
+                     self.res.best_step, self.res.best_value)  # fmt: skip
 
 
 __all__ = ["LoopResult", "Schedule", "run_loop"]

@@ -184,7 +184,8 @@ def write_video(
     """Write ``frames`` to an H.264 MP4 atomically (:class:`skeleton_io.video_io.VideoWriter`)
     and return how many were written. ``frames`` are made in a background thread while the
     previous ones are encoded (rendering and encoding both release the GIL)."""
-    from skeleton_io.video_io import VideoWriter, prefetch
+    from skeleton_io.video_io import prefetch
+    from skeleton_io.video_writer import VideoWriter
 
     with VideoWriter(
         output, fps, crf=crf, preset=preset, audio_from=audio_from, audio_start=audio_start

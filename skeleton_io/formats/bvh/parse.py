@@ -90,103 +90,139 @@ def _parse(text: str, path: Path) -> BvhMotion:
         raise lines.error(
             lineno, f"not a BVH file: expected 'HIERARCHY' on the first line, found {s[:40]!r}"
         )
-    joints: list[BvhJoint] = []
-    stack: list[int] = []  # open blocks: joint index, or -2 for an End Site
-    pending: int | None = None  # a joint/End Site header waiting for its '{'
-    end_offset: list[Any] = []
-    while True:
-        lineno, s = lines.next("MOTION")
-        # A brace may share a line with a keyword ("JOINT Hips {"); split it off.
-        if s != "{" and s.endswith("{"):
-            lines.pushed.append((lineno, "{"))
-            s = s[:-1].strip()
+    joints = _Hierarchy(lines).parse()
+    frames, frame_time, ft_str = _motion_header(lines)
+    first = lines.i  # 0-based index of the first motion line
+    motion = _parse_motion(lines, first, frames, sum(len(j.channels) for j in joints))
+    out = BvhMotion(joints, frame_time, motion, frame_time_str=ft_str)
+    out.root_channels_absolute = root_channels_look_absolute(out)
+    if out.root_channels_absolute:
+        log.info("%s: the root's position channels hold absolute positions (OFFSET ignored)", path)
+    return out
+
+
+class _Hierarchy:
+    """The HIERARCHY section, keyword by keyword, up to ``MOTION``."""
+
+    def __init__(self, lines: _Lines) -> None:
+        self.lines = lines
+        self.joints: list[BvhJoint] = []
+        self.stack: list[int] = []  # open blocks: joint index, or -2 for an End Site
+        self.pending: int | None = None  # a joint/End Site header waiting for its '{'
+        self.end_offset: list[Any] = []
+
+    def parse(self) -> list[BvhJoint]:
+        lines = self.lines
+        while True:
+            lineno, s = lines.next("MOTION")
+            # A brace may share a line with a keyword ("JOINT Hips {"); split it off.
+            if s != "{" and s.endswith("{"):
+                lines.pushed.append((lineno, "{"))
+                s = s[:-1].strip()
+            key = s.split(None, 1)[0].upper()
+            if s == "{":
+                self.open(lineno)
+            elif set(s) == {"}"}:
+                for _ in s:
+                    self.close(lineno)
+            elif key in ("ROOT", "JOINT"):
+                self.joint(lineno, s)
+            elif key == "END":
+                if not self.stack or self.stack[-1] < 0:
+                    raise lines.error(lineno, "End Site outside a joint block")
+                self.pending = -2
+                self.end_offset.append(None)
+            elif key == "OFFSET":
+                self.offset(lineno, s)
+            elif key == "CHANNELS":
+                self.channels(lineno, s)
+            elif key == "MOTION":
+                if self.stack or self.pending is not None:
+                    raise lines.error(lineno, "MOTION before the hierarchy's blocks are closed")
+                break
+            else:
+                raise lines.error(lineno, f"unexpected {s[:40]!r} in the HIERARCHY section")
+        if not self.joints:
+            raise lines.error(lineno, "no ROOT joint in the HIERARCHY section")
+        for j in self.joints:
+            if np.isnan(j.offset).any():
+                raise PoseFormatError(f"{lines.path}: joint {j.name!r} has no OFFSET")
+        return self.joints
+
+    def open(self, lineno: int) -> None:
+        if self.pending is None:
+            raise self.lines.error(lineno, "'{' without a ROOT, JOINT or End Site before it")
+        self.stack.append(self.pending)
+        self.pending = None
+
+    def close(self, lineno: int) -> None:
+        if not self.stack:
+            raise self.lines.error(lineno, "'}' without a matching '{'")
+        if self.stack.pop() != -2:
+            return
+        if not self.end_offset or self.end_offset[-1] is None:
+            raise self.lines.error(lineno, "End Site without an OFFSET")
+        j, off = self.end_offset.pop()
+        if self.joints[j].end_site is not None:
+            log.warning("%s:%d: joint %r has more than one End Site; keeping the first",
+                        self.lines.path, lineno, self.joints[j].name)  # fmt: skip
+        else:
+            self.joints[j].end_site = off
+
+    def joint(self, lineno: int, s: str) -> None:
         word = s.split(None, 1)[0]
         key = word.upper()
-        if s == "{":
-            if pending is None:
-                raise lines.error(lineno, "'{' without a ROOT, JOINT or End Site before it")
-            stack.append(pending)
-            pending = None
-        elif s == "}" or set(s) == {"}"}:
-            for _ in s:
-                if not stack:
-                    raise lines.error(lineno, "'}' without a matching '{'")
-                closed = stack.pop()
-                if closed == -2:
-                    if not end_offset or end_offset[-1] is None:
-                        raise lines.error(lineno, "End Site without an OFFSET")
-                    j, off = end_offset.pop()
-                    if joints[j].end_site is not None:
-                        log.warning(
-                            "%s:%d: joint %r has more than one End Site; keeping the first",
-                            path,
-                            lineno,
-                            joints[j].name,
-                        )
-                    else:
-                        joints[j].end_site = off
-        elif key in ("ROOT", "JOINT"):
-            if pending is not None:
-                raise lines.error(lineno, f"expected '{{' before {word}")
-            name = s[len(word) :].strip()
-            if not name:
-                raise lines.error(lineno, f"{word} without a name")
-            if key == "JOINT" and (not stack or stack[-1] < 0):
-                raise lines.error(lineno, f"JOINT {name} outside a ROOT or JOINT block")
-            if key == "ROOT" and stack:
-                raise lines.error(lineno, f"ROOT {name} inside another joint's block")
-            parent = stack[-1] if key == "JOINT" else -1
-            joints.append(BvhJoint(name, parent, np.full(3, np.nan), ()))
-            pending = len(joints) - 1
-        elif key == "END":
-            if not stack or stack[-1] < 0:
-                raise lines.error(lineno, "End Site outside a joint block")
-            pending = -2
-            end_offset.append(None)
-        elif key == "OFFSET":
-            if not stack:
-                raise lines.error(lineno, "OFFSET outside a joint block")
-            vals = _floats(lines, lineno, s.split()[1:], 3, "OFFSET")
-            if stack[-1] == -2:
-                end_offset[-1] = (_owner(stack), vals)
-            else:
-                joints[stack[-1]].offset = vals
-        elif key == "CHANNELS":
-            if not stack or stack[-1] < 0:
-                raise lines.error(lineno, "CHANNELS outside a ROOT or JOINT block")
-            parts = s.split()[1:]
-            try:
-                n = int(parts[0])
-            except (IndexError, ValueError):
-                raise lines.error(
-                    lineno, "CHANNELS needs a count, then the channel names"
-                ) from None
-            names = parts[1:]
-            if len(names) != n:
-                raise lines.error(
-                    lineno, f"CHANNELS says {n} channels but names {len(names)}: {' '.join(names)}"
-                )
-            for c in names:
-                if not _CHANNEL_RE.match(c):
-                    raise lines.error(
-                        lineno,
-                        f"unknown channel {c!r} in joint {joints[stack[-1]].name!r}; expected "
-                        "Xposition, Yposition, Zposition, Xrotation, Yrotation or Zrotation",
-                    )
-            joints[stack[-1]].channels = tuple(names)
-        elif key == "MOTION":
-            if stack or pending is not None:
-                raise lines.error(lineno, "MOTION before the hierarchy's blocks are closed")
-            break
-        else:
-            raise lines.error(lineno, f"unexpected {s[:40]!r} in the HIERARCHY section")
-    if not joints:
-        raise lines.error(lineno, "no ROOT joint in the HIERARCHY section")
-    for j in joints:
-        if np.isnan(j.offset).any():
-            raise PoseFormatError(f"{path}: joint {j.name!r} has no OFFSET")
+        if self.pending is not None:
+            raise self.lines.error(lineno, f"expected '{{' before {word}")
+        name = s[len(word) :].strip()
+        if not name:
+            raise self.lines.error(lineno, f"{word} without a name")
+        if key == "JOINT" and (not self.stack or self.stack[-1] < 0):
+            raise self.lines.error(lineno, f"JOINT {name} outside a ROOT or JOINT block")
+        if key == "ROOT" and self.stack:
+            raise self.lines.error(lineno, f"ROOT {name} inside another joint's block")
+        parent = self.stack[-1] if key == "JOINT" else -1
+        self.joints.append(BvhJoint(name, parent, np.full(3, np.nan), ()))
+        self.pending = len(self.joints) - 1
 
-    # MOTION: Frames, Frame Time, then the values.
+    def offset(self, lineno: int, s: str) -> None:
+        if not self.stack:
+            raise self.lines.error(lineno, "OFFSET outside a joint block")
+        vals = _floats(self.lines, lineno, s.split()[1:], 3, "OFFSET")
+        if self.stack[-1] == -2:
+            self.end_offset[-1] = (_owner(self.stack), vals)
+        else:
+            self.joints[self.stack[-1]].offset = vals
+
+    def channels(self, lineno: int, s: str) -> None:
+        if not self.stack or self.stack[-1] < 0:
+            raise self.lines.error(lineno, "CHANNELS outside a ROOT or JOINT block")
+        parts = s.split()[1:]
+        try:
+            n = int(parts[0])
+        except (IndexError, ValueError):
+            raise self.lines.error(
+                lineno, "CHANNELS needs a count, then the channel names"
+            ) from None
+        names = parts[1:]
+        if len(names) != n:
+            raise self.lines.error(
+                lineno, f"CHANNELS says {n} channels but names {len(names)}: {' '.join(names)}"
+            )
+        joint = self.joints[self.stack[-1]]
+        for c in names:
+            if not _CHANNEL_RE.match(c):
+                raise self.lines.error(
+                    lineno,
+                    f"unknown channel {c!r} in joint {joint.name!r}; expected "
+                    "Xposition, Yposition, Zposition, Xrotation, Yrotation or Zrotation",
+                )
+        joint.channels = tuple(names)
+
+
+def _motion_header(lines: _Lines) -> tuple[int, float, str]:
+    """``Frames: N`` and ``Frame Time: seconds``: the frame count, the frame time and the
+    frame time as written."""
     lineno, s = lines.next("'Frames: N'")
     m = re.match(r"^Frames\s*:?\s*(\d+)\s*$", s, re.IGNORECASE)
     if not m:
@@ -201,13 +237,7 @@ def _parse(text: str, path: Path) -> BvhMotion:
         frame_time = float(ft_str)
     except ValueError:
         raise lines.error(lineno, f"Frame Time {ft_str!r} is not a number") from None
-    first = lines.i  # 0-based index of the first motion line
-    motion = _parse_motion(lines, first, frames, sum(len(j.channels) for j in joints))
-    out = BvhMotion(joints, frame_time, motion, frame_time_str=ft_str)
-    out.root_channels_absolute = root_channels_look_absolute(out)
-    if out.root_channels_absolute:
-        log.info("%s: the root's position channels hold absolute positions (OFFSET ignored)", path)
-    return out
+    return frames, frame_time, ft_str
 
 
 def root_channels_look_absolute(motion: BvhMotion) -> bool:
