@@ -21,9 +21,9 @@ from skeleton_io import (
     load_file,
 )
 from skeleton_io import video_io as vio
-from skeleton_io.video_writer import VideoWriter
 from skeleton_io.formats import video as vpose
 from skeleton_io.formats.video import PersonLandmarks
+from skeleton_io.video_writer import VideoWriter
 
 from .conftest import MEDIA, need
 

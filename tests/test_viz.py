@@ -14,7 +14,6 @@ from viz import camera
 from viz.animate import animate, animate_lifted, animate_overlay, pose_frame_map, render_frames
 from viz.colors import CENTER, LEFT, RIGHT, bone_side, confidence_alpha
 from viz.draw import (
-    Scene,
     draw_pose,
     new_figure,
     plot_compare,
@@ -24,6 +23,7 @@ from viz.draw import (
     plot_views,
     save_figure,
 )
+from viz.scene import Scene
 
 from .conftest import MOCAP, OPENPOSE_REAL, need
 

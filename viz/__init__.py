@@ -1,6 +1,7 @@
 """Pictures and animations of pose sequences, on matplotlib's Agg canvas (no display needed).
 
 * :mod:`viz.camera`: the orthographic camera (azimuth, elevation, front) for 3D data.
+* :mod:`viz.scene`: what a plot shows of a sequence (view coordinates, shared limits).
 * :mod:`viz.draw`: a skeleton on an axes, grids of frames, comparisons, trajectories.
 * :mod:`viz.animate`: MP4/GIF animations through PyAV, view sweeps, video overlays.
 * :mod:`viz.colors`: left/right colours and the drawing style.
@@ -9,8 +10,6 @@
 from .camera import Projection, camera_rotation, project, view_frame, view_rotation
 from .colors import LEFT, RIGHT, Style
 from .draw import (
-    Limits,
-    Scene,
     SkeletonArtist,
     draw_pose,
     new_figure,
@@ -21,6 +20,7 @@ from .draw import (
     plot_views,
     save_figure,
 )
+from .scene import Limits, Scene
 
 __all__ = [
     "LEFT",

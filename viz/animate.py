@@ -31,13 +31,12 @@ from .draw import (
     DEFAULT_ELEV,
     FloorArtist,
     Lift,
-    Limits,
-    Scene,
     SkeletonArtist,
     check_extension,
     lift_checked,
     new_figure,
 )
+from .scene import Limits, Scene
 
 log = logging.getLogger(__name__)
 
