@@ -19,19 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from skeleton_io.errors import (
-    InputNotFoundError,
-    InvalidArgumentError,
-    MissingDependencyError,
-    ModelError,
-    NoPersonFoundError,
-    OutputError,
-    PoseFormatError,
-    RetargetError,
-    SkeletonMismatchError,
-    UnknownFormatError,
-    VideoReadError,
-)
+from skeleton_io import errors as _errors
 
 __version__ = "0.2.0"
 
@@ -66,25 +54,14 @@ _LAZY: dict[str, str] = {
     "render_skeleton": "retarget.pipeline.video:render_skeleton",
 }
 
-__all__ = [  # the errors, then the lazily resolved names of _LAZY
-    "InputNotFoundError",
-    "InvalidArgumentError",
-    "MissingDependencyError",
-    "ModelError",
-    "NoPersonFoundError",
-    "OutputError",
-    "PoseFormatError",
-    "RetargetError",
-    "SkeletonMismatchError",
-    "UnknownFormatError",
-    "VideoReadError",
-    "__version__",
-    *_LAZY,
-]
+_ERRORS = [n for n in dir(_errors) if n.endswith("Error")]
+"""The error hierarchy (:mod:`skeleton_io.errors`), resolved like the names of ``_LAZY``."""
+
+__all__ = [*_ERRORS, "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
+    target = _LAZY.get(name) or (f"skeleton_io.errors:{name}" if name in _ERRORS else None)
     if target is None:
         raise AttributeError(f"module 'retarget' has no attribute {name!r}")
     module, _, attr = target.partition(":")
@@ -94,4 +71,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *__all__})

@@ -378,6 +378,30 @@ def skeleton_option(default: str | None = None) -> Callable:
     )
 
 
+FORMAT_SKELETON = {"openpose": "body25", "coco": "coco17"}
+"""The skeleton each output format implies when ``--skeleton`` is not given."""
+
+
+def pose_io_options(f: Callable) -> Callable:
+    """What every command that reads one pose sequence and writes one takes: ``-o``,
+    ``--format``, ``--skeleton`` and the input options."""
+    for deco in (input_options, skeleton_option(), output_format_option, pose_output_option):
+        f = deco(f)
+    return f
+
+
+def write_poses(seq: Any, output: Path, out_format: str, skeleton: str | None) -> Any:
+    """Convert ``seq`` to ``skeleton`` (or the one ``out_format`` implies) and write it;
+    returns what was written. BVH keeps the sequence's own skeleton."""
+    from skeleton_io import convert, save_file
+
+    target = skeleton or FORMAT_SKELETON.get(out_format)
+    if target and out_format != "bvh" and target != seq.skeleton.name:
+        seq = convert(seq, target)
+    save_file(seq, output, out_format)
+    return seq
+
+
 def read_pose_kwargs(**kw: Any) -> dict[str, Any]:
     """Map the CLI's input options to :func:`skeleton_io.load_file` keyword arguments."""
     fmt = kw.get("input_format")

@@ -7,25 +7,17 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import convert, load_file, save_file
+from skeleton_io import load_file
 from skeleton_io.atomic import check_output_path
 
 from ..denoising import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
-from .common import (
-    input_options,
-    output_format_option,
-    pose_output_option,
-    read_pose_kwargs,
-    skeleton_option,
-)
-from .extract import output_skeleton
+from .common import pose_io_options, read_pose_kwargs, write_poses
 
 log = logging.getLogger(__name__)
 
 
 @click.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@pose_output_option
 @click.option(
     "-m",
     "--method",
@@ -59,9 +51,7 @@ log = logging.getLogger(__name__)
     is_flag=True,
     help="Smooth only: no left/right swap fix, outlier rejection or gap filling.",
 )
-@output_format_option
-@skeleton_option()
-@input_options
+@pose_io_options
 def denoise_cmd(
     input_path: Path,
     output: Path,
@@ -84,10 +74,7 @@ def denoise_cmd(
     elif max_gap is not None:
         cleanup = CleanupOptions(max_gap=max_gap)
     out = denoise(seq, method, cleanup=cleanup, **options)
-    target = output_skeleton(out_format, skeleton, out.skeleton.name)
-    if target and out_format != "bvh" and target != out.skeleton.name:
-        out = convert(out, target)
-    save_file(out, output, out_format)
+    out = write_poses(out, output, out_format, skeleton)
     info = out.meta["denoise"]
     click.echo(
         f"wrote {output} ({out_format}, {method}): {out.num_frames} frames; "

@@ -7,44 +7,23 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import convert, load_file, save_file
+from skeleton_io import load_file
 from skeleton_io.atomic import check_output_path
 
-from .common import (
-    denoise_choice,
-    denoise_options,
-    input_options,
-    output_format_option,
-    pose_output_option,
-    read_pose_kwargs,
-    skeleton_option,
-)
+from .common import denoise_choice, denoise_options, pose_io_options, read_pose_kwargs, write_poses
 
 log = logging.getLogger(__name__)
-
-# The skeleton each output format implies when --skeleton is not given.
-FORMAT_SKELETON = {"openpose": "body25", "coco": "coco17"}
-
-
-def output_skeleton(out_format: str, requested: str | None, source_skeleton: str) -> str | None:
-    """The skeleton to convert to before writing (None: keep the source's own)."""
-    if requested:
-        return requested
-    return FORMAT_SKELETON.get(out_format)
 
 
 @click.command("extract")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@pose_output_option
 @denoise_options(
     "the poses",
     default="auto",
     default_help=" auto: learned for videos, none for images and pose files (conversions "
     "stay exact).",
 )
-@output_format_option
-@skeleton_option()
-@input_options
+@pose_io_options
 def extract_cmd(
     input_path: Path,
     output: Path,
@@ -68,10 +47,7 @@ def extract_cmd(
         from ..denoising import denoise
 
         seq = denoise(seq, method)
-    target = output_skeleton(out_format, skeleton, seq.skeleton.name)
-    if target and out_format != "bvh" and target != seq.skeleton.name:
-        seq = convert(seq, target)
-    save_file(seq, output, out_format)
+    seq = write_poses(seq, output, out_format, skeleton)
     found = int(seq.present.sum())
     click.echo(
         f"wrote {output} ({out_format}, {seq.skeleton.name}): {seq.num_frames} frames, "
