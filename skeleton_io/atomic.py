@@ -9,7 +9,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import OutputError
@@ -76,16 +76,35 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; it replaces ``path`` on success."""
+def atomic_dir(
+    path: str | Path, owned: Callable[[Path], bool] | None = None, overwrite: bool = False
+) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; it replaces ``path`` on success.
+
+    An existing folder is only ever replaced as a whole when everything in it is the
+    writer's own (``owned(entry)``, e.g. ``*_keypoints.json``; with ``owned`` None: nothing
+    is). Anything else in it (an input, other results, subfolders) makes this an
+    :class:`OutputError` before any work, unless ``overwrite``: then those entries are kept,
+    moved into the new folder, and only the writer's own files are replaced.
+    """
     path = Path(path)
     check_output_path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path}: exists and is not a folder; choose another -o")
+    foreign = [] if not path.is_dir() else [e for e in path.iterdir() if not (owned and owned(e))]
+    if foreign and not overwrite:
+        raise OutputError(
+            f"{path}: the folder holds files this command does not write ({foreign[0].name}"
+            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); choose a new or "
+            "empty folder, or pass `overwrite` to write into it (those files are kept)"
+        )
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or "."))
     try:
         yield tmp
         _publish_mode(tmp, is_dir=True)
+        for entry in foreign:  # kept: the user's files stay where they were
+            if not (tmp / entry.name).exists():
+                os.replace(entry, tmp / entry.name)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent or "."))
             os.replace(path, old / "x")

@@ -188,4 +188,5 @@ def save_file(seq: PoseSequence, path: str | Path, format: str = "native", **opt
         raise UnknownFormatError(
             f"cannot write pose format {format!r}: choose one of {', '.join(SAVE_FORMATS)}"
         )
-    format_module(format).save(seq, path, **opts)
+    mod = format_module(format)
+    mod.save(seq, path, **_accepted(mod.save, opts))

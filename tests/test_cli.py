@@ -87,3 +87,28 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
 def test_every_command_has_a_working_help(name):
     r = CliRunner().invoke(cli, [name, "--help"])
     assert r.exit_code == 0 and "Usage:" in r.output and np.isfinite(len(r.output))
+
+
+def test_a_pose_folder_never_deletes_what_it_did_not_write(tmp_path):
+    seq = make_pose_sequence(frames=4)
+    save_file(seq, tmp_path / "in.npz")
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "keep.txt").write_text("mine")
+    save_file(seq, out / "input_inside.npz")
+    runner = CliRunner()
+    args = ["extract", str(out / "input_inside.npz"), "--format", "openpose", "-o", str(out)]
+    r = runner.invoke(cli, args)
+    assert r.exit_code == 2 and "--overwrite" in r.output
+    assert sorted(p.name for p in out.iterdir()) == ["input_inside.npz", "sub"]
+    r = runner.invoke(cli, [*args, "--overwrite"])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert "input_inside.npz" in names and "sub" in names and len(names) == 2 + 4
+    assert (out / "sub" / "keep.txt").read_text() == "mine"
+    # its own files are replaced without being asked: 2 frames now, stale frames gone
+    own = tmp_path / "own"
+    for n in (4, 2):
+        a = ["extract", str(tmp_path / "in.npz"), "--format", "openpose", "-o", str(own)]
+        assert runner.invoke(cli, [*a, "--max-frames", str(n)]).exit_code == 0
+    assert len(list(own.iterdir())) == 2

@@ -382,15 +382,30 @@ FORMAT_SKELETON = {"openpose": "body25", "coco": "coco17"}
 """The skeleton each output format implies when ``--skeleton`` is not given."""
 
 
+def overwrite_option(f: Callable) -> Callable:
+    """``--overwrite``: write into an existing output folder that holds other files."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help="Write into an existing output folder that holds other files (they are kept; "
+        "only this command's own files are replaced). Without it such a folder is refused.",
+    )(f)
+
+
 def pose_io_options(f: Callable) -> Callable:
     """What every command that reads one pose sequence and writes one takes: ``-o``,
-    ``--format``, ``--skeleton`` and the input options."""
-    for deco in (input_options, skeleton_option(), output_format_option, pose_output_option):
+    ``--format``, ``--skeleton``, ``--overwrite`` and the input options."""
+    for deco in (
+        input_options, overwrite_option, skeleton_option(), output_format_option,
+        pose_output_option,
+    ):  # fmt: skip
         f = deco(f)
     return f
 
 
-def write_poses(seq: Any, output: Path, out_format: str, skeleton: str | None) -> Any:
+def write_poses(
+    seq: Any, output: Path, out_format: str, skeleton: str | None, overwrite: bool = False
+) -> Any:
     """Convert ``seq`` to ``skeleton`` (or the one ``out_format`` implies) and write it;
     returns what was written. BVH keeps the sequence's own skeleton."""
     from skeleton_io import convert, save_file
@@ -398,7 +413,7 @@ def write_poses(seq: Any, output: Path, out_format: str, skeleton: str | None) -
     target = skeleton or FORMAT_SKELETON.get(out_format)
     if target and out_format != "bvh" and target != seq.skeleton.name:
         seq = convert(seq, target)
-    save_file(seq, output, out_format)
+    save_file(seq, output, out_format, overwrite=overwrite)
     return seq
 
 

@@ -61,6 +61,7 @@ def denoise_cmd(
     no_cleanup: bool,
     out_format: str,
     skeleton: str | None,
+    overwrite: bool,
     **kw,
 ) -> None:
     """Read INPUT (a video, an image or any pose file), remove jitter, outliers, left/right
@@ -74,7 +75,7 @@ def denoise_cmd(
     elif max_gap is not None:
         cleanup = CleanupOptions(max_gap=max_gap)
     out = denoise(seq, method, cleanup=cleanup, **options)
-    out = write_poses(out, output, out_format, skeleton)
+    out = write_poses(out, output, out_format, skeleton, overwrite)
     info = out.meta["denoise"]
     click.echo(
         f"wrote {output} ({out_format}, {method}): {out.num_frames} frames; "

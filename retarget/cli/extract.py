@@ -31,6 +31,7 @@ def extract_cmd(
     no_denoise: bool,
     out_format: str,
     skeleton: str | None,
+    overwrite: bool,
     **kw,
 ) -> None:
     """Read INPUT (a video, an image or any pose file) and write its pose sequence.
@@ -47,7 +48,7 @@ def extract_cmd(
         from ..denoising import denoise
 
         seq = denoise(seq, method)
-    seq = write_poses(seq, output, out_format, skeleton)
+    seq = write_poses(seq, output, out_format, skeleton, overwrite)
     found = int(seq.present.sum())
     click.echo(
         f"wrote {output} ({out_format}, {seq.skeleton.name}): {seq.num_frames} frames, "

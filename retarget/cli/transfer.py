@@ -17,6 +17,7 @@ from .common import (
     device_option,
     input_options,
     output_format_option,
+    overwrite_option,
     pose_output_option,
     read_pose_kwargs,
     view_option,
@@ -52,6 +53,7 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 @view_option()
 @pose_output_option
 @output_format_option
+@overwrite_option
 @click.option(
     "--model",
     "model_dir",
@@ -75,6 +77,7 @@ def transfer_cmd(
     view: str | float | Path,
     output: Path,
     out_format: str,
+    overwrite: bool,
     model_dir: Path | None,
     mode: str,
     denoise_method: str,
@@ -101,7 +104,7 @@ def transfer_cmd(
         device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
     )
-    save_file(out, output, out_format)
+    save_file(out, output, out_format, overwrite=overwrite)
     click.echo(
         f"wrote {output} ({out_format}): {out.num_frames} frames, view yaw {out.meta['view_yaw']:+.1f} deg",
         err=True,

@@ -259,6 +259,11 @@ def load(
 
 
 # -------------------------------------------------------------------------- save
+def _keypoints_file(entry: Path) -> bool:
+    """A file an OpenPose folder writer owns (and may replace)."""
+    return entry.is_file() and entry.name.endswith("_keypoints.json")
+
+
 def require_2d_pixels(seq: PoseSequence, path: Path, what: str) -> None:
     if seq.dims != 2:
         raise InvalidArgumentError(
@@ -278,12 +283,20 @@ def frame_json(coords: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
     return {"version": OPENPOSE_VERSION, "people": people}
 
 
-def save(seq: PoseSequence, path: str | Path, name: str | None = None, **_: Any) -> None:
+def save(
+    seq: PoseSequence,
+    path: str | Path,
+    name: str | None = None,
+    overwrite: bool = False,
+    **_: Any,
+) -> None:
     """Write a folder of BODY_25 JSON files, one per frame, as OpenPose writes them.
 
     Args:
         seq: a 2D pixel sequence (converted to ``body25`` by joint name).
-        path: the output folder (replaced atomically if it exists).
+        path: the output folder, written atomically. An existing folder is replaced when it
+            holds only ``*_keypoints.json`` files; one holding anything else is refused
+            unless ``overwrite`` (its other files are then kept).
         name: file name prefix; default the folder's name.
     """
     from ..convert import convert
@@ -292,7 +305,7 @@ def save(seq: PoseSequence, path: str | Path, name: str | None = None, **_: Any)
     require_2d_pixels(seq, path, "OpenPose JSON")
     body = seq if seq.skeleton == BODY25 and not seq.meta.get("joint_map") else convert(seq, BODY25)
     prefix = name or path.name
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, _keypoints_file, overwrite) as tmp:
         for i in range(body.num_frames):
             doc = frame_json(body.coords[i], body.confidence[i])
             (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(doc))
