@@ -63,3 +63,20 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     assert out.num_frames == 40 and out.dims == 2
     assert sorted(p.name for p in (tmp_path / "result").iterdir())[0].endswith("_keypoints.json")
     assert smooth.num_frames == 30 and np.isfinite(smooth.coords).all()
+
+
+def test_transfer_applies_mode_and_denoise_to_a_loaded_model():
+    import retarget
+    from retarget.builtin import builtin_motion, project_to_canvas
+
+    model = retarget.load_retargeter(device="cpu", denoise=None)
+    a = project_to_canvas(builtin_motion("tall", frames=30), yaw=10)
+    b = project_to_canvas(builtin_motion("small", frames=20), yaw=-20)
+    fused = retarget.transfer(a, b, model=model)
+    network = retarget.transfer(a, b, model=model, mode="network")
+    assert fused.meta["retargeter"] == "transmomo-fused"
+    assert network.meta["retargeter"] == "transmomo-network"
+    assert model.mode == "fused" and model.denoise is None  # the loaded model is unchanged
+    assert np.abs(fused.coords - network.coords).max() > 1e-3
+    with pytest.raises(retarget.InvalidArgumentError, match="finite"):
+        retarget.transfer(a, b, view=float("nan"), model=model)
