@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q -e ".[video,smpl,dev]"
 	# mediapipe 0.10.14 bundles BlazePose; --no-deps keeps its stale pins (jax, numpy<2) out
 	$(BIN)/pip install -q --no-deps mediapipe==0.10.14
+	# controlnet-aux 0.0.10 (dev): tests compare `retarget draw` with its annotators' own
+	# drawing code; --no-deps keeps torchvision, timm and huggingface_hub out
+	$(BIN)/pip install -q --no-deps controlnet-aux==0.0.10
 	touch $(STAMP)
 
 demo: install

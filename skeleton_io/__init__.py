@@ -16,14 +16,30 @@ from .errors import (
 )
 from .io import LOAD_FORMATS, SAVE_FORMATS, detect_format, load_file, save_file
 from .pose import PoseSequence
-from .skeleton import BLAZEPOSE33, BODY25, COCO17, OPENPOSE15, SKELETONS, Skeleton, get_skeleton
+from .skeleton import (
+    BLAZEPOSE33,
+    BODY18,
+    BODY25,
+    COCO17,
+    COCO_WHOLEBODY,
+    DWPOSE,
+    OPENPOSE15,
+    OPENPOSE_WHOLEBODY,
+    SKELETONS,
+    Skeleton,
+    get_skeleton,
+)
 
 __all__ = [
     "BLAZEPOSE33",
+    "BODY18",
     "BODY25",
     "COCO17",
+    "COCO_WHOLEBODY",
+    "DWPOSE",
     "LOAD_FORMATS",
     "OPENPOSE15",
+    "OPENPOSE_WHOLEBODY",
     "SAVE_FORMATS",
     "SKELETONS",
     "InputNotFoundError",

@@ -6,19 +6,27 @@ recognised from the path (folder, extension) and, where the extension is ambiguo
 
 Formats (module in :mod:`skeleton_io.formats`):
 
-=========  ====  ====  ============================================================
-name       load  save  what
-=========  ====  ====  ============================================================
-native     yes   yes   ``.npz`` with arrays and a JSON header, lossless
-openpose   yes   yes   a folder of OpenPose BODY_25 JSON, one file per frame
-coco       yes   yes   a COCO keypoints JSON (``images`` + ``annotations``)
-csv        yes   yes   ``frame,joint,x,y,z,confidence`` rows
-bvh        yes   yes   BVH motion capture (hierarchy, channels, forward kinematics)
-smpl       yes   no    AMASS-style SMPL / SMPL-H ``.npz`` through smplx (model files
-                       supplied by the user)
-video      yes   no    a video file, through the BlazePose estimator
-image      yes   no    an image file, through the BlazePose estimator
-=========  ====  ====  ============================================================
+==============  ====  ====  ======================================================
+name            load  save  what
+==============  ====  ====  ======================================================
+native          yes   yes   ``.npz`` with arrays and a JSON header, lossless
+openpose        yes   yes   a folder of OpenPose JSON, one file per frame (BODY_25,
+                            and the hands and face when present)
+dwpose          yes   yes   the JSON of the DWPose / OpenPose ControlNet annotators
+                            (comfyui_controlnet_aux): a file of a list of frames, or
+                            a folder; ``canvas_width/height``; pixels or normalised
+coco            yes   yes   a COCO keypoints JSON (``images`` + ``annotations``)
+coco_wholebody  yes   yes   COCO-WholeBody JSON (COCO + ``foot_kpts``,
+                            ``face_kpts``, ``lefthand_kpts``, ``righthand_kpts``)
+csv             yes   yes   ``frame,joint,x,y,z,confidence`` rows
+bvh             yes   yes   BVH motion capture (hierarchy, channels, forward
+                            kinematics)
+smpl            yes   no    AMASS-style SMPL / SMPL-H ``.npz`` through smplx (model
+                            files supplied by the user)
+video           yes   no    a video file, through the BlazePose estimator (hands and
+                            face too with ``hands_face=True``)
+image           yes   no    an image file, through the BlazePose estimator
+==============  ====  ====  ======================================================
 """
 
 from __future__ import annotations
@@ -34,13 +42,29 @@ from typing import Any
 import numpy as np
 
 from .errors import InputNotFoundError, InvalidArgumentError, UnknownFormatError
+from .formats import written_skeleton
+from .hands_face import add_hands_face
 from .pose import PoseSequence
 
-LOAD_FORMATS = ("native", "openpose", "coco", "csv", "bvh", "smpl", "video", "image")
-SAVE_FORMATS = ("native", "openpose", "coco", "csv", "bvh")
+__all__ = [
+    "IMAGE_EXTS",
+    "LOAD_FORMATS",
+    "SAVE_FORMATS",
+    "VIDEO_EXTS",
+    "detect_format",
+    "format_module",
+    "load_file",
+    "save_file",
+    "written_skeleton",
+]
+
+LOAD_FORMATS = (
+    "native", "openpose", "dwpose", "coco", "coco_wholebody", "csv", "bvh", "smpl", "video", "image",
+)  # fmt: skip
+SAVE_FORMATS = ("native", "openpose", "dwpose", "coco", "coco_wholebody", "csv", "bvh")
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif"}
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-_MODULES = {"csv": "csvfmt"}
+_MODULES = {"csv": "csvfmt", "dwpose": "dwpose_json"}
 
 
 def format_module(name: str) -> ModuleType:
@@ -59,10 +83,11 @@ def detect_format(path: str | Path) -> str:
     if not path.exists():
         raise InputNotFoundError(f"{path}: no such file or folder; check the path")
     if path.is_dir():
-        if any(path.glob("*.json")):
-            return "openpose"
+        first = min(path.glob("*.json"), default=None, key=lambda p: p.name)
+        if first is not None:
+            return "dwpose" if _detect_json(first) == "dwpose" else "openpose"
         raise UnknownFormatError(
-            f"{path}: a folder without JSON files; expected a folder of OpenPose BODY_25 JSON"
+            f"{path}: a folder without JSON files; expected a folder of OpenPose JSON"
         )
     ext = path.suffix.lower()
     if ext == ".bvh":
@@ -90,12 +115,19 @@ def _detect_json(path: Path) -> str:
         data = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
+    from .formats import coco_wholebody, dwpose_json
+
+    if dwpose_json.looks_like(data):
+        return "dwpose"
     if isinstance(data, dict) and "people" in data:
         return "openpose"
+    if coco_wholebody.looks_like(data):
+        return "coco_wholebody"
     if isinstance(data, dict) and "annotations" in data:
         return "coco"
     raise UnknownFormatError(
-        f"{path}: JSON with neither 'people' (OpenPose) nor 'annotations' (COCO); name its format (`format`)"
+        f"{path}: JSON with neither 'people' (OpenPose, DWPose) nor 'annotations' (COCO); "
+        "name its format (`format`)"
     )
 
 
@@ -125,6 +157,7 @@ def load_file(
     *,
     start_frame: int = 0,
     max_frames: int | None = None,
+    hands_face: bool = False,
     **opts: Any,
 ) -> PoseSequence:
     """Load any supported pose input.
@@ -134,6 +167,9 @@ def load_file(
         format: one of :data:`LOAD_FORMATS`; recognised from the path when None.
         start_frame: first frame to keep (videos are decoded from there, files sliced).
         max_frames: at most this many frames from ``start_frame`` on.
+        hands_face: for a video or image, also find the person's hands and face
+            (:func:`skeleton_io.hands_face.add_hands_face`: a ``blazepose_wholebody``
+            sequence); pose files keep what they hold.
         opts: passed to the format's ``load`` (e.g. ``fps``, ``max_side`` for videos,
             ``model_path`` for SMPL).
     """
@@ -169,6 +205,8 @@ def load_file(
                 seq.source = source.slice_frames(start_frame, stop)
     seq.meta.setdefault("source_path", str(path))
     seq.meta.setdefault("source_format", fmt)
+    if hands_face and fmt in ("video", "image"):
+        seq = add_hands_face(seq, path)
     return seq
 
 

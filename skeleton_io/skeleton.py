@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import wholebody as wb
 from .errors import SkeletonMismatchError
 
 
@@ -31,7 +32,8 @@ class Skeleton:
     """A joint table.
 
     Attributes:
-        name: registry name (``openpose15``, ``body25``, ``coco17``, ``blazepose33``, or a BVH
+        name: registry name (``openpose15``, ``body25``, ``body18``, ``coco17``,
+            ``blazepose33``, ``openpose_wholebody``, ``dwpose``, ``coco_wholebody``, or a BVH
             file's own).
         joints: joint names, in the order of the joint axis of pose arrays.
         parents: index of each joint's parent, -1 for a root. Drawn bones are ``edges``.
@@ -238,7 +240,98 @@ BLAZEPOSE33 = _build(
     ),  # fmt: skip
 )
 
-SKELETONS: dict[str, Skeleton] = {s.name: s for s in (OPENPOSE15, BODY25, COCO17, BLAZEPOSE33)}
+_BODY18 = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+    "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar",
+)  # fmt: skip
+BODY18 = _build(
+    "body18",
+    _BODY18,
+    {
+        "Neck": None,
+        "Nose": "Neck",
+        "RShoulder": "Neck",
+        "RElbow": "RShoulder",
+        "RWrist": "RElbow",
+        "LShoulder": "Neck",
+        "LElbow": "LShoulder",
+        "LWrist": "LElbow",
+        "RHip": "Neck",
+        "RKnee": "RHip",
+        "RAnkle": "RKnee",
+        "LHip": "Neck",
+        "LKnee": "LHip",
+        "LAnkle": "LKnee",
+        "REye": "Nose",
+        "LEye": "Nose",
+        "REar": "REye",
+        "LEar": "LEye",
+    },  # fmt: skip
+    derived=(NECK,),
+)
+"""OpenPose's COCO-18 body (``--model_pose COCO``, the ControlNet annotator's and DWPose's
+body): COCO-17 with a Neck, in OpenPose's order; no MidHip, no feet."""
+
+
+def _wholebody(name: str, body: Skeleton, parts: Sequence[Sequence[str]]) -> Skeleton:
+    """A body skeleton followed by whole-body parts (:mod:`skeleton_io.wholebody`).
+
+    Parents: the body's, then each part point's (hand roots hang on the wrists, face points
+    on the nose, feet on the ankles). Edges: the body's, the feet's, 20 per hand and the
+    face contours (no wrist-to-hand-root edge: the two points nearly coincide).
+    """
+    joints = tuple(body.joints) + tuple(n for part in parts for n in part)
+    index = {j: i for i, j in enumerate(joints)}
+    parent_of: dict[str, str] = {
+        **wb.FEET_PARENTS,
+        **wb.hand_parents("L"),
+        **wb.hand_parents("R"),
+        **{n: "Nose" for n in wb.FACE70},
+    }
+    parents = tuple(body.parents) + tuple(index[parent_of[n]] for n in joints[body.num_joints :])
+    feet = [(p, c) for c, p in wb.FEET_PARENTS.items()]
+    named = [*feet, *wb.hand_edges("L"), *wb.hand_edges("R"), *wb.FACE_EDGES]
+    have = set(body.edges)
+    extra = [(index[a], index[b]) for a, b in named if a in index and b in index]
+    extra = [e for e in extra if e not in have]
+    sym = tuple(
+        (i, index["R" + j[1:]])
+        for i, j in enumerate(joints)
+        if j.startswith("L") and j[1:2].isupper() and ("R" + j[1:]) in index
+    )
+    return Skeleton(name, joints, parents, tuple(body.edges) + tuple(extra), sym, body.derived)
+
+
+OPENPOSE_WHOLEBODY = _wholebody(
+    "openpose_wholebody", BODY25, (wb.FACE70, wb.LEFT_HAND, wb.RIGHT_HAND)
+)
+"""OpenPose with ``--face --hand`` (137 points): BODY_25, the 70-point face, the left hand,
+the right hand, in the order of OpenPose's JSON keys (``pose_keypoints_2d``,
+``face_keypoints_2d``, ``hand_left_keypoints_2d``, ``hand_right_keypoints_2d``)."""
+
+DWPOSE = _wholebody("dwpose", BODY18, (wb.FEET, wb.FACE68, wb.LEFT_HAND, wb.RIGHT_HAND))
+"""The DWPose annotator's 134 points: OpenPose's COCO-18 body (the annotator inserts the
+Neck as the shoulders' mean), six feet, the 68-point face, the left hand, the right hand."""
+
+COCO_WHOLEBODY = _wholebody(
+    "coco_wholebody", COCO17, (wb.FEET, wb.FACE68, wb.LEFT_HAND, wb.RIGHT_HAND)
+)
+"""COCO-WholeBody's 133 points in mmpose's order: COCO-17 body, six feet, 68-point face,
+left hand, right hand."""
+
+BLAZEPOSE_WHOLEBODY = _wholebody(
+    "blazepose_wholebody", BLAZEPOSE33, (wb.FACE70, wb.LEFT_HAND, wb.RIGHT_HAND)
+)
+"""What whole-body extraction from video gives (:mod:`skeleton_io.hands_face`): BlazePose's
+33 body points, the 70-point face, the left hand, the right hand."""
+
+SKELETONS: dict[str, Skeleton] = {
+    s.name: s
+    for s in (
+        OPENPOSE15, BODY25, BODY18, COCO17, BLAZEPOSE33, OPENPOSE_WHOLEBODY, DWPOSE,
+        COCO_WHOLEBODY, BLAZEPOSE_WHOLEBODY,
+    )
+}  # fmt: skip
 """The registry of named skeletons. BVH skeletons are built per file and not registered."""
 
 
@@ -252,3 +345,15 @@ def get_skeleton(name: str | Skeleton) -> Skeleton:
         raise SkeletonMismatchError(
             f"unknown skeleton {name!r}: choose one of {', '.join(SKELETONS)}"
         ) from None
+
+
+def part_indices(skeleton: Skeleton, part: str) -> list[int]:
+    """Indices of the joints of ``part`` (a key of :data:`skeleton_io.wholebody.PARTS`) that ``skeleton`` has,
+    in the part's order (empty when it has none)."""
+    return [skeleton.index[n] for n in wb.PARTS[part] if n in skeleton.index]
+
+
+def has_hands_or_face(skeleton: Skeleton) -> bool:
+    """Whether ``skeleton`` has any hand or face point (a whole-body skeleton)."""
+    names = set(skeleton.joints)
+    return any(n in names for part in ("face", "left_hand", "right_hand") for n in wb.PARTS[part])

@@ -67,6 +67,7 @@ COMMANDS: dict[str, str] = {
     "extract": "retarget.cli.extract:extract_cmd",
     "transfer": "retarget.cli.transfer:transfer_cmd",
     "denoise": "retarget.cli.denoise:denoise_cmd",
+    "draw": "retarget.cli.draw:draw_cmd",
     "plot": "retarget.cli.plot:plot_cmd",
     "animate": "retarget.cli.plot:animate_cmd",
     "render": "retarget.cli.render:render_cmd",
@@ -160,8 +161,11 @@ class CanvasSize(click.ParamType):
         self.fail(f"{value!r} is not WIDTHxHEIGHT in pixels, e.g. 1280x720", param, ctx)
 
 
-def input_options(f: Callable) -> Callable:
-    """Options every command that reads a pose sequence takes."""
+def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable:
+    """Options every command that reads a pose sequence takes (``@input_options``;
+    ``@input_options(canvas=False)`` for a command with a ``--canvas`` of its own)."""
+    if f is None:
+        return lambda g: input_options(g, canvas=canvas)
     opts = [
         click.option(
             "--input-format",
@@ -206,6 +210,8 @@ def input_options(f: Callable) -> Callable:
             help="SMPL/SMPL-H model file or folder, for AMASS .npz inputs.",
         ),
     ]
+    if not canvas:
+        del opts[2]  # the --canvas option above
     for o in reversed(opts):
         f = o(f)
     return f
@@ -218,7 +224,7 @@ def pose_output_option(f: Callable) -> Callable:
         "--output",
         type=click.Path(path_type=Path),
         required=True,
-        help="Output file (or folder for --format openpose).",
+        help="Output file (or folder for --format openpose, and dwpose without .json).",
     )(f)
 
 
@@ -365,7 +371,8 @@ def output_format_option(f: Callable) -> Callable:
         type=click.Choice(SAVE_FORMATS),
         default="native",
         show_default=True,
-        help="Output format: native .npz, OpenPose JSON folder, COCO JSON, CSV or BVH.",
+        help="Output format: native .npz, OpenPose JSON folder, DWPose annotator JSON (a .json "
+        "file of all frames, or a folder), COCO or COCO-WholeBody JSON, CSV or BVH.",
     )(f)
 
 
@@ -378,8 +385,24 @@ def skeleton_option(default: str | None = None) -> Callable:
     )
 
 
-FORMAT_SKELETON = {"openpose": "body25", "coco": "coco17"}
-"""The skeleton each output format implies when ``--skeleton`` is not given."""
+def output_skeleton(out_format: str, requested: str | None, source: Any) -> str | None:
+    """The skeleton to convert to before writing (None: keep the source's own): the one
+    asked for (``--skeleton``), else the one the format writes
+    (:func:`skeleton_io.formats.written_skeleton`: ``body25`` or ``openpose_wholebody`` for
+    OpenPose JSON, ``coco17`` for COCO, ...)."""
+    from skeleton_io.io import written_skeleton
+    from skeleton_io.skeleton import has_hands_or_face
+
+    if requested:
+        return requested
+    written = written_skeleton(out_format, source)
+    if written is not None and has_hands_or_face(source) and not has_hands_or_face(written):
+        logging.getLogger(__name__).warning(
+            "--format %s holds the body only: the hands and face are left out (--format "
+            "openpose, dwpose or coco_wholebody keeps them)",
+            out_format,
+        )
+    return None if written is None else written.name
 
 
 def overwrite_option(f: Callable) -> Callable:
@@ -410,7 +433,7 @@ def write_poses(
     returns what was written. BVH keeps the sequence's own skeleton."""
     from skeleton_io import convert, save_file
 
-    target = skeleton or FORMAT_SKELETON.get(out_format)
+    target = output_skeleton(out_format, skeleton, seq.skeleton)
     if target and out_format != "bvh" and target != seq.skeleton.name:
         seq = convert(seq, target)
     save_file(seq, output, out_format, overwrite=overwrite)

@@ -9,6 +9,7 @@ import click
 
 from skeleton_io import load_file
 from skeleton_io.atomic import check_output_path
+from skeleton_io.skeleton import get_skeleton, has_hands_or_face
 
 from .common import denoise_choice, denoise_options, pose_io_options, read_pose_kwargs, write_poses
 
@@ -36,18 +37,26 @@ def extract_cmd(
 ) -> None:
     """Read INPUT (a video, an image or any pose file) and write its pose sequence.
 
-    Detections from a video are denoised (learned denoiser) unless --no-denoise. With a pose
-    file as INPUT this converts between formats.
+    Detections from a video are denoised (learned denoiser) unless --no-denoise. A
+    whole-body --skeleton (openpose_wholebody, dwpose, coco_wholebody, blazepose_wholebody)
+    also finds the hands and face in a video or image. With a pose file as INPUT this
+    converts between formats.
     """
     check_output_path(output, inputs=[input_path])
     seq = load_file(input_path, **read_pose_kwargs(**kw))
+    source = seq.meta.get("source_format")
     method = denoise_choice(denoise_method, no_denoise)
     if method == "auto":
-        method = "learned" if seq.meta.get("source_format") == "video" else "none"
+        method = "learned" if source == "video" else "none"
     if method != "none":
         from ..denoising import denoise
 
         seq = denoise(seq, method)
+    if source in ("video", "image") and skeleton and has_hands_or_face(get_skeleton(skeleton)):
+        from skeleton_io.hands_face import add_hands_face
+
+        # after the body's denoising: hands and face are never filled in, only found
+        seq = add_hands_face(seq, input_path)
     seq = write_poses(seq, output, out_format, skeleton, overwrite)
     found = int(seq.present.sum())
     click.echo(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import numpy as np
 from ..atomic import atomic_file
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import PoseSequence
-from ..skeleton import COCO17
+from ..skeleton import COCO17, Skeleton
 from .openpose import (
     follow_main_person,
     read_json,
@@ -68,21 +69,35 @@ PERSON_CATEGORY = {
 
 
 # -------------------------------------------------------------------------- save
-def _annotation(ann_id: int, image_id: int, xy: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
+def triples(xy: np.ndarray, conf: np.ndarray) -> list[float | int]:
+    """COCO's flat ``[x, y, v, ...]``: ``v`` = 2 where found (confidence > 0), else
+    ``0, 0, 0``."""
     vis = conf > 0
     kps = np.zeros((len(conf), 3))
     kps[vis, :2] = xy[vis]
     kps[vis, 2] = 2
+    return [v if k % 3 != 2 else int(v) for k, v in enumerate(kps.ravel().tolist())]
+
+
+def box(xy: np.ndarray, vis: np.ndarray) -> list[float]:
+    """``[x, y, w, h]`` of the points where ``vis`` (zeros when there are none)."""
+    if not vis.any():
+        return [0.0, 0.0, 0.0, 0.0]
     lo, hi = xy[vis].min(axis=0), xy[vis].max(axis=0)
-    w, h = (hi - lo).tolist()
+    return [*lo.tolist(), *(hi - lo).tolist()]
+
+
+def _annotation(ann_id: int, image_id: int, xy: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
+    vis = conf > 0
+    bbox = box(xy, vis)
     return {
         "id": ann_id,
         "image_id": image_id,
         "category_id": 1,
-        "keypoints": [v if k % 3 != 2 else int(v) for k, v in enumerate(kps.ravel().tolist())],
+        "keypoints": triples(xy, conf),
         "num_keypoints": int(vis.sum()),
-        "bbox": [*lo.tolist(), w, h],
-        "area": w * h,
+        "bbox": bbox,
+        "area": bbox[2] * bbox[3],
         "iscrowd": 0,
         "score": float(conf[vis].mean()),
         "keypoint_scores": conf.tolist(),
@@ -96,8 +111,12 @@ def _source_frame_numbers(seq: PoseSequence) -> list[int]:
     return list(range(seq.num_frames))
 
 
-def to_coco(seq: PoseSequence) -> dict[str, Any]:
-    """The COCO document for a 2D pixel sequence on ``coco17`` with a canvas."""
+def to_coco(
+    seq: PoseSequence,
+    annotation: Callable[[int, int, np.ndarray, np.ndarray], dict[str, Any]] = _annotation,
+) -> dict[str, Any]:
+    """The COCO document for a 2D pixel sequence on ``coco17`` with a canvas (``annotation``
+    makes each frame's ``(id, image_id, xy, confidence)`` annotation)."""
     width, height = seq.canvas  # type: ignore[misc]
     images, annotations = [], []
     for i, k in enumerate(_source_frame_numbers(seq)):
@@ -106,7 +125,7 @@ def to_coco(seq: PoseSequence) -> dict[str, Any]:
         )
         if seq.present[i]:
             annotations.append(
-                _annotation(len(annotations) + 1, i, seq.coords[i], seq.confidence[i])
+                annotation(len(annotations) + 1, i, seq.coords[i], seq.confidence[i])
             )
     info: dict[str, Any] = {"description": "pose sequence written by retarget", "fps": seq.fps}
     if seq.meta.get("fps_assumed"):
@@ -119,8 +138,14 @@ def to_coco(seq: PoseSequence) -> dict[str, Any]:
     }
 
 
-def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
-    """Write a COCO keypoints JSON (converted to ``coco17`` by joint name).
+def write(
+    seq: PoseSequence,
+    path: str | Path,
+    skeleton: Skeleton,
+    annotation: Callable[[int, int, np.ndarray, np.ndarray], dict[str, Any]],
+    what: str,
+) -> None:
+    """Convert ``seq`` to ``skeleton`` by joint name and write its COCO document atomically.
 
     Raises:
         InvalidArgumentError: the sequence is 3D, or its frame size (``canvas``) is unknown.
@@ -128,17 +153,26 @@ def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
     from ..convert import convert
 
     path = Path(path)
-    require_2d_pixels(seq, path, "COCO keypoints JSON")
+    require_2d_pixels(seq, path, what)
     if seq.canvas is None:
         raise InvalidArgumentError(
             f"{path}: COCO images need the original frame size, which this sequence lacks "
             "(OpenPose JSON and CSV do not store it); pass the frame size (`canvas`, WIDTHxHEIGHT)"
         )
-    if seq.skeleton != COCO17 or seq.meta.get("joint_map"):
-        seq = convert(seq, COCO17)
-    doc = to_coco(seq)
+    if seq.skeleton != skeleton or seq.meta.get("joint_map"):
+        seq = convert(seq, skeleton)
+    doc = to_coco(seq, annotation)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(doc))
+
+
+def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
+    """Write a COCO keypoints JSON (converted to ``coco17`` by joint name).
+
+    Raises:
+        InvalidArgumentError: the sequence is 3D, or its frame size (``canvas``) is unknown.
+    """
+    write(seq, path, COCO17, _annotation, "COCO keypoints JSON")
 
 
 # -------------------------------------------------------------------------- load
@@ -192,16 +226,13 @@ def _canvas(path: Path, images: list[dict[str, Any]]) -> tuple[int, int] | None:
     return (int(w), int(h)) if w and h else sorted(sizes)[0]
 
 
-def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
-    """Load a COCO keypoints JSON as a 2D pixel sequence on ``coco17``.
-
-    Args:
-        path: the JSON file.
-        fps: frame rate for files without one (``info.fps``, which this module writes);
-            without either the default is assumed with a warning.
-    """
-    path = Path(path)
-    data = read_json(path, "annotations", "a COCO keypoints file")
+def read_people(
+    path: Path,
+    data: dict[str, Any],
+    keypoints: Callable[[Path, dict[str, Any]], tuple[np.ndarray, np.ndarray]],
+) -> tuple[list[dict[str, Any]], list[list[tuple[np.ndarray, np.ndarray]]]]:
+    """The images (frames, ordered by id) of a COCO document and, per image, the people of
+    its person annotations as ``keypoints(path, annotation)`` reads them."""
     cat_id = _person_category(path, data)
     anns = [
         a
@@ -224,10 +255,24 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
                 f"{path}: annotation {a.get('id')} refers to image {a.get('image_id')!r}, "
                 "which is not in 'images'"
             )
-        people[t].append(_keypoints(path, a))
-    coords, conf, crowded = follow_main_person(people, COCO17.num_joints)
+        people[t].append(keypoints(path, a))
+    return images, people
+
+
+def to_sequence(
+    path: Path,
+    data: dict[str, Any],
+    images: list[dict[str, Any]],
+    people: list[list[tuple[np.ndarray, np.ndarray]]],
+    skeleton: Skeleton,
+    fps: float | None,
+    fmt: str,
+) -> PoseSequence:
+    """The main person of every image as a sequence (fps from ``info.fps``, the caller's
+    ``fps`` or the default; canvas from the images' sizes)."""
+    coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
     warn_several_people(path, crowded, len(images))
-    meta: dict[str, Any] = {"format": "coco"}
+    meta: dict[str, Any] = {"format": fmt}
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     if isinstance(info.get("fps"), (int, float)) and info["fps"] > 0:
         if fps is not None and float(fps) != float(info["fps"]):
@@ -241,10 +286,24 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
     return PoseSequence(
         coords=coords,
         confidence=conf,
-        skeleton=COCO17,
+        skeleton=skeleton,
         fps=resolve_fps(path, fps, meta),
         canvas=_canvas(path, images),
         units="px",
         up="-y",
         meta=meta,
     )
+
+
+def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
+    """Load a COCO keypoints JSON as a 2D pixel sequence on ``coco17``.
+
+    Args:
+        path: the JSON file.
+        fps: frame rate for files without one (``info.fps``, which this module writes);
+            without either the default is assumed with a warning.
+    """
+    path = Path(path)
+    data = read_json(path, "annotations", "a COCO keypoints file")
+    images, people = read_people(path, data, _keypoints)
+    return to_sequence(path, data, images, people, COCO17, fps, "coco")

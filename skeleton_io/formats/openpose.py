@@ -40,44 +40,13 @@ import numpy as np
 from ..atomic import atomic_dir
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import DEFAULT_FPS, PoseSequence
-from ..skeleton import BODY25, NECK, Skeleton, _build
+from ..skeleton import BODY25, Skeleton
+from . import people as people_json
+from . import written_skeleton
 
 log = logging.getLogger(__name__)
 
 OPENPOSE_VERSION = 1.3
-
-_BODY18 = (
-    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
-    "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar",
-)  # fmt: skip
-BODY18 = _build(
-    "body18",
-    _BODY18,
-    {
-        "Neck": None,
-        "Nose": "Neck",
-        "RShoulder": "Neck",
-        "RElbow": "RShoulder",
-        "RWrist": "RElbow",
-        "LShoulder": "Neck",
-        "LElbow": "LShoulder",
-        "LWrist": "LElbow",
-        "RHip": "Neck",
-        "RKnee": "RHip",
-        "RAnkle": "RKnee",
-        "LHip": "Neck",
-        "LKnee": "LHip",
-        "LAnkle": "LKnee",
-        "REye": "Nose",
-        "LEye": "Nose",
-        "REar": "REye",
-        "LEar": "LEye",
-    },  # fmt: skip
-    derived=(NECK,),
-)
-"""OpenPose's older COCO-18 model (``--model_pose COCO``): no MidHip, no feet."""
-
-_BY_LENGTH: dict[int, Skeleton] = {3 * BODY25.num_joints: BODY25, 3 * BODY18.num_joints: BODY18}
 
 _EMPTY_PARTS = (
     "face_keypoints_2d",
@@ -192,29 +161,10 @@ def read_json(path: Path, key: str, what: str) -> dict[str, Any]:
     return data
 
 
-def _read_people(file: Path) -> list[tuple[np.ndarray, np.ndarray, Skeleton]]:
+def _read_people(file: Path) -> list[people_json.Person]:
     data = read_json(file, "people", "an OpenPose JSON file")
-    out = []
-    for k, person in enumerate(data["people"]):
-        flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
-        if not flat:
-            continue
-        sk = _BY_LENGTH.get(len(flat))
-        if sk is None:
-            raise PoseFormatError(
-                f"{file}: person {k} has {len(flat)} pose values; expected 75 (BODY_25) or "
-                "54 (COCO-18) as x, y, confidence triples"
-            )
-        try:
-            a = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
-        except (TypeError, ValueError):
-            raise PoseFormatError(f"{file}: person {k} has non-numeric keypoints") from None
-        if not np.isfinite(a).all():
-            raise PoseFormatError(f"{file}: person {k} has non-finite keypoints")
-        c = np.clip(a[:, 2], 0.0, 1.0)
-        xy = np.where((c > 0)[:, None], a[:, :2], 0.0)
-        out.append((xy, c, sk))
-    return out
+    found = (people_json.read_person(file, k, p) for k, p in enumerate(data["people"]))
+    return [p for p in found if p is not None]
 
 
 def load(
@@ -231,19 +181,33 @@ def load(
         canvas: ``(width, height)`` of the frames, if known (the files do not say).
 
     Returns:
-        A 2D pixel sequence on ``body25`` (or ``body18`` for COCO-18 files).
+        A 2D pixel sequence on ``body25`` (``body18`` for COCO-18 files), or on
+        ``openpose_wholebody`` (``dwpose``) when the files have hand or face lists (see
+        :mod:`skeleton_io.formats.people`).
     """
     path = Path(path)
     files = frame_files(path)
     per_frame = [_read_people(f) for f in files]
-    kinds = {p[2].name for frame in per_frame for p in frame}
-    if len(kinds) > 1:
-        raise PoseFormatError(f"{path}: frames mix BODY_25 and COCO-18 keypoints")
-    skeleton = BODY25 if not kinds or "body25" in kinds else BODY18
-    people = [[(xy, c) for xy, c, _sk in frame] for frame in per_frame]
-    coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
-    warn_several_people(path, crowded, len(files))
     meta: dict[str, Any] = {"format": "openpose", "frame_files": [f.name for f in files]}
+    return people_sequence(path, per_frame, fps=fps, canvas=canvas, meta=meta)
+
+
+def people_sequence(
+    path: Path,
+    per_frame: list[list[people_json.Person]],
+    *,
+    fps: float | None,
+    canvas: tuple[int, int] | None,
+    meta: dict[str, Any],
+    scale: tuple[float, float] | None = None,
+) -> PoseSequence:
+    """The main person of people-list frames (:mod:`skeleton_io.formats.people`) as a 2D
+    pixel sequence on the skeleton their parts call for (``scale``: multiply normalised
+    coordinates by it)."""
+    skeleton = people_json.skeleton_for(path, per_frame)
+    people = [[people_json.to_skeleton(path, p, skeleton, scale) for p in fr] for fr in per_frame]
+    coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
+    warn_several_people(path, crowded, len(per_frame))
     if crowded:
         meta["several_people_frames"] = crowded
     return PoseSequence(
@@ -259,7 +223,7 @@ def load(
 
 
 # -------------------------------------------------------------------------- save
-def _keypoints_file(entry: Path) -> bool:
+def keypoints_file(entry: Path) -> bool:
     """A file an OpenPose folder writer owns (and may replace)."""
     return entry.is_file() and entry.name.endswith("_keypoints.json")
 
@@ -272,13 +236,15 @@ def require_2d_pixels(seq: PoseSequence, path: Path, what: str) -> None:
         )
 
 
-def frame_json(coords: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
-    """One OpenPose frame dict for a single person (``people`` empty if nobody)."""
+def frame_json(coords: np.ndarray, conf: np.ndarray, skeleton: Skeleton = BODY25) -> dict[str, Any]:
+    """One OpenPose frame dict for a single person (``people`` empty if nobody) on ``body25``
+    or ``openpose_wholebody`` (then with its face and hand lists; other parts empty)."""
     people = []
     if (conf > 0).any():
-        flat = np.concatenate([np.where((conf > 0)[:, None], coords, 0.0), conf[:, None]], axis=1)
-        person: dict[str, Any] = {"person_id": [-1], "pose_keypoints_2d": flat.ravel().tolist()}
-        person.update({k: [] for k in _EMPTY_PARTS})
+        layout = people_json.openpose_layout(skeleton)
+        person: dict[str, Any] = {"person_id": [-1]}
+        person.update(people_json.person_dict(coords, conf, skeleton, layout))
+        person.update({k: [] for k in _EMPTY_PARTS if k not in person})
         people.append(person)
     return {"version": OPENPOSE_VERSION, "people": people}
 
@@ -290,10 +256,12 @@ def save(
     overwrite: bool = False,
     **_: Any,
 ) -> None:
-    """Write a folder of BODY_25 JSON files, one per frame, as OpenPose writes them.
+    """Write a folder of OpenPose JSON files, one per frame, as OpenPose writes them.
 
     Args:
-        seq: a 2D pixel sequence (converted to ``body25`` by joint name).
+        seq: a 2D pixel sequence, converted by joint name to ``body25``, or to
+            ``openpose_wholebody`` when its skeleton has hands or a face (then every person
+            has 70 face and 2 x 21 hand points, ``0, 0, 0`` where missing).
         path: the output folder, written atomically. An existing folder is replaced when it
             holds only ``*_keypoints.json`` files; one holding anything else is refused
             unless ``overwrite`` (its other files are then kept).
@@ -303,9 +271,10 @@ def save(
 
     path = Path(path)
     require_2d_pixels(seq, path, "OpenPose JSON")
-    body = seq if seq.skeleton == BODY25 and not seq.meta.get("joint_map") else convert(seq, BODY25)
+    target = written_skeleton("openpose", seq.skeleton)
+    body = seq if seq.skeleton == target and not seq.meta.get("joint_map") else convert(seq, target)
     prefix = name or path.name
-    with atomic_dir(path, _keypoints_file, overwrite) as tmp:
+    with atomic_dir(path, keypoints_file, overwrite) as tmp:
         for i in range(body.num_frames):
-            doc = frame_json(body.coords[i], body.confidence[i])
+            doc = frame_json(body.coords[i], body.confidence[i], target)
             (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(doc))

@@ -1,0 +1,132 @@
+"""``retarget draw``: pose images as the ControlNet OpenPose / DWPose annotators draw them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skeleton_io import load_file
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InputNotFoundError, InvalidArgumentError
+from skeleton_io.io import IMAGE_EXTS
+from skeleton_io.video_io import probe
+
+from .common import CanvasSize, input_options, overwrite_option, read_pose_kwargs
+
+log = logging.getLogger(__name__)
+
+# viz (matplotlib) is imported when the command runs, not when the CLI starts.
+
+
+class CanvasOrImage(click.ParamType):
+    """``WIDTHxHEIGHT`` in pixels, or an image file whose size to take."""
+
+    name = "canvas"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        path = Path(str(value))
+        if path.suffix.lower() in IMAGE_EXTS:
+            if not path.is_file():
+                raise InputNotFoundError(f"{path}: no such image for --canvas; check the path")
+            info = probe(path)
+            return (info.width, info.height)
+        return CanvasSize().convert(value, param, ctx)
+
+
+@click.command("draw")
+@click.argument("input_path", metavar="SEQ", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="OUT.mp4 (a video at the sequence's fps), OUT.png (one frame, see --frame) or a path "
+    "without a suffix (a folder of numbered PNGs).",
+)
+@click.option(
+    "--style",
+    default="openpose",
+    show_default=True,
+    metavar="openpose|dwpose",
+    help="openpose: the ControlNet OpenPose annotator (70-point face); dwpose: the DWPose "
+    "annotator (68-point face).",
+)
+@click.option(
+    "--canvas",
+    "canvas_",
+    type=CanvasOrImage(),
+    default=None,
+    metavar="WxH|IMAGE",
+    help="Canvas size, or an image whose size to take (default: the sequence's frame size; "
+    "poses are scaled to it). Also the frame size of inputs that store none.",
+)
+@click.option(
+    "--hands/--no-hands",
+    default=None,
+    help="Draw the hands (default: when the sequence has them).",
+)
+@click.option(
+    "--face/--no-face",
+    default=None,
+    help="Draw the face (default: when the sequence has one).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Points with a lower confidence are left out (default 0.3: what DWPose keeps).",
+)
+@click.option(
+    "--frame",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The frame an OUT.png shows (counted from --start-frame).",
+)
+@overwrite_option
+@input_options(canvas=False)
+def draw_cmd(
+    input_path: Path,
+    output: Path,
+    style: str,
+    canvas_: tuple[int, int] | None,
+    hands: bool | None,
+    face: bool | None,
+    threshold: float | None,
+    frame: int | None,
+    overwrite: bool,
+    **kw: Any,
+) -> None:
+    """Draw SEQ (any pose input) as the pose images pose-guided animators take: the
+    OpenPose/DWPose annotator's body, hands and face on a black canvas. A video or image
+    as SEQ is run through the pose estimator, with its hands and face unless --no-hands
+    --no-face."""
+    from viz.pose_image import STYLES, output_kind, write_pose_images
+
+    if style not in STYLES:
+        raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")
+    output_kind(output)
+    check_output_path(output, inputs=[input_path])
+    opts = read_pose_kwargs(**kw)
+    if canvas_ is not None:
+        opts["canvas"] = canvas_
+    opts["hands_face"] = hands is not False or face is not False  # for videos and images
+    seq = load_file(input_path, **opts)
+    extra = {} if threshold is None else {"threshold": threshold}
+    written = write_pose_images(
+        seq,
+        output,
+        style=style,
+        canvas=canvas_,
+        hands=hands,
+        face=face,
+        frame=frame,
+        overwrite=overwrite,
+        **extra,
+    )
+    w, h = canvas_ or seq.canvas or (0, 0)
+    click.echo(f"wrote {output}: {written} pose image(s), {w}x{h}, {style} style", err=True)
