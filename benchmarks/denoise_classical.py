@@ -33,7 +33,7 @@ from retarget.denoising import (
     mpjpe,
 )
 from retarget.denoising.synthetic import synthetic_motion
-from skeleton_io import BODY25, PoseSequence, load_file
+from skeleton_io import BODY25, PoseSequence, convert, load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ("tall_man", "small_man", "model", "workout_march")
@@ -43,7 +43,8 @@ METHOD_ROWS = [m for m in METHODS if m != "none"]
 
 
 def load_real(folder: Path) -> PoseSequence:
-    return load_file(folder, fps=FPS)
+    """The BODY_25 body (tall_man's files also hold hands, left out here)."""
+    return convert(load_file(folder, fps=FPS), BODY25)
 
 
 def table(header: list[str], rows: list[list[object]]) -> str:

@@ -43,7 +43,6 @@ import numpy as np
 
 from .errors import InputNotFoundError, InvalidArgumentError, UnknownFormatError
 from .formats import written_skeleton
-from .hands_face import add_hands_face
 from .pose import PoseSequence
 
 __all__ = [
@@ -206,6 +205,8 @@ def load_file(
     seq.meta.setdefault("source_path", str(path))
     seq.meta.setdefault("source_format", fmt)
     if hands_face and fmt in ("video", "image"):
+        from .hands_face import add_hands_face  # mediapipe and PyAV on use, as the formats
+
         seq = add_hands_face(seq, path)
     return seq
 

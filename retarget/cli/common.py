@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from skeleton_io.errors import RetargetError
-from skeleton_io.io import LOAD_FORMATS, SAVE_FORMATS
+from skeleton_io.errors import InputNotFoundError, RetargetError
+from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, SAVE_FORMATS
 from skeleton_io.skeleton import SKELETONS
 
 from ..device import DEVICES
@@ -145,13 +145,21 @@ def main() -> None:
 
 # ----------------------------------------------------------------- shared options
 class CanvasSize(click.ParamType):
-    """``WIDTHxHEIGHT`` in pixels, e.g. ``1280x720``."""
+    """``WIDTHxHEIGHT`` in pixels, e.g. ``1280x720``, or an image file whose size to take."""
 
     name = "canvas"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
+        path = Path(str(value))
+        if path.suffix.lower() in IMAGE_EXTS:
+            if not path.is_file():
+                raise InputNotFoundError(f"{path}: no such image for --canvas; check the path")
+            from skeleton_io.video_io import probe
+
+            info = probe(path)
+            return (info.width, info.height)
         try:
             w, h = (int(v) for v in str(value).lower().split("x"))
             if w > 0 and h > 0:
@@ -184,7 +192,7 @@ def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable
             type=CanvasSize(),
             default=None,
             metavar="WIDTHxHEIGHT",
-            help="Frame size in pixels for inputs that do not store it (OpenPose JSON, CSV); needed to write COCO.",
+            help="Frame size in pixels (WIDTHxHEIGHT, or an image of that size) for inputs that do not store it (OpenPose JSON, CSV); needed to write COCO and DWPose JSON.",
         ),
         click.option(
             "--start-frame",

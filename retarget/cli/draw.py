@@ -10,32 +10,13 @@ import click
 
 from skeleton_io import load_file
 from skeleton_io.atomic import check_output_path
-from skeleton_io.errors import InputNotFoundError, InvalidArgumentError
-from skeleton_io.io import IMAGE_EXTS
-from skeleton_io.video_io import probe
+from skeleton_io.errors import InvalidArgumentError
 
 from .common import CanvasSize, input_options, overwrite_option, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
 # viz (matplotlib) is imported when the command runs, not when the CLI starts.
-
-
-class CanvasOrImage(click.ParamType):
-    """``WIDTHxHEIGHT`` in pixels, or an image file whose size to take."""
-
-    name = "canvas"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
-        if isinstance(value, tuple):
-            return value
-        path = Path(str(value))
-        if path.suffix.lower() in IMAGE_EXTS:
-            if not path.is_file():
-                raise InputNotFoundError(f"{path}: no such image for --canvas; check the path")
-            info = probe(path)
-            return (info.width, info.height)
-        return CanvasSize().convert(value, param, ctx)
 
 
 @click.command("draw")
@@ -59,7 +40,7 @@ class CanvasOrImage(click.ParamType):
 @click.option(
     "--canvas",
     "canvas_",
-    type=CanvasOrImage(),
+    type=CanvasSize(),
     default=None,
     metavar="WxH|IMAGE",
     help="Canvas size, or an image whose size to take (default: the sequence's frame size; "
