@@ -1,7 +1,7 @@
 """Whole-body extraction from video and photos: hands at the wrists, faces, speed.
 
 Run: nice -n 10 .venv/bin/python benchmarks/wholebody.py [--max-frames N] [--media DIR]
-     [--threshold 0.5] [--no-palm-search]
+     [--hand-threshold 0.3] [--face-threshold 0.5] [--no-palm-search]
 
 For each clip and photo of ``../shared/media`` (``$RETARGET_MEDIA``) it extracts the body
 (BlazePose, as ``retarget extract`` does) and then the hands and face
@@ -79,7 +79,8 @@ def main() -> None:
     p.add_argument(
         "--media", type=Path, default=Path(os.environ.get("RETARGET_MEDIA", "../shared/media"))
     )
-    p.add_argument("--threshold", type=float, default=0.5)
+    p.add_argument("--hand-threshold", type=float, default=0.3)
+    p.add_argument("--face-threshold", type=float, default=0.5)
     p.add_argument("--no-palm-search", action="store_true")
     args = p.parse_args()
 
@@ -99,8 +100,9 @@ def main() -> None:
         t0 = time.perf_counter()
         body = load_file(path, max_frames=args.max_frames)
         t1 = time.perf_counter()
-        est = HandsFaceEstimator(args.threshold, palm_search=not args.no_palm_search)
-        whole = add_hands_face(body, path, threshold=args.threshold, estimator=est)
+        thresholds = {"hand_threshold": args.hand_threshold, "face_threshold": args.face_threshold}
+        est = HandsFaceEstimator(**thresholds, palm_search=not args.no_palm_search)
+        whole = add_hands_face(body, path, **thresholds, estimator=est)
         t2 = time.perf_counter()
         m = evaluate(body, whole)
         total_both += m["both"]

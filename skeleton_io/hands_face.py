@@ -11,8 +11,8 @@ landmarks, the face around the head's landmarks. Nothing is downloaded.
 
 **Confidence.** Hand and face models give one presence score per hand and per face, no
 per-point scores; the graph is opened up so every point of a hand (face) gets its hand's
-(face's) own presence score. A hand or face whose score is below ``threshold`` is missing
-(confidence 0), never guessed. The body keeps BlazePose's confidences.
+(face's) own presence score. A hand whose score is below ``hand_threshold`` (0.3), a face
+below ``face_threshold`` (0.5), is missing (confidence 0), never guessed. The body keeps BlazePose's confidences.
 
 **Face points.** The 478-point mesh is reduced to the 68 iBUG points and two pupils by the
 index table :data:`MESH_TO_FACE70` (mesh point indices of mediapipe's canonical face
@@ -52,8 +52,12 @@ from .video_io import VideoFrame, iter_frames, prefetch, read_image_frame
 log = logging.getLogger(__name__)
 
 ESTIMATOR_NAME = "mediapipe 0.10.14 holistic hand and face graphs on the body's landmarks"
-DEFAULT_THRESHOLD = 0.5
-"""Presence score below which a hand or face is missing (mediapipe's own default)."""
+HAND_THRESHOLD = 0.3
+"""Presence score below which a hand is missing (DWPose keeps points from 0.3; mediapipe's
+own default, 0.5, misses small and blurred hands in dance video)."""
+FACE_THRESHOLD = 0.5
+"""Presence score below which a face is missing (mediapipe's default; lower ones put faces
+on the backs of heads)."""
 DEFAULT_MAX_SIDE = 1280
 """Frames are decoded at most this large for the hand and face models (hands are small)."""
 
@@ -125,9 +129,9 @@ class HandsFace:
     face_score: float = 0.0
 
 
-def _open_graph(threshold: float) -> tuple[Any, dict[str, str]]:
+def _open_graph(hand_threshold: float, face_threshold: float) -> tuple[Any, dict[str, str]]:
     """The hand and face graph, flattened, with the presence scores as extra outputs and
-    every presence threshold at ``threshold``."""
+    the presence thresholds set."""
     try:
         from google.protobuf import text_format
         from mediapipe.framework import calculator_pb2
@@ -152,7 +156,7 @@ def _open_graph(threshold: float) -> tuple[Any, dict[str, str]]:
             if node.name == prefix + "ThresholdingCalculator":
                 scores[key] = node.input_stream[0].split(":", 1)[1]
                 opts = node.options.Extensions[_thresholding_ext()]
-                opts.threshold = threshold
+                opts.threshold = face_threshold if key == "face" else hand_threshold
     if set(scores) != {"left", "right", "face"}:
         raise RuntimeError(f"mediapipe's holistic graph changed: found scores for {sorted(scores)}")
     flat.output_stream.extend(scores.values())
@@ -245,17 +249,24 @@ class HandsFaceEstimator:
     call it with one video's frames in order; a new instance per video.
 
     Args:
-        threshold: presence score below which a hand or face is not reported.
+        hand_threshold, face_threshold: presence scores below which a hand or a face is
+            not reported.
         palm_search: look again with the palm detector for a hand the body-driven graph
             missed (:class:`PalmSearch`) where the body's wrist is visible.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, palm_search: bool = True) -> None:
-        if not 0.0 <= threshold <= 1.0:
-            raise InvalidArgumentError(f"threshold must be within [0, 1], got {threshold}")
-        self.threshold = threshold
+    def __init__(
+        self,
+        hand_threshold: float = HAND_THRESHOLD,
+        face_threshold: float = FACE_THRESHOLD,
+        palm_search: bool = True,
+    ) -> None:
+        for name, value in (("hand_threshold", hand_threshold), ("face_threshold", face_threshold)):
+            if not 0.0 <= value <= 1.0:
+                raise InvalidArgumentError(f"`{name}` must be within [0, 1], got {value}")
+        self.hand_threshold, self.face_threshold = hand_threshold, face_threshold
         with _quiet_native_stderr():
-            self._solution, self._scores = _open_graph(threshold)
+            self._solution, self._scores = _open_graph(hand_threshold, face_threshold)
             # the graph opens its models on worker threads, which chatter on fd 2: one
             # call on an empty picture (nobody in it) waits for them in silence
             self._process(np.zeros((64, 64, 3), np.uint8), np.zeros((33, 2)), np.zeros(33))
@@ -288,7 +299,7 @@ class HandsFaceEstimator:
         for key, lms in (("left", out.left_hand_landmarks), ("right", out.right_hand_landmarks)):
             pts = points(lms)
             hands[key] = (pts, score(key, pts))
-            if self._palms is not None and hands[key][1] < self.threshold:
+            if self._palms is not None and hands[key][1] < self.hand_threshold:
                 hands[key] = self._search(rgb, key, body_xy, visibility) or hands[key]
         face = out.face_landmarks
         face_pts = None
@@ -363,7 +374,8 @@ def add_hands_face(
     seq: PoseSequence,
     path: str | Path,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    hand_threshold: float = HAND_THRESHOLD,
+    face_threshold: float = FACE_THRESHOLD,
     wrists: str = "hand",
     max_side: int | None = DEFAULT_MAX_SIDE,
     estimator: HandsFaceEstimator | None = None,
@@ -376,7 +388,8 @@ def add_hands_face(
         seq: a ``blazepose33`` sequence in pixels with ``meta["frame_index"]`` (a video's)
             or one frame (an image's).
         path: the video or image the sequence came from.
-        threshold: presence score below which a hand or face is missing.
+        hand_threshold, face_threshold: presence scores below which a hand or a face is
+            missing.
         wrists: ``"hand"``: the body's wrist moves to a found hand's root; ``"body"``:
             both kept as estimated (see the module docstring).
         max_side: decode frames at most this large for the hand and face models.
@@ -405,7 +418,8 @@ def add_hands_face(
         "face": [sk.idx(n) for n in wb.FACE70],
     }
     found = dict.fromkeys(parts, 0)
-    estimator = estimator or HandsFaceEstimator(threshold)
+    estimator = estimator or HandsFaceEstimator(hand_threshold, face_threshold)
+    threshold = {"left": hand_threshold, "right": hand_threshold, "face": face_threshold}
     try:
         frames = _progress(_frames(path, seq, max_side), seq.num_frames, path.name)
         for t, frame in enumerate(frames):
@@ -414,7 +428,7 @@ def add_hands_face(
             got = estimator(frame.rgb, seq.coords[t] / size, seq.confidence[t])
             for key, idx in parts.items():
                 pts, score = getattr(got, key), getattr(got, f"{key}_score")
-                if pts is None or score < threshold or score <= 0:
+                if pts is None or score < threshold[key] or score <= 0:
                     continue
                 coords[t, idx], conf[t, idx] = pts * size, score
                 found[key] += 1
@@ -424,7 +438,8 @@ def add_hands_face(
     out = seq.with_coords(coords, conf, skeleton=sk, world=None)
     out.meta["hands_face"] = {
         "estimator": ESTIMATOR_NAME,
-        "threshold": threshold,
+        "hand_threshold": hand_threshold,
+        "face_threshold": face_threshold,
         "frames_with_left_hand": found["left"],
         "frames_with_right_hand": found["right"],
         "frames_with_face": found["face"],

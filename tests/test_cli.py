@@ -72,6 +72,8 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
         ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
          "-o", str(tmp_path / "t.npz"), "--denoise", "magic"],
         ["extract", str(tmp_path / "nope.xyz"), "-o", str(tmp_path / "o.npz")],
+        ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.png")],
+        ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.mp4"), "--style", "comic"],
     ]  # fmt: skip
     for args in cases:
         r = runner.invoke(cli, args)
@@ -81,6 +83,8 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
     assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob("t.*"))
     assert "--start-frame" in runner.invoke(cli, cases[0]).output
     assert "--view" in runner.invoke(cli, cases[1]).output
+    assert "--frame" in runner.invoke(cli, cases[4]).output
+    assert "--style" in runner.invoke(cli, cases[5]).output
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

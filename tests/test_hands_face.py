@@ -46,7 +46,7 @@ class Scripted:
             right=hand + 0.5 if t != 2 else None,
             face=face,
             left_score=0.9,
-            right_score=0.4 if t == 3 else 0.8,  # below the threshold in frame 3
+            right_score=0.2 if t == 3 else 0.8,  # below the hand threshold in frame 3
             face_score=0.7,
         )
 
