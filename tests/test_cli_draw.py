@@ -123,3 +123,17 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, wholebody_fi
     assert r.exit_code == 2, r.stderr
     assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], r.stderr
     assert listing(tmp_path) == before
+
+
+def test_a_folder_of_pose_images_replaces_its_own_frames_only(tmp_path, wholebody_file):
+    folder = tmp_path / "frames"
+    runner = CliRunner()
+    for args in ([], ["--max-frames", "2"]):
+        r = runner.invoke(cli, ["draw", str(wholebody_file), "-o", str(folder), *args])
+        assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.iterdir()) == ["frame_000000.png", "frame_000001.png"]
+    (folder / "notes.txt").write_text("mine")
+    r = runner.invoke(cli, ["draw", str(wholebody_file), "-o", str(folder)])
+    assert r.exit_code == 2 and "--overwrite" in r.output
+    r = runner.invoke(cli, ["draw", str(wholebody_file), "-o", str(folder), "--overwrite"])
+    assert r.exit_code == 0 and (folder / "notes.txt").exists() and len(list(folder.iterdir())) == 6

@@ -365,3 +365,18 @@ def test_truncated_files_name_themselves(tmp_path):
         (tmp_path / name).write_text(text[: len(text) // 2])
         with pytest.raises(PoseFormatError, match=f"{name}: not valid JSON"):
             load_file(tmp_path / name, format=fmt)
+
+
+def test_dwpose_folder_replaces_only_its_own_frames(tmp_path):
+    from skeleton_io.errors import OutputError
+
+    seq = _wholebody(DWPOSE, frames=3)
+    folder = tmp_path / "frames"
+    save_file(seq, folder, "dwpose")
+    save_file(seq[:2], folder, "dwpose")  # its own files: replaced
+    assert len(list(folder.iterdir())) == 2
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="notes.txt"):
+        save_file(seq, folder, "dwpose")
+    save_file(seq, folder, "dwpose", overwrite=True)
+    assert (folder / "notes.txt").read_text() == "mine" and len(list(folder.iterdir())) == 4
