@@ -76,6 +76,9 @@ _COVERS = {
     "l_thigh": ("r_forearm", "l_forearm"),
 }
 """Parts that, where they cover a part in the source, hide it: there it is filled in."""
+Layer = tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]
+"""One part drawn: ``(roi, rgb, alpha255)``, the box ``(x0, y0, x1, y1)`` of the output it
+covers, its uint8 ``(h, w, 3)`` colours and its alpha (0-255, ``(h, w)``)."""
 
 
 @dataclass
@@ -562,9 +565,16 @@ class PartWarpRenderer:
         present: np.ndarray,
         scale: float,
         background: np.ndarray,
+        labels: np.ndarray | None = None,
     ) -> np.ndarray:
-        """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``."""
+        """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``.
+
+        ``labels``: an ``(H, W)`` int array filled in place with the part (:data:`PARTS`
+        index) drawn on top at each pixel where its alpha is at least one half, -1 where
+        none is (for measuring where the error comes from)."""
         out = background.copy()
+        if labels is not None:
+            labels[...] = -1
         fwd = part_transforms(prep.joints, joints, scale, present)
         inv = invert_affine(fwd).astype(np.float32)
         radii = prep.radii * scale
@@ -577,11 +587,18 @@ class PartWarpRenderer:
             if not present[[J[n] for n in part_joints(spec)]].all():
                 continue
             if prep.textured[i]:
-                self._warp_layer(out, prep, i, fwd, inv, shapes, joints, sigma, reach)
+                layer = self._warp_layer(out, prep, i, fwd, inv, shapes, joints, sigma, reach)
             elif prep.borrowed[i] >= 0:
-                self._borrowed_layer(out, prep, i, joints, scale)
+                layer = self._borrowed_layer(out, prep, i, joints, scale)
             else:
-                self._synth_layer(out, prep, i, shapes[i])
+                layer = self._synth_layer(out, prep, i, shapes[i])
+            if layer is None:
+                continue
+            roi, rgb, alpha = layer
+            blend(out, roi, rgb, alpha)
+            if labels is not None:
+                x0, y0, x1, y1 = roi
+                labels[y0:y1, x0:x1][alpha >= 127.5] = i
         return out
 
     @staticmethod
@@ -675,7 +692,7 @@ class PartWarpRenderer:
         joints: np.ndarray,
         sigma: float,
         reach: float,
-    ) -> None:
+    ) -> Layer | None:
         import cv2
 
         tex = prep.textures[i]
@@ -692,7 +709,7 @@ class PartWarpRenderer:
         )
         roi = self._roi(out, box)
         if roi is None:
-            return
+            return None
         group: list[tuple[int, str | None]] = [(i, None)] + [
             (PART_INDEX[n], jn)
             for n, jn in neighbours(PARTS[i].name)
@@ -719,11 +736,11 @@ class PartWarpRenderer:
                 # a neighbour's place in the source, where the fill means nothing.
                 fill *= np.clip(2.0 * own - 0.5, 0.0, 1.0)
             alpha = alpha + fill
-        blend(out, roi, rgb, alpha)
+        return roi, rgb, alpha
 
     def _borrowed_layer(
         self, out: np.ndarray, prep: PreparedSource, i: int, joints: np.ndarray, scale: float
-    ) -> None:
+    ) -> Layer | None:
         """Part ``i`` drawn with the texture of its other-side twin, mirrored across the
         bone (no blending with its neighbours: the texture comes from elsewhere)."""
         import cv2
@@ -747,7 +764,7 @@ class PartWarpRenderer:
         )
         roi = self._roi(out, box)
         if roi is None:
-            return
+            return None
         x0, y0, x1, y1 = roi
         x = np.arange(x0, x1, dtype=np.float32)[None, :]
         y = np.arange(y0, y1, dtype=np.float32)[:, None]
@@ -759,14 +776,16 @@ class PartWarpRenderer:
         alpha = cv2.remap(
             alpha_tex, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
         )
-        blend(out, roi, rgb, alpha)
+        return roi, rgb, alpha
 
-    def _synth_layer(self, out: np.ndarray, prep: PreparedSource, i: int, shape: PartShape) -> None:
+    def _synth_layer(
+        self, out: np.ndarray, prep: PreparedSource, i: int, shape: PartShape
+    ) -> Layer | None:
         from .parts import segment_distance_xy
 
         roi = self._roi(out, _bbox(shape, pad=2))
         if roi is None:
-            return
+            return None
         x0, y0, x1, y1 = roi
         x = np.arange(x0, x1, dtype=np.float32)[None, :]
         y = np.arange(y0, y1, dtype=np.float32)[:, None]
@@ -775,7 +794,7 @@ class PartWarpRenderer:
         alpha = np.clip(r - d + 0.5, 0.0, 1.0)
         shade = 1.0 - 0.3 * np.minimum(d / r, 1.0) ** 2
         rgb = np.clip(shade[..., None] * prep.colors[i][None, None, :], 0, 255).astype(np.uint8)
-        blend(out, roi, rgb, alpha * np.float32(255))
+        return roi, rgb, alpha * np.float32(255)
 
 
 def blend(
