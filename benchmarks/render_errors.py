@@ -70,15 +70,16 @@ def _cache_path(clip: Path, frames: int, what: str) -> Path:
     return d / f"{clip.stem}_{frames}_{int(st.st_mtime)}_{what}.pkl"
 
 
-def driving_data(clip: Path, frames: int) -> tuple[list[np.ndarray], object, np.ndarray]:
-    """The driving frames at 512 px, their BlazePose poses (as ``retarget video`` finds them)
+def driving_data(clip: Path, frames: int) -> tuple[list, object, np.ndarray]:
+    """The driving frames at 512 px (:class:`~skeleton_io.video_io.VideoFrame`), their BlazePose poses (as ``retarget video`` finds them)
     and their person segmentation ``(T, H, W)`` (cached)."""
     from render import detect_frames  # benchmarks/render.py
 
     from skeleton_io.formats.video import load as load_video
     from skeleton_io.video_io import iter_frames
 
-    drv = [f.rgb for f in iter_frames(clip, max_frames=frames, max_side=512)]
+    seen = list(iter_frames(clip, max_frames=frames, max_side=512))
+    drv = [f.rgb for f in seen]
     cache = _cache_path(clip, frames, "drv")
     if cache.exists():
         motion, seg = pickle.loads(cache.read_bytes())
@@ -87,30 +88,46 @@ def driving_data(clip: Path, frames: int) -> tuple[list[np.ndarray], object, np.
         seg = detect_frames(drv, masks=True)[2]
         seg = (seg > 0.5).astype(np.uint8)
         cache.write_bytes(pickle.dumps((motion, seg)))
-    return drv, motion, seg
+    return seen, motion, seg
 
 
 def render_with_labels(
-    clip: Path, motion: object, settings: dict
+    clip: Path, motion: object, settings: dict, seen: list | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray], object, object]:
-    """Output frames, their part labels, the source and the render target (in-process)."""
+    """Output frames, their part labels, the source and the render target (in-process);
+    with the driving frames ``seen``, on the scene made from them (else the source frame
+    with the person inpainted)."""
     from retarget.render.base import as_body15, fit_to_image
-    from retarget.render.pipeline import load_retargeter, video_target
+    from retarget.pipeline.video import video_target
+    from retarget.retargeters import load_retargeter
+    from retarget.pipeline.scene import SceneSampler
+    from retarget.render.base import SourceAppearance
+    from retarget.render.parts import head_turns
     from retarget.render.reference import PartWarpRenderer
     from retarget.render.source import load_source
 
     src = load_source(clip, source_frame=0, max_side=512)
-    model = load_retargeter(None, "auto", denoise=None)
+    if seen:  # the scene as retarget video makes it (retarget/pipeline/scene.py)
+        sampler = SceneSampler.spread_over(src.size, motion.num_frames)
+        for frame in seen:
+            sampler(frame)
+        sampler.poses = motion
+        src = SourceAppearance(src.image, src.pose, src.mask, sampler.plate(src), src.meta)
+    model = load_retargeter(None, denoise=None)
     target = video_target(clip, clip, motion, src, source_frame=0, max_side=512, model=model)
     renderer = PartWarpRenderer(**settings)
     prep = renderer.prepare(src)
-    tgt = fit_to_image(as_body15(target), src.size)
+    full = fit_to_image(target, src.size)
+    tgt = as_body15(full)
+    turns = head_turns(src.pose, full)
     scale = renderer.scale_for(prep, tgt)
-    bg = prep.background
+    bg = prep.background if src.background is None else src.background
     outs, labels = [], []
     for t in range(tgt.num_frames):
         lab = np.empty(bg.shape[:2], np.int16)
-        frame = renderer.render_frame(prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, lab)
+        frame = renderer.render_frame(
+            prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, lab, head_turn=turns[t]
+        )
         outs.append(frame)
         labels.append(lab)
     return outs, labels, src, tgt
@@ -162,7 +179,9 @@ def category_names() -> list[str]:
     )
 
 
-def analyse(media: Path, clip: str, frames: int, out_dir: Path, settings: dict) -> dict:
+def analyse(
+    media: Path, clip: str, frames: int, out_dir: Path, settings: dict, inpaint: bool = False
+) -> dict:
     """One clip: per-category L1 contributions and the PNGs."""
     import cv2
 
@@ -171,9 +190,10 @@ def analyse(media: Path, clip: str, frames: int, out_dir: Path, settings: dict) 
     from retarget.render.reference import PartWarpRenderer
 
     path = media / clip
-    drv, motion, seg = driving_data(path, frames)
+    seen, motion, seg = driving_data(path, frames)
+    drv = [f.rgb for f in seen]
     t0 = time.perf_counter()
-    outs, labels, src, tgt = render_with_labels(path, motion, settings)
+    outs, labels, src, tgt = render_with_labels(path, motion, settings, None if inpaint else seen)
     seconds = time.perf_counter() - t0
     n = min(len(outs), len(drv))
     names = category_names()
@@ -282,6 +302,9 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=72)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "errors"))
     ap.add_argument("--settings", default="{}", help="Reference renderer settings (JSON).")
+    ap.add_argument(
+        "--inpaint", action="store_true", help="The source frame inpainted, not the plate."
+    )
     ap.add_argument("--json", default=None)
     ap.add_argument("--update-readme", action="store_true")
     args = ap.parse_args()
@@ -289,7 +312,10 @@ def main() -> None:
     clips = [c for c in CLIPS if not args.clips or any(c.startswith(p) for p in args.clips)]
     rows = []
     for clip in clips:
-        row = analyse(Path(args.media), clip, args.frames, Path(args.out), json.loads(args.settings))
+        row = analyse(
+            Path(args.media), clip, args.frames, Path(args.out), json.loads(args.settings),
+            args.inpaint,
+        )  # fmt: skip
         print(json.dumps({k: row[k] for k in ("clip", "l1", "l1_static", "ratio", "render_ms")}), flush=True)
         rows.append(row)
     text = table(rows)

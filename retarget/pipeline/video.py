@@ -9,8 +9,12 @@
 3. the driving motion retargeted onto the source's body (:func:`retarget.retargeters.model.transfer`,
    the shipped model; the ``limb`` baseline when no model is installed), placed in the
    source's scene: the hip starts where the source person's hip is and moves as the
-   retargeted hip moves (scaled to the source body by the retargeter);
-4. rendered by a backend (default ``reference``) and written as H.264 MP4 on the source's
+   retargeted hip moves (scaled to the source body by the retargeter); the driving's eyes
+   and ears come along (:func:`carry_face`) so the head rolls as the driving's does;
+4. the scene behind the person: when the source is a video, from its frames where the
+   person stands elsewhere (:mod:`.scene`, a clean plate; frames decoded for the poses are
+   reused), else the source frame with the person inpainted;
+5. rendered by a backend (default ``reference``) and written as H.264 MP4 on the source's
    canvas at the driving video's fps, one frame per driving frame used, with the driving
    video's sound from the first frame used on, through a temporary file renamed at the end.
 
@@ -18,7 +22,7 @@ Frames of the driving video in which nobody was found (and that the denoiser cou
 bridge) show the background only.
 
 :func:`render_skeleton` (``retarget render SEQ --source IMAGE``) does steps 1, 3
-(``fit``) and 4 for a pose sequence from a file.
+(``fit``) and 5 for a pose sequence from a file.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from skeleton_io.pose import PoseSequence
 from ..render.base import Renderer, SourceAppearance, as_body15
 from ..render.registry import get_renderer
 from ..retargeters import load_retargeter
+from .scene import SceneSampler
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +283,39 @@ def _in_source_pixels(seq: PoseSequence, source: SourceAppearance) -> PoseSequen
     return seq.with_coords(seq.coords * k, canvas=source.size)
 
 
+FACE_JOINTS = ("REye", "LEye", "REar", "LEar")
+"""Joints carried from the driving poses into the render target (:func:`carry_face`)."""
+
+
+def carry_face(target: PoseSequence, motion: PoseSequence) -> PoseSequence:
+    """``target`` (``openpose15``, pixels of the source) on ``body25`` with the eyes and ears
+    of ``motion`` (the driving poses, its own pixels): each placed at the target's nose
+    plus its offset from the driving's nose, scaled by the bodies' size ratio (median spine
+    lengths), so the renderer turns the head as the driving's face turns (its roll, which
+    the nose and neck alone do not tell). Returned as it is (on ``openpose15``) when
+    ``motion`` has no eyes or ears."""
+    from skeleton_io.convert import convert
+    from skeleton_io.skeleton import BODY25
+
+    if not any(n in motion.skeleton.joints for n in FACE_JOINTS):
+        return target
+    t25 = convert(as_body15(target), BODY25)
+    m25 = convert(motion, BODY25)
+    spine = lambda p: np.linalg.norm(p.joint("Neck") - p.joint("MidHip"), axis=-1)  # noqa: E731
+    ok = t25.visible[:, BODY25.idx("Neck")] & t25.visible[:, BODY25.idx("MidHip")]
+    ok &= m25.visible[:, BODY25.idx("Neck")] & m25.visible[:, BODY25.idx("MidHip")]
+    if not ok.any():
+        return target
+    k = float(np.median(spine(t25)[ok]) / max(float(np.median(spine(m25)[ok])), 1e-6))
+    nose = BODY25.idx("Nose")
+    coords, conf = t25.coords.copy(), t25.confidence.copy()
+    for name in FACE_JOINTS:
+        j = BODY25.idx(name)
+        coords[:, j] = coords[:, nose] + k * (m25.coords[:, j, :2] - m25.coords[:, nose, :2])
+        conf[:, j] = np.minimum(m25.confidence[:, j], conf[:, nose])
+    return t25.with_coords(coords, conf)
+
+
 def driving_target(
     motion: PoseSequence,
     source: SourceAppearance,
@@ -309,7 +347,8 @@ def driving_target(
     if gone.any():
         log.info("nobody in %d driving frames; they show the background", int(gone.sum()))
         target = target.with_coords(target.coords, np.where(gone[:, None], 0.0, target.confidence))
-    return place_on_source(target, source.pose)
+    placed = place_on_source(target, source.pose)
+    return carry_face(placed, motion) if isinstance(view, str) and view == "motion" else placed
 
 
 def _get_ready(
@@ -371,9 +410,11 @@ def source_structure(
     source_frame: int,
     max_side: int | None,
     denoise_method: str,
+    sampler: SceneSampler | None = None,
 ) -> PoseSequence | None:
     """Poses of the source person over several frames to measure its body on (see
-    :func:`pose_transfer_video`), or None for a photo or when they cannot be had."""
+    :func:`pose_transfer_video`), or None for a photo or when they cannot be had.
+    ``sampler`` keeps frames of the source video read here, and gets their poses."""
     from skeleton_io.errors import RetargetError
 
     from ..render.source import is_image
@@ -387,7 +428,12 @@ def source_structure(
 
     try:
         frames = max(1, round(STRUCTURE_SECONDS * (probe(source).fps or 30.0)))
-        seq = load_video(source, start_frame=source_frame, max_frames=frames, max_side=max_side)
+        seq = load_video(
+            source, start_frame=source_frame, max_frames=frames, max_side=max_side,
+            frames_seen=sampler,
+        )  # fmt: skip
+        if sampler is not None:
+            sampler.poses = seq
     except RetargetError as e:
         log.info("%s: body measured on the source frame only (%s)", source, e)
         return None
@@ -410,16 +456,20 @@ def video_target(
     model: Any = None,
     device: str = "auto",
     denoise_method: str = "learned",
+    sampler: SceneSampler | None = None,
 ) -> PoseSequence:
     """The render target of ``retarget video`` (and of ``train-renderer``, so that a learned
     renderer trains on the targets it will be given): the driving poses ``motion`` denoised
     once, retargeted onto the source's body measured as :func:`source_structure` says (by a
-    retargeter that does not denoise again), placed at the source person."""
+    retargeter that does not denoise again), placed at the source person. ``sampler``:
+    see :func:`source_structure`."""
     if denoise_method != "none":
         from ..denoising import denoise
 
         motion = denoise(motion, denoise_method)
-    structure = source_structure(source, driving, motion, source_frame, max_side, denoise_method)
+    structure = source_structure(
+        source, driving, motion, source_frame, max_side, denoise_method, sampler
+    )
     return driving_target(
         motion, src, view=view, model=model, device=device, denoise_method="none",
         structure=structure,
@@ -465,8 +515,8 @@ def pose_transfer_video(
     from skeleton_io.formats.video import load as load_video
     from skeleton_io.video_io import probe
 
-    from ..render.background import background_image
-    from ..render.source import load_source
+    from ..render.background import background_image, remove_person
+    from ..render.source import is_image, load_source
 
     t0 = time.perf_counter()
     output = check_output_path(output, inputs=[source, driving])
@@ -476,20 +526,42 @@ def pose_transfer_video(
         bg = background_image(background, src.size)
         if bg is not None:
             src = SourceAppearance(src.image, src.pose, src.mask, bg, dict(src.meta))
+    same = Path(source).resolve() == Path(driving).resolve()
+    sampler = None
+    if background == "source" and not is_image(source):
+        # The scene from the source video's frames (scene.py); the renderer then need not
+        # inpaint the source frame (the placeholder background says so).
+        total = (
+            info.num_frames - start_frame if same else STRUCTURE_SECONDS * (probe(source).fps or 30)
+        )
+        if max_frames is not None and same:
+            total = min(total, max_frames)
+        sampler = SceneSampler.spread_over(src.size, max(1, round(total)))
+        src = SourceAppearance(src.image, src.pose, src.mask, src.image, dict(src.meta))
     t1 = time.perf_counter()
     # The renderer, its view of the source and the retargeting model get ready in the
     # background while the driving video's poses are found.
     with ThreadPoolExecutor(max_workers=1) as pool:
         ready = pool.submit(_get_ready, backend, renderer_settings, src, model, device)
         motion = load_video(
-            driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side
-        )
+            driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
+            frames_seen=sampler if same else None,
+        )  # fmt: skip
         renderer, retargeter = ready.result()
-    t2 = time.perf_counter()
-    target = video_target(
-        source, driving, motion, src, source_frame=source_frame, max_side=max_side, view=view,
-        model=retargeter, device=device, denoise_method=denoise_method,
-    )  # fmt: skip
+        if sampler is not None and same:
+            sampler.poses = motion
+            plate = pool.submit(sampler.plate, src)
+        t2 = time.perf_counter()
+        target = video_target(
+            source, driving, motion, src, source_frame=source_frame, max_side=max_side,
+            view=view, model=retargeter, device=device, denoise_method=denoise_method,
+            sampler=None if same else sampler,
+        )  # fmt: skip
+        if sampler is not None:
+            scene = plate.result() if same else sampler.plate(src)
+            if scene is None:
+                scene = remove_person(src.image, src.mask)
+            src = SourceAppearance(src.image, src.pose, src.mask, scene, dict(src.meta))
     t3 = time.perf_counter()
     if background == "driving":
         frames_bg = driving_background(driving, start_frame, max_frames, max_side, src.size)
@@ -532,6 +604,7 @@ def pose_transfer_video(
 __all__ = [
     "DEFAULT_PRESET",
     "STRUCTURE_SECONDS",
+    "carry_face",
     "FITS",
     "RenderReport",
     "driving_background",

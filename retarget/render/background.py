@@ -71,6 +71,77 @@ def remove_person(
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+def _masked_median(values: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel median over the first axis of ``values`` ``(K, ...)`` (integers) of the
+    entries where ``keep`` (bool, same shape) is set, and how many there are (the median is
+    0 where there are none)."""
+    big = np.int16(32000)
+    a = np.where(keep, values.astype(np.int16), big)
+    a = np.moveaxis(a, 0, -1).copy()
+    a.sort(axis=-1)
+    n = keep.sum(0)
+    lo = np.take_along_axis(a, np.maximum((n - 1) // 2, 0)[..., None], -1)[..., 0]
+    hi = np.take_along_axis(a, np.maximum(n // 2, 0)[..., None], -1)[..., 0]
+    med = np.where(n > 0, (lo.astype(np.float32) + hi) / 2, 0.0)
+    return med.astype(np.float32), n
+
+
+def plate_from_frames(
+    frames: list[np.ndarray],
+    free: list[np.ndarray],
+    fallback: np.ndarray,
+    *,
+    min_frames: int = 3,
+    min_share: float = 0.2,
+    spread: tuple[float, float] = (4.0, 10.0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scene without the person from frames of a video (a *clean plate*): per pixel,
+    the median of the frames where the pixel is free of the person.
+
+    Used where at least ``min_frames`` and ``min_share`` of the frames show the pixel and
+    where they agree: the median absolute deviation of their brightness from the median is
+    under ``spread[0]`` (8-bit levels), fading out to ``spread[1]`` (a moving camera, a
+    passer-by, a flickering screen: there a median would blur or mix). Elsewhere
+    ``fallback`` (e.g. the source frame with the person inpainted, :func:`remove_person`).
+    A static camera so gets the scene behind the person from the frames where they stand
+    elsewhere, and the scene everywhere without the noise of one frame.
+
+    Args:
+        frames: ``K`` ``(H, W, 3)`` uint8 RGB frames of one video, all of one size.
+        free: ``K`` bool ``(H, W)``: where each frame shows the scene (not the person).
+        fallback: ``(H, W, 3)`` uint8.
+
+    Returns:
+        The plate ``(H, W, 3)`` uint8 and the ``(H, W)`` float32 weight of the median in it
+        (0: ``fallback`` kept).
+    """
+    import cv2
+
+    if len(frames) != len(free) or not frames:
+        raise InvalidArgumentError(
+            f"frames and free must be two equally long non-empty lists, got {len(frames)} "
+            f"and {len(free)}"
+        )
+    stack = np.stack(frames)
+    keep = np.stack(free)
+    if stack.shape[1:] != fallback.shape or keep.shape != stack.shape[:3]:
+        raise InvalidArgumentError(
+            f"frames {stack.shape[1:]}, free {keep.shape[1:]} and fallback {fallback.shape} "
+            "must have one size"
+        )
+    med, n = _masked_median(stack, np.broadcast_to(keep[..., None], stack.shape))
+    n = n[..., 0]
+    luma = stack.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    dev = np.abs(luma - med @ np.array([0.299, 0.587, 0.114], np.float32))
+    mad, _ = _masked_median(np.round(dev).astype(np.int16), keep)
+    enough = (n >= min_frames) & (n >= min_share * len(frames))
+    lo, hi = spread
+    weight = (np.clip((hi - mad) / max(hi - lo, 1e-6), 0.0, 1.0) * enough).astype(np.float32)
+    weight = np.minimum(weight, cv2.GaussianBlur(weight, (0, 0), 2.0))  # no hard edges
+    out = fallback.astype(np.float32) * (1 - weight[..., None]) + med * weight[..., None]
+    return np.clip(np.round(out), 0, 255).astype(np.uint8), weight
+
+
 def parse_color(text: str) -> tuple[int, int, int] | None:
     """An RGB colour from ``"R,G,B"`` (0-255), ``#rrggbb`` or a colour name; None if it is
     none of these."""
@@ -141,5 +212,6 @@ __all__ = [
     "cover",
     "extend_colors",
     "parse_color",
+    "plate_from_frames",
     "remove_person",
 ]

@@ -106,7 +106,9 @@ class SourceAppearance:
         if not np.all(np.isfinite(mask)):
             raise InvalidArgumentError("source mask has NaN or infinite values")
         self.image = np.ascontiguousarray(image)
-        self.mask = np.clip(mask, 0.0, 1.0)
+        if mask.size and (mask.min() < 0 or mask.max() > 1):
+            mask = np.clip(mask, 0.0, 1.0)
+        self.mask = mask  # the caller's own array when it is float32 in [0, 1]
         if self.pose.num_frames < 1:
             raise InvalidArgumentError("source pose has no frames")
         self.pose = fit_to_image(self.pose, self.size)

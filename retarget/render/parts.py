@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from skeleton_io.pose import PoseSequence
+
 from ..geometry import J
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ TORSO_JOINTS = ("Neck", "RShoulder", "LShoulder", "MidHip", "RHip", "LHip")
 TORSO_OFFSET = 0.8
 """Score added to the torso when cutting: inside the torso area a limb still owns the
 pixels within 0.8 of its radius from its bone (an arm held in front of the chest)."""
+FACE_LINES = (("LEye", "REye"), ("LEar", "REar"))
+"""Joint pairs whose line gives the head's roll (:func:`head_roll`)."""
 OUT_OF_PLACE = 4.0
 """Score added where a part does not belong (see :func:`cut_parts`)."""
 
@@ -310,6 +314,47 @@ def cut_parts(
     return labels
 
 
+def body_area(
+    joints: np.ndarray,
+    present: np.ndarray,
+    size: tuple[int, int],
+    widen: float = 1.6,
+    margin: float = 0.0,
+) -> np.ndarray:
+    """Bool ``(h, w)`` for an image of ``size`` ``(w, h)``: where a body with ``joints``
+    ``(15, 2)`` (pixels; ``present`` ``(15,)``) may be: every part's region with
+    :func:`default_radii` times ``widen`` (loose clothes, hair) and a disc around each ankle
+    (a foot points any way), grown by ``margin`` pixels. Empty when the torso's joints are not all present."""
+    import cv2
+
+    w, h = size
+    out = np.zeros((h, w), np.uint8)
+    if not present[[J[n] for n in TORSO_JOINTS]].all():
+        return out.astype(bool)
+    radii = default_radii(joints) * widen
+    for spec, shape in zip(PARTS, part_shapes(joints, radii)):
+        if not present[[J[n] for n in part_joints(spec)]].all():
+            continue
+        r = max(1, round(shape.radius + margin))
+        if shape.polygon is not None:
+            cv2.fillConvexPoly(out, np.round(shape.polygon).astype(np.int32), 1)
+        a, b = np.round(shape.a).astype(int), np.round(shape.b).astype(int)
+        cv2.line(out, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 1, thickness=2 * r + 1)
+        for p in (a, b):
+            cv2.circle(out, (int(p[0]), int(p[1])), r, 1, thickness=-1)
+    for knee, ankle in (("RKnee", "RAnkle"), ("LKnee", "LAnkle")):
+        # Feet point any way from the ankle.
+        if present[J[knee]] and present[J[ankle]]:
+            p = np.round(joints[J[ankle]]).astype(int)
+            foot = 0.35 * float(np.linalg.norm(joints[J[ankle]] - joints[J[knee]])) + margin
+            cv2.circle(out, (int(p[0]), int(p[1])), max(1, round(foot)), 1, thickness=-1)
+    if margin > 0:
+        k = 2 * round(margin) + 1
+        poly = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        out = cv2.dilate(out, poly)
+    return out.astype(bool)
+
+
 def capsule_area(shape: PartShape) -> float:
     """Area in pixels of the part's expected region (a capsule; the torso's polygon)."""
     if shape.polygon is not None and len(shape.polygon) >= 3:
@@ -398,13 +443,54 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.concatenate([lin, (md - lin @ ms)[:, None]], axis=1)
 
 
+def head_roll(pose: PoseSequence, thr: float = 0.5) -> np.ndarray:
+    """``(T,)`` direction in radians (``atan2(dy, dx)``, y down) of the face's left-right
+    line: the sum of ``LEye - REye`` and ``LEar - REar`` over the pairs found (confidence
+    >= ``thr``); NaN where neither pair is found, the pose has no such joints, or the line
+    is shorter than a quarter of the nose-neck distance (a face in profile)."""
+    from skeleton_io.convert import convert
+    from skeleton_io.skeleton import BODY25
+
+    names = set(pose.skeleton.joints)
+    out = np.full(pose.num_frames, np.nan)
+    if not any(a in names and b in names for a, b in FACE_LINES):
+        return out
+    body = pose if pose.skeleton.name == BODY25.name else convert(pose, BODY25)
+    xy, conf = body.coords[..., :2], body.confidence
+    v = np.zeros((pose.num_frames, 2))
+    for a, b in FACE_LINES:
+        ia, ib = BODY25.idx(a), BODY25.idx(b)
+        seen = (conf[:, ia] >= thr) & (conf[:, ib] >= thr)
+        v += np.where(seen[:, None], xy[:, ia] - xy[:, ib], 0.0)
+    head = np.linalg.norm(xy[:, BODY25.idx("Nose")] - xy[:, BODY25.idx("Neck")], axis=-1)
+    ok = np.linalg.norm(v, axis=-1) >= 0.25 * np.maximum(head, 1e-6)
+    out[ok] = np.arctan2(v[ok, 1], v[ok, 0])
+    return out
+
+
+def head_turns(source: PoseSequence, target: PoseSequence) -> np.ndarray:
+    """``(T,)`` roll of the head in radians from the source's first frame to each target
+    frame: the change of :func:`head_roll` taken as a line's (within -pi/2..pi/2, so a face
+    seen from behind, whose left and right swap on the image, is not turned upside down);
+    NaN where either is unknown."""
+    d = head_roll(target) - head_roll(source)[0]
+    return (d + np.pi / 2) % np.pi - np.pi / 2
+
+
 def part_transforms(
-    src: np.ndarray, dst: np.ndarray, scale: float, dst_ok: np.ndarray | None = None
+    src: np.ndarray,
+    dst: np.ndarray,
+    scale: float,
+    dst_ok: np.ndarray | None = None,
+    head_turn: float | None = None,
 ) -> np.ndarray:
     """``(P, 2, 3)`` source -> target maps of every part of :data:`PARTS`.
 
-    Limbs: :func:`limb_affine` anchored at the joint they hang from. Head: rotation by the
-    neck->nose direction's turn and ``scale``, anchored at the nose. Torso: the
+    Limbs: :func:`limb_affine` anchored at the joint they hang from. Head: rotation by
+    ``head_turn`` (radians, the face's own roll, :func:`head_turns`) or, when that is None
+    or NaN, by the neck->nose direction's turn, and ``scale``, anchored at the nose (the
+    neck->nose direction also swings when the head turns sideways or the shoulders
+    shrug: a poor measure of the head's roll). Torso: the
     least-squares affine map of its six joints (:data:`TORSO_JOINTS`, those present in the
     target), with singular values kept within 0.25-2 times ``scale``.
 
@@ -426,6 +512,10 @@ def part_transforms(
                 lin = scale * np.eye(2)
                 aff = np.concatenate([lin, (dst[a] - lin @ src[a])[:, None]], axis=1)
             out[i] = clamp_affine(aff, scale)
+        elif spec.name == "head" and head_turn is not None and np.isfinite(head_turn):
+            cos, sin = np.cos(head_turn), np.sin(head_turn)
+            lin = scale * np.array([[cos, -sin], [sin, cos]])
+            out[i] = np.concatenate([lin, (dst[b] - lin @ src[b])[:, None]], axis=1)
         elif spec.name == "head":
             out[i] = limb_affine(src[a], src[b], dst[a], dst[b], scale, (1.0, 1.0), anchor="b")
         else:
@@ -441,6 +531,7 @@ __all__ = [
     "PartShape",
     "PartSpec",
     "beyond",
+    "body_area",
     "body_unit",
     "capsule_area",
     "clamp_affine",
@@ -448,6 +539,8 @@ __all__ = [
     "cut_parts",
     "default_radii",
     "fit_affine",
+    "head_roll",
+    "head_turns",
     "invert_affine",
     "limb_affine",
     "measure_radii",

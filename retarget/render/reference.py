@@ -48,14 +48,17 @@ from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError
 from skeleton_io.pose import PoseSequence
 
 from .background import extend_colors, remove_person
+from .warp import AffineMap, ThinPlateSpline, fit_tps
 from .base import SourceAppearance, as_body15, background_frames, fit_to_image
 from .parts import (
     PART_INDEX,
     PARTS,
+    TORSO_JOINTS,
     J,
     PartShape,
     capsule_area,
     cut_parts,
+    head_turns,
     invert_affine,
     limb_affine,
     measure_radii,
@@ -76,6 +79,8 @@ _COVERS = {
     "l_thigh": ("r_forearm", "l_forearm"),
 }
 """Parts that, where they cover a part in the source, hide it: there it is filled in."""
+PartMap = AffineMap | ThinPlateSpline
+"""A part's backward map for one frame (target pixel -> source pixel)."""
 Layer = tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]
 """One part drawn: ``(roi, rgb, alpha255)``, the box ``(x0, y0, x1, y1)`` of the output it
 covers, its uint8 ``(h, w, 3)`` colours and its alpha (0-255, ``(h, w)``)."""
@@ -490,6 +495,9 @@ class PartWarpRenderer:
         map_step: the backward map is computed every ``map_step`` pixels and scaled up.
         agree: a neighbour's map is blended in only where it lands within about
             ``agree * sigma`` of the part's own map in the source.
+        torso_warp: ``"tps"`` (a thin-plate spline through the torso's joints) or
+            ``"affine"`` (their least-squares affine map).
+        tps_smoothing: smoothing of that spline (squared pixels; 0: exact at the joints).
     """
 
     name = "reference"
@@ -505,6 +513,8 @@ class PartWarpRenderer:
         thickness: str | float = "auto",
         map_step: int = 4,
         agree: float = 2.0,
+        torso_warp: str = "affine",
+        tps_smoothing: float = 0.0,
     ) -> None:
         if blend_sigma <= 0 or blend_radius <= 0:
             raise InvalidArgumentError("blend_sigma and blend_radius must be positive")
@@ -521,11 +531,17 @@ class PartWarpRenderer:
             raise InvalidArgumentError(f"map_step must be >= 1, got {map_step}")
         self.map_step = int(map_step)
         self.agree = float(agree)
-        self._cache: tuple[int, PreparedSource] | None = None
+        if torso_warp not in ("affine", "tps"):
+            raise InvalidArgumentError(f"torso_warp must be affine or tps, got {torso_warp!r}")
+        self.torso_warp = torso_warp
+        self.tps_smoothing = float(tps_smoothing)
+        self._cache: tuple[tuple, PreparedSource, SourceAppearance] | None = None
 
     def prepare(self, source: SourceAppearance) -> PreparedSource:
-        """:func:`prepare_source` with this renderer's settings (cached for the last source)."""
-        if self._cache is not None and self._cache[0] == id(source):
+        """:func:`prepare_source` with this renderer's settings (cached for the last source:
+        the same image, mask and pose objects, and a background given or not)."""
+        key = (id(source.image), id(source.mask), id(source.pose), source.background is None)
+        if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         prep = prepare_source(
             source,
@@ -535,7 +551,8 @@ class PartWarpRenderer:
         )
         for text in prep.warnings:
             log.warning("%s: %s", source.meta.get("path", "source"), text)
-        self._cache = (id(source), prep)
+        # The source is kept with the key: the ids stay its own while it lives.
+        self._cache = (key, prep, source)
         return prep
 
     def scale_for(self, prep: PreparedSource, target: PoseSequence) -> float:
@@ -551,11 +568,15 @@ class PartWarpRenderer:
     def render(self, source: SourceAppearance, target: PoseSequence) -> Iterator[np.ndarray]:
         """Yield one frame per target frame (see :class:`~.base.Renderer`)."""
         prep = self.prepare(source)
-        tgt = fit_to_image(as_body15(target), source.size)
+        full = fit_to_image(target, source.size)
+        tgt = as_body15(full)
+        turns = head_turns(source.pose, full)
         scale = self.scale_for(prep, tgt)
         frames = background_frames(source.background, prep.background, tgt.num_frames)
         for t, bg in enumerate(frames):
-            yield self.render_frame(prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg)
+            yield self.render_frame(
+                prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, head_turn=turns[t]
+            )
 
     # ------------------------------------------------------------------ one frame
     def render_frame(
@@ -566,8 +587,11 @@ class PartWarpRenderer:
         scale: float,
         background: np.ndarray,
         labels: np.ndarray | None = None,
+        head_turn: float | None = None,
     ) -> np.ndarray:
-        """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``.
+        """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``;
+        ``head_turn``: the head's roll from the source in radians (see
+        :func:`~.parts.part_transforms`).
 
         ``labels``: an ``(H, W)`` int array filled in place with the part (:data:`PARTS`
         index) drawn on top at each pixel where its alpha is at least one half, -1 where
@@ -575,8 +599,8 @@ class PartWarpRenderer:
         out = background.copy()
         if labels is not None:
             labels[...] = -1
-        fwd = part_transforms(prep.joints, joints, scale, present)
-        inv = invert_affine(fwd).astype(np.float32)
+        fwd = part_transforms(prep.joints, joints, scale, present, head_turn)
+        inv = self.part_maps(prep, joints, present, fwd)
         radii = prep.radii * scale
         shapes = part_shapes(joints, radii)
         limb_r = float(np.mean(radii[_LIMB_RADII]))
@@ -601,6 +625,25 @@ class PartWarpRenderer:
                 labels[y0:y1, x0:x1][alpha >= 127.5] = i
         return out
 
+    def part_maps(
+        self, prep: PreparedSource, joints: np.ndarray, present: np.ndarray, fwd: np.ndarray
+    ) -> list[PartMap]:
+        """The backward map (target pixel -> source pixel) of every part for one frame: the
+        inverse of its affine map ``fwd``; with ``torso_warp="tps"`` the torso's is the
+        thin-plate spline through its joints (each target joint lands exactly on the source
+        joint, the torso bends and twists between them instead of following their
+        least-squares affine fit)."""
+        maps: list[PartMap] = [AffineMap(m) for m in invert_affine(fwd)]
+        if self.torso_warp == "tps":
+            idx = [J[n] for n in TORSO_JOINTS if present[J[n]] and prep.ok[J[n]]]
+            if len(idx) >= 4:
+                try:
+                    tps = fit_tps(joints[idx], prep.joints[idx], self.tps_smoothing)
+                except InvalidArgumentError:
+                    return maps
+                maps[PART_INDEX["torso"]] = tps
+        return maps
+
     @staticmethod
     def _roi(out: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
         h, w = out.shape[:2]
@@ -611,7 +654,7 @@ class PartWarpRenderer:
         self,
         roi: tuple[int, int, int, int],
         i: int,
-        inv: np.ndarray,
+        inv: list[PartMap],
         shapes: list[PartShape],
         joints: np.ndarray,
         group: list[tuple[int, str | None]],
@@ -636,13 +679,11 @@ class PartWarpRenderer:
         y = (y0 + off + step * np.arange(ch, dtype=np.float32))[:, None]
         own = None
         if len(group) == 1:
-            qx = inv[i, 0, 0] * x + inv[i, 0, 1] * y + inv[i, 0, 2]
-            qy = inv[i, 1, 0] * x + inv[i, 1, 1] * y + inv[i, 1, 2]
+            qx, qy = inv[i](x, y)
         else:
             k = np.float32(-0.5 / sigma**2)
             kq = np.float32(-0.5 / (self.agree * sigma) ** 2)
-            own_x = inv[i, 0, 0] * x + inv[i, 0, 1] * y + inv[i, 0, 2]
-            own_y = inv[i, 1, 0] * x + inv[i, 1, 1] * y + inv[i, 1, 2]
+            own_x, own_y = inv[i](x, y)
             logits, maps = [], []
             for j, jn in group:
                 d = shapes[j].distance_xy(x, y)
@@ -653,8 +694,7 @@ class PartWarpRenderer:
                     jx, jy = joints[J[jn]]
                     far = np.sqrt((x - np.float32(jx)) ** 2 + (y - np.float32(jy)) ** 2)
                     d = np.maximum(d, far - np.float32(reach))
-                    mx = inv[j, 0, 0] * x + inv[j, 0, 1] * y + inv[j, 0, 2]
-                    my = inv[j, 1, 0] * x + inv[j, 1, 1] * y + inv[j, 1, 2]
+                    mx, my = inv[j](x, y)
                     # Two maps that send p far apart in the source are not blended: what
                     # lies between them belongs to neither part.
                     dq = (mx - own_x) ** 2 + (my - own_y) ** 2
@@ -687,7 +727,7 @@ class PartWarpRenderer:
         prep: PreparedSource,
         i: int,
         fwd: np.ndarray,
-        inv: np.ndarray,
+        inv: list[PartMap],
         shapes: list[PartShape],
         joints: np.ndarray,
         sigma: float,
@@ -701,6 +741,8 @@ class PartWarpRenderer:
         corners = np.array([[ox, oy], [ox + tw, oy], [ox, oy + th], [ox + tw, oy + th]], float)
         mapped = corners @ fwd[i, :, :2].T + fwd[i, :, 2]
         pad = reach + 2 * sigma
+        if not isinstance(inv[i], AffineMap):
+            pad += 0.25 * max(tw, th)  # a spline bends away from the affine fit
         box = (
             int(np.floor(mapped[:, 0].min() - pad)),
             int(np.floor(mapped[:, 1].min() - pad)),

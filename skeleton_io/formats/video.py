@@ -452,6 +452,12 @@ def track_main_person(frames: Iterable[VideoFrame], estimator: PoseEstimator, fp
     return track
 
 
+def _tap(frames: Iterable[VideoFrame], fn: Callable[[VideoFrame], None]) -> Iterator[VideoFrame]:
+    for frame in frames:
+        fn(frame)
+        yield frame
+
+
 def _progress(frames: Iterator[VideoFrame], total: int, name: str) -> Iterator[VideoFrame]:
     from tqdm import tqdm
 
@@ -470,6 +476,7 @@ def load(
     fps: float | None = None,
     num_poses: int = 2,
     estimator: PoseEstimator | None = None,
+    frames_seen: Callable[[VideoFrame], None] | None = None,
     **_: Any,
 ) -> PoseSequence:
     """The main person's BlazePose-33 landmarks in every frame of a video.
@@ -485,6 +492,8 @@ def load(
             and others probed for (:class:`MainPersonEstimator`), with 1 mediapipe's most
             confident detection is tracked and other people go unnoticed.
         estimator: another :class:`PoseEstimator` (a fresh one per call; it is closed).
+        frames_seen: called with every decoded frame (at the ``max_side`` size) before the
+            estimator sees it, e.g. to keep a few (decoding happens once).
 
     Raises:
         NoPersonFoundError: nobody in any frame.
@@ -507,6 +516,8 @@ def load(
         estimator = MainPersonEstimator(num_poses=num_poses, probe_every=every)
     elif estimator is None:
         estimator = BlazePoseEstimator(video=True, num_poses=num_poses)
+    if frames_seen is not None:
+        frames = _tap(frames, frames_seen)
     try:
         track = track_main_person(_progress(frames, total, path.name), estimator, video_fps)
     finally:
