@@ -102,7 +102,7 @@ def render_with_labels(
     from retarget.retargeters import load_retargeter
     from retarget.pipeline.scene import SceneSampler
     from retarget.render.base import SourceAppearance
-    from retarget.render.parts import head_turns
+    from retarget.render.parts import head_centres, head_turns
     from retarget.render.reference import PartWarpRenderer
     from retarget.render.source import load_source
 
@@ -120,13 +120,14 @@ def render_with_labels(
     full = fit_to_image(target, src.size)
     tgt = as_body15(full)
     turns = head_turns(src.pose, full)
+    centres = head_centres(full)
     scale = renderer.scale_for(prep, tgt)
     bg = prep.background if src.background is None else src.background
     outs, labels = [], []
     for t in range(tgt.num_frames):
         lab = np.empty(bg.shape[:2], np.int16)
         frame = renderer.render_frame(
-            prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, lab, head_turn=turns[t]
+            prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, lab, turns[t], centres[t]
         )
         outs.append(frame)
         labels.append(lab)

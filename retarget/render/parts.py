@@ -468,6 +468,21 @@ def head_roll(pose: PoseSequence, thr: float = 0.5) -> np.ndarray:
     return out
 
 
+def head_centres(pose: PoseSequence, thr: float = 0.5) -> np.ndarray:
+    """``(T, 2)`` midpoint of the ears (pixels) where both are found (confidence >=
+    ``thr``), NaN elsewhere or when the pose has no ears. The head turns about it: when the
+    face turns sideways the nose swings, the midpoint of the ears stays over the neck."""
+    out = np.full((pose.num_frames, 2), np.nan)
+    names = pose.skeleton.joints
+    if "LEar" not in names or "REar" not in names:
+        return out
+    il, ir = pose.skeleton.idx("LEar"), pose.skeleton.idx("REar")
+    ok = (pose.confidence[:, il] >= thr) & (pose.confidence[:, ir] >= thr)
+    mid = 0.5 * (pose.coords[:, il, :2] + pose.coords[:, ir, :2])
+    out[ok] = mid[ok]
+    return out
+
+
 def head_turns(source: PoseSequence, target: PoseSequence) -> np.ndarray:
     """``(T,)`` roll of the head in radians from the source's first frame to each target
     frame: the change of :func:`head_roll` taken as a line's (within -pi/2..pi/2, so a face
@@ -539,6 +554,7 @@ __all__ = [
     "cut_parts",
     "default_radii",
     "fit_affine",
+    "head_centres",
     "head_roll",
     "head_turns",
     "invert_affine",

@@ -58,6 +58,8 @@ from .parts import (
     PartShape,
     capsule_area,
     cut_parts,
+    head_centres,
+    head_roll,
     head_turns,
     invert_affine,
     limb_affine,
@@ -70,6 +72,9 @@ from .parts import (
 
 log = logging.getLogger(__name__)
 
+NOSE_SHIFT = 0.25
+"""How far (in head radii) the nose may move inside the head's outline to follow the
+target's nose when the face turns sideways (:meth:`PartWarpRenderer.part_maps`)."""
 _LIMB_RADII = [PART_INDEX[n] for n in ("r_upper_arm", "r_forearm", "r_thigh", "r_shin")]
 _ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
 _COVERS = {
@@ -107,6 +112,9 @@ class PreparedSource:
         background: the default background (source scene, person removed).
         spine: source spine length (Neck-MidHip) in pixels.
         warnings: what was guessed.
+        head_centre: ``(2,)`` midpoint of the ears (:func:`~.parts.head_centres`), NaN when
+            unknown; head_roll: direction of the face's left-right line in radians
+            (:func:`~.parts.head_roll`), NaN when unknown.
     """
 
     joints: np.ndarray
@@ -124,16 +132,19 @@ class PreparedSource:
     background: np.ndarray
     spine: float
     warnings: list[str] = field(default_factory=list)
+    head_centre: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    head_roll: float = float("nan")
 
 
 # --------------------------------------------------------------------- shape alphas
 def shape_alpha(shape: PartShape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Antialiased coverage (1 px ramp) of a part's expected region: a capsule of its radius
-    around its bone; for the torso its polygon (the capsule when the polygon is flat)."""
-    from .parts import polygon_distance_xy, segment_distance_xy
+    around its bone; for the torso its polygon joined with a capsule of its radius around
+    the spine (a torso seen edge-on), 1 inside, fading to 0 one pixel outside."""
+    from .parts import segment_distance_xy
 
-    if shape.polygon is not None and len(shape.polygon) >= 3:
-        return np.clip(0.5 - polygon_distance_xy(x, y, shape.polygon), 0.0, 1.0)
+    if shape.polygon is not None:
+        return np.clip(1.0 - shape.distance_xy(x, y), 0.0, 1.0)
 
     d = segment_distance_xy(x, y, shape.a, shape.b)
     return np.clip(np.float32(shape.radius) - d + 0.5, 0.0, 1.0)
@@ -165,14 +176,16 @@ def sharpen_alpha(mask: np.ndarray, gain: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- prepare
-HAND_REACH = 0.8
+HAND_REACH = 1.2
 """Fingers reach beyond BlazePose's index and pinky landmarks (the knuckles) by this share
 of their distance from the wrist."""
 
 
 HAND_COLOUR = 30.0
 """Beyond the palm (wrist, thumb, knuckles), a pixel belongs to the hand only if its colour
-is within this distance (8-bit CIE Lab) of the palm's median colour."""
+is within this distance (8-bit CIE Lab, lightness weighted by :data:`_LAB_WEIGHT`: lit and
+shaded skin differ most in lightness) of the palm's median colour."""
+_LAB_WEIGHT = np.array([0.4, 1.0, 1.0], np.float32)
 
 
 def _rests_on_alike(
@@ -205,7 +218,7 @@ def hand_areas(
     pinky knuckles) and, of the person (``mask`` > 0.5) around it (the fingers beyond the
     knuckles, :data:`HAND_REACH`, all grown by ``grow`` pixels), what has the palm's colour
     (:data:`HAND_COLOUR`): a hand resting on the thigh takes its fingers, not the trousers.
-    Where the two hands' areas overlap (hands together), neither claims. With ``labels``
+    Where the two hands' areas overlap (hands together), the nearer palm's claims. With ``labels``
     (the cut without hands, :func:`~.parts.cut_parts`), a hand whose palm has the colour of
     the part it lies on (a hand in a pocket, a glove of the trousers' colour) claims nothing:
     its landmarks then point at the part, not at a hand. Only hands whose four landmarks
@@ -217,6 +230,7 @@ def hand_areas(
     lab = None
     names = pose.skeleton.joints
     out: dict[int, np.ndarray] = {}
+    palms: dict[int, np.ndarray] = {}
     for side, part in (("R", "r_forearm"), ("L", "l_forearm")):
         want = [side + n for n in ("Wrist", "Pinky", "Index", "Thumb")]
         if not all(n in names for n in want):
@@ -240,14 +254,23 @@ def hand_areas(
         ref = np.median(lab[core], 0)
         if labels is not None and _rests_on_alike(labels, area.astype(bool), lab, ref, part):
             continue
-        alike = np.linalg.norm(lab - ref, axis=-1) < HAND_COLOUR
-        out[PART_INDEX[part]] = core | (area.astype(bool) & alike & (mask > 0.5))
+        alike = np.linalg.norm((lab - ref) * _LAB_WEIGHT, axis=-1) < HAND_COLOUR
+        claim = (core | (area.astype(bool) & alike & (mask > 0.5))).astype(np.uint8)
+        # The hand's fringe (colours mixed with what is behind it) goes with it too.
+        claim = cv2.dilate(claim, np.ones((5, 5), np.uint8)) & area & (mask > 0.05)
+        out[PART_INDEX[part]] = claim.astype(bool)
+        palms[PART_INDEX[part]] = np.mean([wr, p, i, t], axis=0)
     if len(out) == 2:
-        # Hands together (a grip, a clasp): where they overlap, neither claims.
-        r, left = (out[PART_INDEX[n]] for n in ("r_forearm", "l_forearm"))
-        both = r & left
-        r &= ~both
-        left &= ~both
+        # Hands together (a grip, a clasp): where they overlap, the nearer palm claims.
+        ir, il = PART_INDEX["r_forearm"], PART_INDEX["l_forearm"]
+        ys, xs = np.nonzero(out[ir] & out[il])
+        if len(xs):
+            pts = np.stack([xs, ys], axis=1).astype(np.float64)
+            nearer_r = np.linalg.norm(pts - palms[ir], axis=1) <= np.linalg.norm(
+                pts - palms[il], axis=1
+            )
+            out[il][ys[nearer_r], xs[nearer_r]] = False
+            out[ir][ys[~nearer_r], xs[~nearer_r]] = False
     return out
 
 
@@ -326,7 +349,43 @@ def part_texture(
     fill8 = None
     if fill.max() > 0:
         fill8 = np.round(np.maximum(fill - alpha, 0) * 255).astype(np.uint8)
+        # Next to what covers the part lie its soft edge, its shadow, fingers it did not
+        # claim: colours are taken from a little farther away.
+        ring = max(1, round(0.3 * shape.radius))
+        near = cv2.dilate((fill8 > 0).astype(np.uint8), np.ones((2 * ring + 1,) * 2, np.uint8))
+        known = interior & ~near.astype(bool)
+        rgb = _inpaint_fill(rgb, fill8 > 0, known if known.sum() >= 20 else interior)
     return (box[0], box[1]), rgb, alpha8, fill8
+
+
+def _inpaint_fill(rgb: np.ndarray, hole: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``rgb`` with ``hole`` (what a part fills in) painted from the ``known`` pixels around
+    it (OpenCV's Telea inpainting, at up to 128 px across the hole's box): the dress and the
+    jacket around a forearm continue into its place instead of blurring into grey."""
+    import cv2
+
+    ys, xs = np.nonzero(hole)
+    if len(xs) == 0:
+        return rgb
+    pad = 8
+    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, rgb.shape[0])
+    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, rgb.shape[1])
+    crop = rgb[y0:y1, x0:x1]
+    unknown = (~known[y0:y1, x0:x1]).astype(np.uint8)
+    f = min(1.0, 128.0 / max(crop.shape[:2]))
+    small = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else crop
+    small_unknown = (
+        cv2.resize(unknown, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+        if f < 1
+        else unknown
+    )
+    painted = cv2.inpaint(small, small_unknown, 3, cv2.INPAINT_TELEA)
+    if f < 1:
+        painted = cv2.resize(painted, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
+    out = rgb.copy()
+    region = hole[y0:y1, x0:x1] & ~known[y0:y1, x0:x1]
+    out[y0:y1, x0:x1][region] = painted[region]
+    return out
 
 
 def prepare_source(
@@ -456,6 +515,8 @@ def prepare_source(
         background=background,
         spine=max(spine, 1.0),
         warnings=warnings,
+        head_centre=head_centres(source.pose)[0],
+        head_roll=float(head_roll(source.pose)[0]),
     )
 
 
@@ -495,8 +556,9 @@ class PartWarpRenderer:
         map_step: the backward map is computed every ``map_step`` pixels and scaled up.
         agree: a neighbour's map is blended in only where it lands within about
             ``agree * sigma`` of the part's own map in the source.
-        torso_warp: ``"tps"`` (a thin-plate spline through the torso's joints) or
-            ``"affine"`` (their least-squares affine map).
+        trunk_warp: ``"tps"`` (one thin-plate spline for the torso and the head, through
+            the torso's joints and the face, see :meth:`part_maps`) or ``"affine"`` (the
+            least-squares affine map of the torso's joints; the head turns rigidly).
         tps_smoothing: smoothing of that spline (squared pixels; 0: exact at the joints).
     """
 
@@ -513,7 +575,7 @@ class PartWarpRenderer:
         thickness: str | float = "auto",
         map_step: int = 4,
         agree: float = 2.0,
-        torso_warp: str = "affine",
+        trunk_warp: str = "tps",
         tps_smoothing: float = 0.0,
     ) -> None:
         if blend_sigma <= 0 or blend_radius <= 0:
@@ -531,10 +593,11 @@ class PartWarpRenderer:
             raise InvalidArgumentError(f"map_step must be >= 1, got {map_step}")
         self.map_step = int(map_step)
         self.agree = float(agree)
-        if torso_warp not in ("affine", "tps"):
-            raise InvalidArgumentError(f"torso_warp must be affine or tps, got {torso_warp!r}")
-        self.torso_warp = torso_warp
+        if trunk_warp not in ("affine", "tps"):
+            raise InvalidArgumentError(f"trunk_warp must be affine or tps, got {trunk_warp!r}")
+        self.trunk_warp = trunk_warp
         self.tps_smoothing = float(tps_smoothing)
+        self.fill_gain = 100.0
         self._cache: tuple[tuple, PreparedSource, SourceAppearance] | None = None
 
     def prepare(self, source: SourceAppearance) -> PreparedSource:
@@ -571,12 +634,14 @@ class PartWarpRenderer:
         full = fit_to_image(target, source.size)
         tgt = as_body15(full)
         turns = head_turns(source.pose, full)
+        centres = head_centres(full)
         scale = self.scale_for(prep, tgt)
         frames = background_frames(source.background, prep.background, tgt.num_frames)
         for t, bg in enumerate(frames):
             yield self.render_frame(
-                prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, head_turn=turns[t]
-            )
+                prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg,
+                head_turn=turns[t], head_centre=centres[t],
+            )  # fmt: skip
 
     # ------------------------------------------------------------------ one frame
     def render_frame(
@@ -588,10 +653,12 @@ class PartWarpRenderer:
         background: np.ndarray,
         labels: np.ndarray | None = None,
         head_turn: float | None = None,
+        head_centre: np.ndarray | None = None,
     ) -> np.ndarray:
         """One frame: the parts at ``joints`` ``(15, 2)`` composited over ``background``;
         ``head_turn``: the head's roll from the source in radians (see
-        :func:`~.parts.part_transforms`).
+        :func:`~.parts.part_transforms`); ``head_centre``: ``(2,)`` the midpoint of the
+        target's ears (see :meth:`part_maps`), NaN or None when unknown.
 
         ``labels``: an ``(H, W)`` int array filled in place with the part (:data:`PARTS`
         index) drawn on top at each pixel where its alpha is at least one half, -1 where
@@ -600,7 +667,7 @@ class PartWarpRenderer:
         if labels is not None:
             labels[...] = -1
         fwd = part_transforms(prep.joints, joints, scale, present, head_turn)
-        inv = self.part_maps(prep, joints, present, fwd)
+        inv = self.part_maps(prep, joints, present, fwd, head_turn, head_centre, scale)
         radii = prep.radii * scale
         shapes = part_shapes(joints, radii)
         limb_r = float(np.mean(radii[_LIMB_RADII]))
@@ -626,7 +693,14 @@ class PartWarpRenderer:
         return out
 
     def part_maps(
-        self, prep: PreparedSource, joints: np.ndarray, present: np.ndarray, fwd: np.ndarray
+        self,
+        prep: PreparedSource,
+        joints: np.ndarray,
+        present: np.ndarray,
+        fwd: np.ndarray,
+        head_turn: float | None = None,
+        head_centre: np.ndarray | None = None,
+        scale: float = 1.0,
     ) -> list[PartMap]:
         """The backward map (target pixel -> source pixel) of every part for one frame: the
         inverse of its affine map ``fwd``; with ``torso_warp="tps"`` the torso's is the
@@ -634,15 +708,80 @@ class PartWarpRenderer:
         joint, the torso bends and twists between them instead of following their
         least-squares affine fit)."""
         maps: list[PartMap] = [AffineMap(m) for m in invert_affine(fwd)]
-        if self.torso_warp == "tps":
-            idx = [J[n] for n in TORSO_JOINTS if present[J[n]] and prep.ok[J[n]]]
-            if len(idx) >= 4:
-                try:
-                    tps = fit_tps(joints[idx], prep.joints[idx], self.tps_smoothing)
-                except InvalidArgumentError:
-                    return maps
-                maps[PART_INDEX["torso"]] = tps
+        if self.trunk_warp != "tps":
+            return maps
+        ih, it = PART_INDEX["head"], PART_INDEX["torso"]
+        head = prep.textured[ih] and present[J["Nose"]] and present[J["Neck"]]
+        if not head:
+            return maps
+        # The torso moves as its own (affine) map says at its joints.
+        src = prep.joints[[J[n] for n in TORSO_JOINTS if prep.ok[J[n]]]]
+        dst = src @ fwd[it, :, :2].T + fwd[it, :, 2]
+        src, dst = self._head_points(prep, joints, fwd, src, dst, head_turn, head_centre, scale)
+        try:
+            tps = fit_tps(dst, src, self.tps_smoothing)
+        except InvalidArgumentError:
+            return maps
+        maps[PART_INDEX["torso"]] = tps
+        if head:
+            maps[ih] = tps
         return maps
+
+    @staticmethod
+    def _head_points(
+        prep: PreparedSource,
+        joints: np.ndarray,
+        fwd: np.ndarray,
+        src: np.ndarray,
+        dst: np.ndarray,
+        turn: float | None,
+        centre: np.ndarray | None,
+        scale: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``src``, ``dst`` with the head's control points of :meth:`part_maps` added.
+
+        With the ears' midpoint known in the source and the target and the head's roll
+        ``turn``: the skull (points a head's radius above and beside the midpoint) turns
+        by ``turn`` about it and moves with it, and the nose goes to the target's nose: a
+        face turning sideways moves inside the head's outline instead of dragging the
+        head off the neck. Else the face (the nose and points around it) moves rigidly
+        as the head's own map ``fwd`` says."""
+        ih = PART_INDEX["head"]
+        nose = prep.joints[J["Nose"]]
+        r = 0.8 * prep.radii[ih]
+        known = (
+            turn is not None
+            and np.isfinite(turn)
+            and centre is not None
+            and np.isfinite(centre).all()
+            and np.isfinite(prep.head_centre).all()
+            and np.isfinite(prep.head_roll)
+        )
+        if known:
+            c = prep.head_centre
+            lr = np.array([np.cos(prep.head_roll), np.sin(prep.head_roll)])
+            up = np.array([lr[1], -lr[0]])  # a quarter turn from the left-right line
+            skull = c + r * np.array([up, up + lr, up - lr, lr, -lr]) / [[1], [1.4], [1.4], [1], [1]]
+            cos, sin = np.cos(turn), np.sin(turn)
+            lin = scale * np.array([[cos, -sin], [sin, cos]])
+            moved = (skull - c) @ lin.T + centre
+            # The nose follows the target's within a quarter of the head's radius of where
+            # the skull takes it (a 2D warp cannot turn a face much further).
+            rigid = (nose - c) @ lin.T + centre
+            shift = joints[J["Nose"]] - rigid
+            reach = NOSE_SHIFT * r * scale
+            shift *= min(1.0, reach / max(float(np.linalg.norm(shift)), 1e-6))
+            src = np.concatenate([src, skull, nose[None]])
+            dst = np.concatenate([dst, moved, (rigid + shift)[None]])
+            return src, dst
+        neck = prep.joints[J["Neck"]]
+        up = nose - neck
+        up = up / max(float(np.linalg.norm(up)), 1e-6)
+        side = np.array([-up[1], up[0]])
+        face = np.array([nose, nose + r * up, nose + r * side, nose - r * side])
+        src = np.concatenate([src, face])
+        dst = np.concatenate([dst, face @ fwd[ih, :, :2].T + fwd[ih, :, 2]])
+        return src, dst
 
     @staticmethod
     def _roi(out: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
@@ -776,7 +915,7 @@ class PartWarpRenderer:
             if own is not None:
                 # Fill only where the part's own motion rules: elsewhere the map points into
                 # a neighbour's place in the source, where the fill means nothing.
-                fill *= np.clip(2.0 * own - 0.5, 0.0, 1.0)
+                fill *= np.clip(self.fill_gain * own, 0.0, 1.0)
             alpha = alpha + fill
         return roi, rgb, alpha
 
