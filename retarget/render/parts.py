@@ -355,6 +355,99 @@ def body_area(
     return out.astype(bool)
 
 
+SKIRT_COVER = 0.7
+"""A source shows a skirt or a dress when the person covers at least this share of the gap
+between the thighs (:func:`skirt_area`)."""
+SKIRT_COLOUR = 25.0
+"""... or, legs together, when the cloth on the thighs and the shins differ by more than
+this (8-bit CIE Lab)."""
+
+
+def skirt_area(
+    person: np.ndarray, joints: np.ndarray, radii: np.ndarray, image: np.ndarray
+) -> np.ndarray | None:
+    """Bool ``(H, W)``: the skirt or dress of the person (``person`` bool ``(H, W)``, joints
+    ``(15, 2)``, part radii ``(P,)``, pixels; ``image`` ``(H, W, 3)`` uint8 RGB), or None.
+
+    Legs apart: between the thighs (the quadrilateral of the hips and knees, farther than
+    1.3 radii from both thigh bones, from a fifth to two thirds of the way down: below the
+    crotch of baggy trousers, above the hem of most skirts), a person in trousers shows the
+    scene, in a skirt cloth; a skirt when the person covers :data:`SKIRT_COVER` of it. Legs
+    together (that gap under 0.3 thigh lengths times the thigh radius): a skirt when the
+    shins are bare (most of their pixels of the face's colour) and the thighs are covered
+    (a third of the quadrilateral not of skin) by cloth of another colour
+    (:data:`SKIRT_COLOUR`): a dress over bare legs, not trousers (shorts pass for a skirt
+    here); only when the knees and ankles are in the image.
+
+    The skirt is then the person's pixels below the hip line within the quadrilateral grown
+    by the thigh radius, but for bare skin (the face's colour, :data:`SKIN_COLOUR`): cloth
+    that hangs from the hips and spreads with the knees."""
+    import cv2
+
+    h, w = person.shape
+    rh, lh, lk, rk = (joints[J[n]] for n in ("RHip", "LHip", "LKnee", "RKnee"))
+    inside = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(inside, cv2.convexHull(np.round([rh, lh, lk, rk]).astype(np.int32)), 1)
+    ys, xs = np.nonzero(inside)
+    if len(xs) == 0:
+        return None
+    x, y = xs.astype(np.float32), ys.astype(np.float32)
+    ir, il = PART_INDEX["r_thigh"], PART_INDEX["l_thigh"]
+    away = (segment_distance_xy(x, y, rh, rk) > 1.3 * radii[ir]) & (
+        segment_distance_xy(x, y, lh, lk) > 1.3 * radii[il]
+    )
+    hip_mid, knee_mid = 0.5 * (rh + lh), 0.5 * (rk + lk)
+    axis = knee_mid - hip_mid
+    along = ((x - hip_mid[0]) * axis[0] + (y - hip_mid[1]) * axis[1]) / max(float(axis @ axis), 1e-6)
+    gap = away & (along > 0.2) & (along < 0.67)
+    grow = max(1, round(max(radii[ir], radii[il])))
+    zone = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    below = beyond(gx, gy, joints[J["Neck"]], joints[J["MidHip"]], "b")
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    skin = _skin(lab, person, joints, radii)
+    skirt = zone.astype(bool) & below & person & ~skin
+    thigh = 0.5 * float(np.linalg.norm(rk - rh) + np.linalg.norm(lk - lh))
+    if gap.sum() >= max(30.0, 0.3 * thigh * 0.5 * (radii[ir] + radii[il])):
+        return skirt if person[ys[gap], xs[gap]].mean() >= SKIRT_COVER else None
+    legs = joints[[J[n] for n in ("RKnee", "LKnee", "RAnkle", "LAnkle")]]
+    if not ((legs >= 0).all() and (legs[:, 0] < w).all() and (legs[:, 1] < h).all()):
+        return None
+    shins = np.zeros((h, w), np.uint8)
+    for knee, ankle, part in (("RKnee", "RAnkle", "r_shin"), ("LKnee", "LAnkle", "l_shin")):
+        a, b = np.round(joints[J[knee]]), np.round(joints[J[ankle]])
+        a = a + 0.25 * (b - a)  # below the knee: a hem near it is the skirt's
+        r = max(1, round(0.6 * radii[PART_INDEX[part]]))
+        cv2.line(shins, tuple(int(v) for v in a), tuple(int(v) for v in b), 1, 2 * r + 1)
+    shins = shins.astype(bool) & person
+    thighs = skirt & (inside > 0)
+    if shins.sum() < 20 or thighs.sum() < 0.3 * (inside > 0).sum():
+        return None
+    bare = skin[shins].mean() >= 0.5
+    apart = np.linalg.norm(np.median(lab[thighs], 0) - np.median(lab[shins], 0))
+    return skirt if bare and apart > SKIRT_COLOUR else None
+
+
+SKIN_COLOUR = 22.0
+"""Pixels within this distance (8-bit CIE Lab, lightness weighted by 0.5) of the face's
+median colour count as bare skin (:func:`skirt_area` leaves bare legs to the legs)."""
+
+
+def _skin(lab: np.ndarray, person: np.ndarray, joints: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Bool ``(H, W)``: pixels of the colour of the face (the person's pixels within half
+    the head's radius of the nose); all False when there are too few of them."""
+    h, w = person.shape
+    nose = joints[J["Nose"]]
+    r = 0.5 * radii[PART_INDEX["head"]]
+    gy, gx = np.mgrid[0:h, 0:w]
+    face = person & ((gx - nose[0]) ** 2 + (gy - nose[1]) ** 2 < r * r)
+    if face.sum() < 20:
+        return np.zeros((h, w), bool)
+    ref = np.median(lab[face], 0)
+    weight = np.array([0.5, 1.0, 1.0], np.float32)
+    return np.linalg.norm((lab - ref) * weight, axis=-1) < SKIN_COLOUR
+
+
 def capsule_area(shape: PartShape) -> float:
     """Area in pixels of the part's expected region (a capsule; the torso's polygon)."""
     if shape.polygon is not None and len(shape.polygon) >= 3:
@@ -567,5 +660,8 @@ __all__ = [
     "polygon_distance_xy",
     "segment_distance",
     "segment_distance_xy",
+    "SKIRT_COLOUR",
+    "SKIRT_COVER",
     "similarity",
+    "skirt_area",
 ]

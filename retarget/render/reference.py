@@ -68,6 +68,7 @@ from .parts import (
     part_joints,
     part_shapes,
     part_transforms,
+    skirt_area,
 )
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class PreparedSource:
         head_centre: ``(2,)`` midpoint of the ears (:func:`~.parts.head_centres`), NaN when
             unknown; head_roll: direction of the face's left-right line in radians
             (:func:`~.parts.head_roll`), NaN when unknown.
+        skirt: the torso has a skirt or a dress (:func:`~.parts.skirt_area`).
     """
 
     joints: np.ndarray
@@ -134,6 +136,7 @@ class PreparedSource:
     warnings: list[str] = field(default_factory=list)
     head_centre: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
     head_roll: float = float("nan")
+    skirt: bool = False
 
 
 # --------------------------------------------------------------------- shape alphas
@@ -291,6 +294,7 @@ def part_texture(
     joints: np.ndarray,
     seam: int,
     seam_radius: float,
+    covers: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray | None]:
     """Texture of part ``i`` (:data:`~.parts.PARTS` index) cut from the source.
 
@@ -330,7 +334,7 @@ def part_texture(
     # (torso: an arm in front; head: a hand) or beyond the image's border.
     region = shape_alpha(shape, gx, gy)
     hidden = lab == -2
-    covering = _COVERS.get(spec.name, ())
+    covering = (covers or _COVERS).get(spec.name, ())
     for other in covering:
         hidden |= lab == PART_INDEX[other]
     fill = region * hidden * (m if covering else 1.0)
@@ -396,6 +400,7 @@ def prepare_source(
     seam: int = 2,
     seam_reach: float = 1.5,
     default_background: bool = True,
+    skirts: bool = True,
 ) -> PreparedSource:
     """Cut ``source`` into part textures (step 1 of the module docstring).
 
@@ -407,6 +412,8 @@ def prepare_source(
             within ``seam_reach`` mean limb radii of the joint they share.
         default_background: also build the person-removed background (skip when the caller
             brings its own).
+        skirts: look for a skirt or a dress (:func:`~.parts.skirt_area`): it goes with the
+            torso, and moves with the hips and the knees.
 
     Raises:
         NoPersonFoundError: the mask is empty or the torso's joints are missing.
@@ -433,9 +440,13 @@ def prepare_source(
     shapes = part_shapes(joints, radii)
     limb_r = float(np.mean(radii[_LIMB_RADII]))
     labels = cut_parts(mask, shapes, usable)
-    hands = hand_areas(source.pose, source.image, mask, 0.5 * limb_r, labels)
-    if hands:
-        labels = cut_parts(mask, shapes, usable, claims=hands)
+    claims = hand_areas(source.pose, source.image, mask, 0.5 * limb_r, labels)
+    legs = [J[n] for n in ("RHip", "LHip", "RKnee", "LKnee", "Neck", "MidHip")]
+    skirt = skirt_area(person, joints, radii, source.image) if skirts and ok[legs].all() else None
+    if skirt is not None:
+        claims = {PART_INDEX["torso"]: skirt, **claims}
+    if claims:
+        labels = cut_parts(mask, shapes, usable, claims=claims)
     image = source.image
     warnings: list[str] = []
 
@@ -444,10 +455,19 @@ def prepare_source(
         if usable[i]:
             coverage[i] = float(((labels == i) & person).sum()) / max(capsule_area(shape), 1.0)
     textured = usable & (coverage >= min_coverage)
+    covers = _COVERS
+    if skirt is not None:
+        # The thighs are under the skirt, not missing: what shows of them (below the hem)
+        # is their texture, the rest is filled in from it.
+        covers = {**_COVERS, "r_thigh": ("torso", *_COVERS["r_thigh"])}
+        covers["l_thigh"] = covers["r_thigh"]
+        for name in ("r_thigh", "l_thigh"):
+            k = PART_INDEX[name]
+            textured[k] |= usable[k] and ((labels == k) & person).sum() >= 20
     textured[PART_INDEX["torso"]] = usable[PART_INDEX["torso"]]
     if (textured != usable).any():
         # Pixels of parts too little shown go to the textured parts next to them.
-        labels = cut_parts(mask, shapes, textured, claims=hands)
+        labels = cut_parts(mask, shapes, textured, claims=claims)
 
     origins: list[tuple[int, int] | None] = [None] * len(PARTS)
     textures: list[np.ndarray | None] = [None] * len(PARTS)
@@ -464,7 +484,9 @@ def prepare_source(
         )
         if not textured[i]:
             continue
-        tex = part_texture(i, shape, labels, mask, image, joints, seam, seam_reach * limb_r)
+        tex = part_texture(
+            i, shape, labels, mask, image, joints, seam, seam_reach * limb_r, covers
+        )
         origins[i], textures[i], alphas[i], fills[i] = tex
 
     # Colours of synthesised parts: the other side's, else the body they hang from.
@@ -517,6 +539,7 @@ def prepare_source(
         warnings=warnings,
         head_centre=head_centres(source.pose)[0],
         head_roll=float(head_roll(source.pose)[0]),
+        skirt=skirt is not None,
     )
 
 
@@ -560,6 +583,8 @@ class PartWarpRenderer:
             the torso's joints and the face, see :meth:`part_maps`) or ``"affine"`` (the
             least-squares affine map of the torso's joints; the head turns rigidly).
         tps_smoothing: smoothing of that spline (squared pixels; 0: exact at the joints).
+        skirts: a skirt or a dress goes with the torso and spreads with the knees
+            (:func:`~.parts.skirt_area`; with ``trunk_warp="tps"``).
     """
 
     name = "reference"
@@ -577,6 +602,7 @@ class PartWarpRenderer:
         agree: float = 2.0,
         trunk_warp: str = "tps",
         tps_smoothing: float = 0.0,
+        skirts: bool = True,
     ) -> None:
         if blend_sigma <= 0 or blend_radius <= 0:
             raise InvalidArgumentError("blend_sigma and blend_radius must be positive")
@@ -597,7 +623,7 @@ class PartWarpRenderer:
             raise InvalidArgumentError(f"trunk_warp must be affine or tps, got {trunk_warp!r}")
         self.trunk_warp = trunk_warp
         self.tps_smoothing = float(tps_smoothing)
-        self.fill_gain = 100.0
+        self.skirts = bool(skirts)
         self._cache: tuple[tuple, PreparedSource, SourceAppearance] | None = None
 
     def prepare(self, source: SourceAppearance) -> PreparedSource:
@@ -611,6 +637,7 @@ class PartWarpRenderer:
             min_coverage=self.min_coverage,
             edge_gain=self.edge_gain,
             default_background=source.background is None,
+            skirts=self.skirts,
         )
         for text in prep.warnings:
             log.warning("%s: %s", source.meta.get("path", "source"), text)
@@ -712,17 +739,23 @@ class PartWarpRenderer:
             return maps
         ih, it = PART_INDEX["head"], PART_INDEX["torso"]
         head = prep.textured[ih] and present[J["Nose"]] and present[J["Neck"]]
-        if not head:
+        knees = [J["RKnee"], J["LKnee"]]
+        skirt = prep.skirt and present[knees].all()
+        if not (head or skirt):
             return maps
         # The torso moves as its own (affine) map says at its joints.
         src = prep.joints[[J[n] for n in TORSO_JOINTS if prep.ok[J[n]]]]
         dst = src @ fwd[it, :, :2].T + fwd[it, :, 2]
-        src, dst = self._head_points(prep, joints, fwd, src, dst, head_turn, head_centre, scale)
+        if head:
+            src, dst = self._head_points(prep, joints, fwd, src, dst, head_turn, head_centre, scale)
+        if skirt:  # the skirt spreads with the knees
+            src = np.concatenate([src, prep.joints[knees]])
+            dst = np.concatenate([dst, joints[knees]])
         try:
             tps = fit_tps(dst, src, self.tps_smoothing)
         except InvalidArgumentError:
             return maps
-        maps[PART_INDEX["torso"]] = tps
+        maps[it] = tps
         if head:
             maps[ih] = tps
         return maps
@@ -915,7 +948,7 @@ class PartWarpRenderer:
             if own is not None:
                 # Fill only where the part's own motion rules: elsewhere the map points into
                 # a neighbour's place in the source, where the fill means nothing.
-                fill *= np.clip(self.fill_gain * own, 0.0, 1.0)
+                fill *= np.clip(2.0 * own - 0.5, 0.0, 1.0)
             alpha = alpha + fill
         return roi, rgb, alpha
 
