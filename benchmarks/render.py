@@ -62,6 +62,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from render_cross import (  # noqa: E402  (benchmarks/render_cross.py)
+    CROSS_END,
+    CROSS_FRAMES,
+    CROSS_PAIRS,
+    CROSS_START,
+    cross,
+    cross_table,
+    detect_frames,
+)
 
 START, END = "<!-- render-results -->", "<!-- /render-results -->"
 LEARNED_START, LEARNED_END = "<!-- render-learned -->", "<!-- /render-learned -->"
@@ -81,28 +92,6 @@ QUALITY_CLIPS = (
 )
 AKD_SIDE = 256
 VISIBLE = 0.5
-CROSS_START, CROSS_END = "<!-- render-cross -->", "<!-- /render-cross -->"
-CROSS_PAIRS = (
-    ("i01_imper_ins3.jpg", "v05_animatex_source_video.mp4"),
-    ("i01_imper_ins3.jpg", "v10_footskate_dance.mp4"),
-    ("i03_imper_men1.jpg", "v07_ipercore_akun_1.mp4"),
-    ("i05_imper_iper_apose.jpg", "v02_animatex_dance_1.mp4"),
-    ("i05_imper_iper_apose.jpg", "v06_animatex_ubc.mp4"),
-    ("i07_unianimate_deepfashion.jpg", "v02_animatex_dance_1.mp4"),
-    ("i10_tfpose_golf.jpg", "v05_animatex_source_video.mp4"),
-    ("i12_moore_anyone11.png", "v10_footskate_dance.mp4"),
-    ("i12_moore_anyone11.png", "v07_ipercore_akun_1.mp4"),
-)
-"""Photo -> single-dancer clip pairs of ``--only cross``: each photo with one or two clips,
-people of different looks."""
-CROSS_FRAMES = 72
-BG_GROW = 0.01
-"""The output person's mask is grown by this share of the long side before the scene is
-compared (the segmentation's edge is soft)."""
-BG_KEEP_OUT = 0.05
-"""Around the source person (grown by this share of the long side) the scene is inpainted,
-not known: left out of the scene comparison."""
-
 _RUNNER = """
 import json, os, resource, sys, time
 from retarget.cli import main
@@ -331,153 +320,6 @@ def quality(media: Path, clip: str, frames: int, tmp: Path, model: str | None) -
         "seconds": seconds,
         "warnings": rep.warnings,
     }
-
-
-# ------------------------------------------------------------------ cross-identity
-def detect_frames(
-    frames: list[np.ndarray], masks: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """BlazePose (video mode) on ``frames``: ``(T, 15, 2)`` openpose15 keypoints (pixels),
-    ``(T, 15)`` visibility and, with ``masks``, ``(T, H, W)`` float32 person segmentation
-    (zeros where nobody is found)."""
-    from skeleton_io import convert
-    from skeleton_io.formats.video import BlazePoseEstimator, choose_main
-    from skeleton_io.pose import PoseSequence
-    from skeleton_io.skeleton import BLAZEPOSE33, OPENPOSE15
-
-    coords = np.zeros((len(frames), 33, 2))
-    vis = np.zeros((len(frames), 33))
-    seg = np.zeros((len(frames), *frames[0].shape[:2]), np.float32) if masks else None
-    with BlazePoseEstimator(video=True, num_poses=1, segmentation=masks) as est:
-        for t, rgb in enumerate(frames):
-            h, w = rgb.shape[:2]
-            people = est(rgb, t / 30.0)
-            if not people:
-                continue
-            p = people[choose_main([q.box((w, h)) for q in people], None)]
-            coords[t] = p.xy * [w, h]
-            vis[t] = np.clip(p.visibility, 1e-3, 1)
-            if seg is not None and p.mask is not None and p.mask.shape == (h, w):
-                seg[t] = p.mask
-    out = convert(PoseSequence(coords, vis, BLAZEPOSE33), OPENPOSE15)
-    return out.coords, out.confidence, seg
-
-
-def cross(media: Path, photo: str, clip: str, frames: int, tmp: Path, model: str | None,
-          cache: dict, renderer_settings: dict | None = None) -> dict:  # fmt: skip
-    """Photo to dancer: ``retarget video PHOTO CLIP`` on the first ``frames`` frames, measured
-    on what BlazePose finds in the output, the driving frames and the photo (see the
-    ``--only cross`` part of the module docstring)."""
-    from retarget.pipeline.video import pose_transfer_video
-    from retarget.render import quality as q
-    from retarget.render.source import detect_person, read_frame
-    from skeleton_io import convert
-    from skeleton_io.skeleton import OPENPOSE15
-    from skeleton_io.video_io import iter_frames, probe
-
-    out = tmp / f"cross_{Path(photo).stem[:3]}_{Path(clip).stem[:3]}.mp4"
-    t = time.perf_counter()
-    rep = pose_transfer_video(
-        media / photo, media / clip, out, max_frames=frames, max_side=512, model=model,
-        renderer_settings=renderer_settings,
-    )  # fmt: skip
-    seconds = time.perf_counter() - t
-    got = [f.rgb for f in iter_frames(out)]
-    n = len(got)
-    if clip not in cache:
-        drv = [f.rgb for f in iter_frames(media / clip, max_frames=frames, max_side=512)]
-        cache[clip] = (drv, detect_frames(drv, masks=True))
-    drv, (dc, dv, dm) = cache[clip]
-    n = min(n, len(drv))
-    scene = read_frame(media / photo, 0, 512).rgb
-    h, w = scene.shape[:2]
-    if got[0].shape[0] - h not in (0, 1) or got[0].shape[1] - w not in (0, 1):
-        raise RuntimeError(f"{photo}: output {got[0].shape} and photo {scene.shape} differ")
-    got = [g[:h, :w] for g in got]  # the writer pads odd sizes by one pixel
-    src_pose, src_mask, _ = detect_person(scene, name=photo)
-    s15 = convert(src_pose, OPENPOSE15)
-    oc, ov, om = detect_frames(got[:n], masks=True)
-    kp_out, kp_drv = (oc, ov), (dc[:n], dv[:n])
-    kp_static = (np.repeat(s15.coords[:1], n, 0), np.repeat(s15.confidence[:1], n, 0))
-    angle, _ = q.bone_angle_error(kp_out, kp_drv)
-    angle_static, _ = q.bone_angle_error(kp_static, kp_drv)
-    # Colour: the output person's Lab histogram against the source's and the driving's.
-    h_src = q.colour_histogram(scene, q.inner(src_mask))
-    d_src, d_drv, d_ref = [], [], []
-    for i in range(n):
-        h_out = q.colour_histogram(got[i], q.inner(om[i]))
-        h_drv = q.colour_histogram(drv[i], q.inner(dm[i]))
-        if h_out is None or h_drv is None or h_src is None:
-            continue
-        d_src.append(q.histogram_distance(h_out, h_src))
-        d_drv.append(q.histogram_distance(h_out, h_drv))
-        d_ref.append(q.histogram_distance(h_src, h_drv))
-    # Scene: outside the output person and away from where the source person stood.
-    side = max(scene.shape[:2])
-    keep_out = q.grown(src_mask, round(BG_KEEP_OUT * side))
-    bg = [
-        q.background_error(got[i], scene, ~q.grown(om[i], round(BG_GROW * side)) & ~keep_out)
-        for i in range(n)
-    ]
-    info_out, info_drv = probe(out), probe(media / clip)
-    want_frames = min(frames, info_drv.num_frames)
-    jit_out, jit_drv = q.jitter(*kp_out), q.jitter(*kp_drv)
-    return {
-        "photo": photo,
-        "clip": clip,
-        "frames": n,
-        "angle": angle,
-        "angle_static": angle_static,
-        "angle_ratio": angle / angle_static,
-        "missing": q.missing_share(ov, dv[:n]),
-        "colour_src": float(np.mean(d_src)) if d_src else float("nan"),
-        "colour_drv": float(np.mean(d_drv)) if d_drv else float("nan"),
-        "colour_gap": float(np.mean(d_ref)) if d_ref else float("nan"),
-        "closer_share": float(np.mean(np.array(d_src) < np.array(d_drv))) if d_src else 0.0,
-        "bg_mae": float(np.nanmean(bg)),
-        "bg_share": float(np.mean(~keep_out)),
-        "jitter": jit_out,
-        "jitter_drv": jit_drv,
-        "jitter_ratio": jit_out / jit_drv,
-        "same_format": bool(
-            info_out.num_frames == want_frames
-            and abs(info_out.fps - info_drv.fps) < 1e-3
-            and info_out.has_audio == info_drv.has_audio
-        ),
-        "format": f"{info_out.num_frames}/{want_frames} fr, "
-        f"{info_out.fps:.2f}/{info_drv.fps:.2f} fps, "
-        f"audio {info_out.has_audio}/{info_drv.has_audio}",
-        "seconds": seconds,
-        "warnings": rep.warnings,
-    }
-
-
-def cross_table(rows: list[dict]) -> str:
-    """The ``--only cross`` table (criteria in the headers)."""
-    if not rows:
-        return ""
-    lines = [
-        "| photo -> clip | frames | angle ° (goal <= 12) | static ° | ratio (goal < 0.4) | missing (goal <= 5 %) | colour: to source / to driving (goal: smaller to source) | closer to source | scene MAE (goal <= 0.03) | jitter ratio (goal <= 1.5) | frames, fps, audio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['photo'][:3]} -> {r['clip'][:3]} | {r['frames']} | {r['angle']:.1f} | "
-            f"{r['angle_static']:.1f} | {r['angle_ratio']:.2f} | {100 * r['missing']:.1f} % | "
-            f"{r['colour_src']:.2f} / {r['colour_drv']:.2f} | {100 * r['closer_share']:.0f} % | "
-            f"{r['bg_mae']:.4f} | {r['jitter_ratio']:.2f} | "
-            f"{'same' if r['same_format'] else r['format']} |"
-        )
-    m = lambda k: float(np.nanmean([r[k] for r in rows]))  # noqa: E731
-    same = sum(r["same_format"] for r in rows)
-    lines.append(
-        f"| **mean** | | {m('angle'):.1f} | {m('angle_static'):.1f} | {m('angle_ratio'):.2f} | "
-        f"{100 * m('missing'):.1f} % | {m('colour_src'):.2f} / {m('colour_drv'):.2f} | "
-        f"{100 * m('closer_share'):.0f} % | {m('bg_mae'):.4f} | {m('jitter_ratio'):.2f} | "
-        f"{same}/{len(rows)} same |"
-    )
-    lines.append("")
-    return "\n".join(lines)
 
 
 def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[dict]) -> str:

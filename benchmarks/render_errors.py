@@ -73,7 +73,7 @@ def _cache_path(clip: Path, frames: int, what: str) -> Path:
 def driving_data(clip: Path, frames: int) -> tuple[list, object, np.ndarray]:
     """The driving frames at 512 px (:class:`~skeleton_io.video_io.VideoFrame`), their BlazePose poses (as ``retarget video`` finds them)
     and their person segmentation ``(T, H, W)`` (cached)."""
-    from render import detect_frames  # benchmarks/render.py
+    from render_cross import detect_frames
 
     from skeleton_io.formats.video import load as load_video
     from skeleton_io.video_io import iter_frames
@@ -97,14 +97,13 @@ def render_with_labels(
     """Output frames, their part labels, the source and the render target (in-process);
     with the driving frames ``seen``, on the scene made from them (else the source frame
     with the person inpainted)."""
-    from retarget.render.base import as_body15, fit_to_image
-    from retarget.pipeline.video import video_target
-    from retarget.retargeters import load_retargeter
     from retarget.pipeline.scene import SceneSampler
-    from retarget.render.base import SourceAppearance
+    from retarget.pipeline.video import video_target
+    from retarget.render.base import SourceAppearance, as_body15, fit_to_image
     from retarget.render.parts import head_centres, head_turns
     from retarget.render.reference import PartWarpRenderer
     from retarget.render.source import load_source
+    from retarget.retargeters import load_retargeter
 
     src = load_source(clip, source_frame=0, max_side=512)
     if seen:  # the scene as retarget video makes it (retarget/pipeline/scene.py)
@@ -241,7 +240,9 @@ def analyse(
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(clip).stem[:3]
     mean_err = (err_sum / n).astype(np.float32)
-    heat = cv2.applyColorMap(np.clip(mean_err * 4 * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
+    heat = cv2.applyColorMap(
+        np.clip(mean_err * 4 * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO
+    )
     heat = cv2.cvtColor(heat, cv2.COLOR_BGR2RGB)
     _save(out_dir / f"{stem}_error.png", np.concatenate([drv[0], heat], axis=1))
     palette = _palette(len(names))
@@ -274,7 +275,9 @@ def _save(path: Path, rgb: np.ndarray) -> None:
     side = max(rgb.shape[:2])
     if side > 1600:
         f = 1600 / side
-        rgb = cv2.resize(rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA)
+        rgb = cv2.resize(
+            rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA
+        )
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
 
@@ -298,7 +301,9 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--media", default=os.environ.get("RETARGET_MEDIA", str(ROOT.parent / "shared" / "media")))
+    ap.add_argument(
+        "--media", default=os.environ.get("RETARGET_MEDIA", str(ROOT.parent / "shared" / "media"))
+    )
     ap.add_argument("--clips", nargs="+", default=None, help="Clips (name prefixes) to measure.")
     ap.add_argument("--frames", type=int, default=72)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "errors"))
@@ -317,7 +322,10 @@ def main() -> None:
             Path(args.media), clip, args.frames, Path(args.out), json.loads(args.settings),
             args.inpaint,
         )  # fmt: skip
-        print(json.dumps({k: row[k] for k in ("clip", "l1", "l1_static", "ratio", "render_ms")}), flush=True)
+        print(
+            json.dumps({k: row[k] for k in ("clip", "l1", "l1_static", "ratio", "render_ms")}),
+            flush=True,
+        )
         rows.append(row)
     text = table(rows)
     print(text)

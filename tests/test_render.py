@@ -334,7 +334,8 @@ def test_missing_target_joints_hide_their_part():
 
 
 def test_knees_up_source_gets_synthesised_legs(caplog):
-    """A source cut above the knees: the legs are drawn (plain shaded limbs), with a warning."""
+    """A source cut above the knees: the shins are drawn with the thighs' texture (the
+    trousers go on), with a warning."""
     j = joints_of(STAND)
     img, mask = draw_person(j)
     img[160:], mask[160:] = background()[160:], 0
@@ -343,7 +344,7 @@ def test_knees_up_source_gets_synthesised_legs(caplog):
     prep = prepare_source(src, default_background=False)
     for name in ("r_shin", "l_shin"):
         assert not prep.textured[[p.name for p in PARTS].index(name)]
-    assert any("shaded limbs" in w for w in prep.warnings)
+    assert any("r_shin (drawn with the r_thigh's texture)" in w for w in prep.warnings)
     frame = next(PartWarpRenderer().render(src, pose))
     ax, ay = np.round(j[J["RAnkle"]] - [0, 12]).astype(int)
     assert np.abs(frame[ay, ax].astype(int) - background()[ay, ax]).sum() > 30

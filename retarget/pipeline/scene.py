@@ -83,7 +83,9 @@ class SceneSampler:
             t = at.get(f)
             if t is None or not (body.confidence[t] > 0).any():
                 continue  # nobody found: perhaps somebody there all the same
-            area = body_area(body.coords[t] * k, body.confidence[t] > 0, source.size, BODY_WIDEN, margin)
+            area = body_area(
+                body.coords[t] * k, body.confidence[t] > 0, source.size, BODY_WIDEN, margin
+            )
             frames.append(rgb)
             free.append(~area)
         if len(frames) < 3:

@@ -64,6 +64,7 @@ class RenderReport:
         backend: renderer name.
         seconds: wall time per stage (``source``, ``driving``, ``retarget``, ``render``, ``total``).
         warnings: what was guessed or left out.
+        target: the skeleton sequence rendered (pixels of the output), when known.
     """
 
     output: Path
@@ -74,6 +75,7 @@ class RenderReport:
     backend: str
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    target: PoseSequence | None = None
 
 
 # ------------------------------------------------------------------- retargeting
@@ -102,16 +104,27 @@ def retarget_onto(
         raise ModelError(f"retargeting failed ({str(e).splitlines()[0]})") from None
 
 
+ANCHOR_VISIBILITY = 0.5
+"""The source's hip must be seen this surely (and lie in the image) to anchor the target."""
+
+
 def place_on_source(target: PoseSequence, source_pose: PoseSequence) -> PoseSequence:
     """``target`` translated so that its hip (MidHip) in its first frame with one is at the
-    source person's hip; canvas set to the source's. Pixels, y down."""
+    source person's hip; canvas set to the source's. When the source does not show its hip
+    (an upper-body photo: confidence under :data:`ANCHOR_VISIBILITY` or outside the image),
+    the neck is the anchor instead: the upper body stays where the source shows it. Pixels,
+    y down."""
     t15 = as_body15(target)
     s15 = as_body15(source_pose)
-    hip = t15.skeleton.idx("MidHip")
-    seen = np.nonzero(t15.confidence[:, hip] > 0)[0]
-    if len(seen) == 0 or s15.confidence[0, hip] <= 0:
+    anchor = t15.skeleton.idx("MidHip")
+    w, h = s15.canvas or (np.inf, np.inf)
+    x, y = s15.coords[0, anchor]
+    if s15.confidence[0, anchor] < ANCHOR_VISIBILITY or not (0 <= x < w and 0 <= y < h):
+        anchor = t15.skeleton.idx("Neck")
+    seen = np.nonzero(t15.confidence[:, anchor] > 0)[0]
+    if len(seen) == 0 or s15.confidence[0, anchor] <= 0:
         return t15.with_coords(t15.coords, canvas=s15.canvas)
-    shift = s15.coords[0, hip] - t15.coords[seen[0], hip]
+    shift = s15.coords[0, anchor] - t15.coords[seen[0], anchor]
     coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift, 0.0)
     out = t15.with_coords(coords, canvas=s15.canvas)
     out.meta["placed_shift_px"] = shift.tolist()
@@ -271,6 +284,7 @@ def render_skeleton(
         backend=renderer.name,
         seconds={"source": t1 - t0, "retarget": t2 - t1, "render": t3 - t2, "total": t3 - t0},
         warnings=list(src.meta.get("warnings", [])),
+        target=target,
     )
 
 
@@ -281,6 +295,55 @@ def _in_source_pixels(seq: PoseSequence, source: SourceAppearance) -> PoseSequen
         return seq
     k = source.size[0] / seq.canvas[0]
     return seq.with_coords(seq.coords * k, canvas=source.size)
+
+
+VIEW_JOINTS = ("Nose", "Neck", "RShoulder", "LShoulder")
+"""The joints :func:`keep_in_view` keeps in the picture (with the top of the head)."""
+VIEW_SMOOTH = 0.3
+"""Seconds over which the shifts of :func:`keep_in_view` are smoothed (a camera that eases
+after the person, not one that jerks)."""
+
+
+def keep_in_view(target: PoseSequence, size: tuple[int, int]) -> PoseSequence:
+    """``target`` (``openpose15``, pixels of an image of ``size`` ``(w, h)``) shifted, frame
+    by frame, as little as keeps its head and shoulders in the picture (:data:`VIEW_JOINTS`
+    and the top of the head, a head's length above the nose, within a margin of 2 % of the
+    long side), the shifts smoothed over :data:`VIEW_SMOOTH` seconds: a close-up or
+    upper-body source driven by a dancer who moves across the stage or jumps stays in the
+    frame as if the camera followed. Frames where the person is in view are not moved."""
+    from scipy.ndimage import gaussian_filter1d
+
+    t15 = as_body15(target)
+    idx = [t15.skeleton.idx(n) for n in VIEW_JOINTS]
+    pts = t15.coords[:, idx, :2]
+    seen = (t15.confidence[:, idx] > 0).all(1)
+    if not seen.any():
+        return t15
+    head = pts[:, 0] - pts[:, 1]  # neck -> nose
+    top = pts[:, 0] + head
+    allpts = np.concatenate([pts, top[:, None]], axis=1)
+    w, h = size
+    m = 0.02 * max(w, h)
+    lo, hi = allpts.min(1), allpts.max(1)
+    shift = np.zeros((t15.num_frames, 2))
+    for d, extent in ((0, w), (1, h)):
+        room = extent - 2 * m
+        too_big = hi[:, d] - lo[:, d] > room
+        # Out on one side: move in; too big to fit: centre it.
+        need = np.where(lo[:, d] < m, m - lo[:, d], 0.0) + np.where(
+            hi[:, d] > extent - m, extent - m - hi[:, d], 0.0
+        )
+        centre = extent / 2 - (lo[:, d] + hi[:, d]) / 2
+        shift[:, d] = np.where(too_big, centre, need)
+    shift[~seen] = 0.0
+    if not np.abs(shift).max() > 0:
+        return t15
+    sigma = max(1.0, VIEW_SMOOTH * (t15.fps or 25.0))
+    shift = gaussian_filter1d(shift, sigma, axis=0, mode="nearest")
+    coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift[:, None, :], t15.coords)
+    out = t15.with_coords(coords)
+    out.meta["view_shift_px_max"] = float(np.abs(shift).max())
+    return out
 
 
 FACE_JOINTS = ("REye", "LEye", "REar", "LEar")
@@ -347,7 +410,7 @@ def driving_target(
     if gone.any():
         log.info("nobody in %d driving frames; they show the background", int(gone.sum()))
         target = target.with_coords(target.coords, np.where(gone[:, None], 0.0, target.confidence))
-    placed = place_on_source(target, source.pose)
+    placed = keep_in_view(place_on_source(target, source.pose), source.size)
     return carry_face(placed, motion) if isinstance(view, str) and view == "motion" else placed
 
 
@@ -598,10 +661,12 @@ def pose_transfer_video(
             "total": t4 - t0,
         },
         warnings=warnings,
+        target=target,
     )
 
 
 __all__ = [
+    "ANCHOR_VISIBILITY",
     "DEFAULT_PRESET",
     "STRUCTURE_SECONDS",
     "carry_face",
@@ -610,6 +675,7 @@ __all__ = [
     "driving_background",
     "driving_target",
     "fit_target",
+    "keep_in_view",
     "place_on_source",
     "place_scaled",
     "pose_transfer_video",

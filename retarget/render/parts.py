@@ -398,7 +398,9 @@ def skirt_area(
     )
     hip_mid, knee_mid = 0.5 * (rh + lh), 0.5 * (rk + lk)
     axis = knee_mid - hip_mid
-    along = ((x - hip_mid[0]) * axis[0] + (y - hip_mid[1]) * axis[1]) / max(float(axis @ axis), 1e-6)
+    along = ((x - hip_mid[0]) * axis[0] + (y - hip_mid[1]) * axis[1]) / max(
+        float(axis @ axis), 1e-6
+    )
     gap = away & (along > 0.2) & (along < 0.67)
     grow = max(1, round(max(radii[ir], radii[il])))
     zone = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))

@@ -48,7 +48,6 @@ from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError
 from skeleton_io.pose import PoseSequence
 
 from .background import extend_colors, remove_person
-from .warp import AffineMap, ThinPlateSpline, fit_tps
 from .base import SourceAppearance, as_body15, background_frames, fit_to_image
 from .parts import (
     PART_INDEX,
@@ -70,9 +69,14 @@ from .parts import (
     part_transforms,
     skirt_area,
 )
+from .warp import AffineMap, ThinPlateSpline, fit_tps
 
 log = logging.getLogger(__name__)
 
+SEEN = 0.5
+"""A limb is textured from the source only where both its joints have at least this
+confidence (:func:`prepare_source`); else it is drawn from its other-side twin or as a plain
+limb, with a warning."""
 NOSE_SHIFT = 0.25
 """How far (in head radii) the nose may move inside the head's outline to follow the
 target's nose when the face turns sideways (:meth:`PartWarpRenderer.part_maps`)."""
@@ -108,8 +112,8 @@ class PreparedSource:
             only where the part's own motion dominates the blended map.
         colors: ``(P, 3)`` float32 colour of each part (for synthesised parts).
         coverage: ``(P,)`` part's visible pixels over its expected area.
-        borrowed: ``(P,)`` for a part not shown, the textured part on the other side whose
-            texture it is drawn with (mirrored), else -1.
+        borrowed: ``(P,)`` for a limb not shown, the textured limb whose texture it is
+            drawn with (its other-side twin, else the limb it hangs from), else -1.
         background: the default background (source scene, person removed).
         spine: source spine length (Neck-MidHip) in pixels.
         warnings: what was guessed.
@@ -385,7 +389,9 @@ def _inpaint_fill(rgb: np.ndarray, hole: np.ndarray, known: np.ndarray) -> np.nd
     )
     painted = cv2.inpaint(small, small_unknown, 3, cv2.INPAINT_TELEA)
     if f < 1:
-        painted = cv2.resize(painted, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
+        painted = cv2.resize(
+            painted, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR
+        )
     out = rgb.copy()
     region = hole[y0:y1, x0:x1] & ~known[y0:y1, x0:x1]
     out[y0:y1, x0:x1][region] = painted[region]
@@ -435,7 +441,15 @@ def prepare_source(
             f"{source.meta.get('path', 'source')}: the person mask is empty; pass a mask that "
             "covers the person"
         )
-    usable = np.array([ok[[J[n] for n in part_joints(p)]].all() for p in PARTS])
+    # A limb is cut out only where the source shows both its joints: one guessed out of
+    # view or behind the body points at other pixels (an arm of the suit's chest).
+    seen = ok & (pose.confidence[0] >= SEEN)
+    usable = np.array(
+        [
+            (ok if p.name in ("torso", "head") else seen)[[J[n] for n in part_joints(p)]].all()
+            for p in PARTS
+        ]
+    )
     radii = measure_radii(person, joints, usable)
     shapes = part_shapes(joints, radii)
     limb_r = float(np.mean(radii[_LIMB_RADII]))
@@ -484,9 +498,7 @@ def prepare_source(
         )
         if not textured[i]:
             continue
-        tex = part_texture(
-            i, shape, labels, mask, image, joints, seam, seam_reach * limb_r, covers
-        )
+        tex = part_texture(i, shape, labels, mask, image, joints, seam, seam_reach * limb_r, covers)
         origins[i], textures[i], alphas[i], fills[i] = tex
 
     # Colours of synthesised parts: the other side's, else the body they hang from.
@@ -503,15 +515,23 @@ def prepare_source(
             colors[i] = colors[p]
     borrowed = np.full(len(PARTS), -1)
     for i, spec in enumerate(PARTS):
-        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
-        if not textured[i] and mirror >= 0 and textured[mirror] and usable[mirror]:
-            borrowed[i] = mirror
+        if textured[i] or spec.side == "":
+            continue
+        # The other side's twin, else the limb it hangs from (a sleeve goes on), on this
+        # side or the other.
+        parent = spec.parent if spec.parent and PARTS[PART_INDEX[spec.parent]].side else None
+        donors = [_mirror_name(spec.name)] + ([parent, _mirror_name(parent)] if parent else [])
+        for name in donors:
+            m = PART_INDEX[name]
+            if textured[m] and usable[m]:
+                borrowed[i] = m
+                break
     if (borrowed >= 0).any():
-        names = [PARTS[i].name for i in np.nonzero(borrowed >= 0)[0]]
-        warnings.append(
-            "the source does not show " + ", ".join(names) + ": drawn with the other side's "
-            "texture, mirrored"
-        )
+        names = [
+            f"{PARTS[i].name} (drawn with the {PARTS[borrowed[i]].name}'s texture)"
+            for i in np.nonzero(borrowed >= 0)[0]
+        ]
+        warnings.append("the source does not show " + ", ".join(names))
     missing = [p.name for i, p in enumerate(PARTS) if not textured[i] and borrowed[i] < 0]
     if missing:
         warnings.append(
@@ -700,6 +720,7 @@ class PartWarpRenderer:
         limb_r = float(np.mean(radii[_LIMB_RADII]))
         sigma = self.blend_sigma * limb_r
         reach = self.blend_radius * limb_r
+        layers: list[Layer | None] = []
         for i in depth_order(prep, joints, scale):
             spec = PARTS[i]
             if not present[[J[n] for n in part_joints(spec)]].all():
@@ -707,16 +728,21 @@ class PartWarpRenderer:
             if prep.textured[i]:
                 layer = self._warp_layer(out, prep, i, fwd, inv, shapes, joints, sigma, reach)
             elif prep.borrowed[i] >= 0:
+                # A plain limb under the borrowed texture: where that does not reach (its
+                # donor partly hidden), the limb is still whole.
+                layers.append(self._synth_layer(out, prep, i, shapes[i]))
                 layer = self._borrowed_layer(out, prep, i, joints, scale)
             else:
                 layer = self._synth_layer(out, prep, i, shapes[i])
-            if layer is None:
-                continue
-            roi, rgb, alpha = layer
-            blend(out, roi, rgb, alpha)
-            if labels is not None:
-                x0, y0, x1, y1 = roi
-                labels[y0:y1, x0:x1][alpha >= 127.5] = i
+            for done in [*layers, layer]:
+                if done is None:
+                    continue
+                roi, rgb, alpha = done
+                blend(out, roi, rgb, alpha)
+                if labels is not None:
+                    x0, y0, x1, y1 = roi
+                    labels[y0:y1, x0:x1][alpha >= 127.5] = i
+            layers.clear()
         return out
 
     def part_maps(
@@ -794,7 +820,13 @@ class PartWarpRenderer:
             c = prep.head_centre
             lr = np.array([np.cos(prep.head_roll), np.sin(prep.head_roll)])
             up = np.array([lr[1], -lr[0]])  # a quarter turn from the left-right line
-            skull = c + r * np.array([up, up + lr, up - lr, lr, -lr]) / [[1], [1.4], [1.4], [1], [1]]
+            skull = c + r * np.array([up, up + lr, up - lr, lr, -lr]) / [
+                [1],
+                [1.4],
+                [1.4],
+                [1],
+                [1],
+            ]
             cos, sin = np.cos(turn), np.sin(turn)
             lin = scale * np.array([[cos, -sin], [sin, cos]])
             moved = (skull - c) @ lin.T + centre
@@ -955,15 +987,16 @@ class PartWarpRenderer:
     def _borrowed_layer(
         self, out: np.ndarray, prep: PreparedSource, i: int, joints: np.ndarray, scale: float
     ) -> Layer | None:
-        """Part ``i`` drawn with the texture of its other-side twin, mirrored across the
-        bone (no blending with its neighbours: the texture comes from elsewhere)."""
+        """Part ``i`` drawn with the texture of another limb (``prep.borrowed``), its bone
+        laid on the part's, mirrored across it when the donor is of the other side (no
+        blending with its neighbours: the texture comes from elsewhere)."""
         import cv2
 
         m = int(prep.borrowed[i])
         spec, twin = PARTS[i], PARTS[m]
         sa, sb = prep.joints[J[twin.bone[0]]], prep.joints[J[twin.bone[1]]]
         ta, tb = joints[J[spec.bone[0]]], joints[J[spec.bone[1]]]
-        fwd = limb_affine(sa, sb, ta, tb, scale, mirror=True)
+        fwd = limb_affine(sa, sb, ta, tb, scale, mirror=twin.side != spec.side)
         inv = invert_affine(fwd).astype(np.float32)
         tex, alpha_tex = prep.textures[m], prep.alphas[m]
         ox, oy = prep.origins[m]  # type: ignore[misc]
