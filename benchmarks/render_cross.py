@@ -172,7 +172,9 @@ def cross(media: Path, photo: str, clip: str, frames: int, tmp: Path, model: str
         "angle_ratio": angle / angle_static,
         "missing": q.missing_share(ov, np.where(shown, dv[:n], 0.0)),
         "missing_by_joint": {
-            name: round(q.missing_share(ov[:, j : j + 1], np.where(shown, dv[:n], 0.0)[:, j : j + 1]), 3)
+            name: round(
+                q.missing_share(ov[:, j : j + 1], np.where(shown, dv[:n], 0.0)[:, j : j + 1]), 3
+            )
             for j, name in enumerate(OPENPOSE15.joints)
         },
         "outside": float(

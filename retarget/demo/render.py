@@ -11,9 +11,9 @@ not in the picture; the upper arms are the suit's sleeves along the body, the ri
 shows at the bottom, the left forearm is behind the helmet. The output keeps the photo's
 framing (the canvas of the source), so only the upper body is seen: the dance's side-step
 and knee bounce move the torso and head, the arm waves raise the sleeves. Parts the photo
-does not show are filled in and announced by warnings: the left forearm is drawn with the
-right one's texture, mirrored; the legs (off the canvas here) would be plain shaded limbs in
-the suit's colour; the helmet is part of the scene and stays where it is.
+does not show are filled in and announced by warnings: a forearm the photo hides is drawn
+with the other one's texture, mirrored, or with its upper arm's (the sleeve goes on); the
+legs (off the canvas here) likewise; the helmet is part of the scene and stays where it is.
 """
 
 from __future__ import annotations

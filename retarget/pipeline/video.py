@@ -308,10 +308,10 @@ def keep_in_view(target: PoseSequence, size: tuple[int, int]) -> PoseSequence:
     """``target`` (``openpose15``, pixels of an image of ``size`` ``(w, h)``) shifted, frame
     by frame, as little as keeps its head and shoulders in the picture (:data:`VIEW_JOINTS`
     and the top of the head, a head's length above the nose, within a margin of 2 % of the
-    long side), the shifts smoothed over :data:`VIEW_SMOOTH` seconds: a close-up or
+    long side), the shifts widened and smoothed over :data:`VIEW_SMOOTH` seconds: a close-up or
     upper-body source driven by a dancer who moves across the stage or jumps stays in the
     frame as if the camera followed. Frames where the person is in view are not moved."""
-    from scipy.ndimage import gaussian_filter1d
+    from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
     t15 = as_body15(target)
     idx = [t15.skeleton.idx(n) for n in VIEW_JOINTS]
@@ -339,7 +339,12 @@ def keep_in_view(target: PoseSequence, size: tuple[int, int]) -> PoseSequence:
     if not np.abs(shift).max() > 0:
         return t15
     sigma = max(1.0, VIEW_SMOOTH * (t15.fps or 25.0))
-    shift = gaussian_filter1d(shift, sigma, axis=0, mode="nearest")
+    # Each way's need is widened in time before it is smoothed, so the smoothing eases in
+    # before the person would leave the picture instead of cutting the peak.
+    size = 2 * round(sigma) + 1
+    up = maximum_filter1d(np.maximum(shift, 0.0), size, axis=0, mode="nearest")
+    down = maximum_filter1d(np.maximum(-shift, 0.0), size, axis=0, mode="nearest")
+    shift = gaussian_filter1d(up - down, sigma, axis=0, mode="nearest")
     coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift[:, None, :], t15.coords)
     out = t15.with_coords(coords)
     out.meta["view_shift_px_max"] = float(np.abs(shift).max())
@@ -641,6 +646,9 @@ def pose_transfer_video(
     )
     t4 = time.perf_counter()
     warnings = list(src.meta.get("warnings", []))
+    prepare = getattr(renderer, "prepare", None)
+    if callable(prepare):  # what the renderer made up (it logged it when preparing)
+        warnings += [w for w in getattr(prepare(src), "warnings", []) if w not in warnings]
     if motion.meta.get("frames_with_several_people"):
         warnings.append(
             f"several people in {motion.meta['frames_with_several_people']} driving frames; "

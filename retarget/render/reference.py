@@ -139,6 +139,14 @@ class PreparedSource:
     spine: float
     warnings: list[str] = field(default_factory=list)
     head_centre: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    _rgba: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def rgba(self, i: int) -> np.ndarray:
+        """Part ``i``'s texture and alpha as one ``(h, w, 4)`` uint8 array (made once)."""
+        if i not in self._rgba:
+            self._rgba[i] = np.ascontiguousarray(np.dstack([self.textures[i], self.alphas[i]]))
+        return self._rgba[i]
+
     head_roll: float = float("nan")
     skirt: bool = False
 
@@ -715,6 +723,9 @@ class PartWarpRenderer:
             labels[...] = -1
         fwd = part_transforms(prep.joints, joints, scale, present, head_turn)
         inv = self.part_maps(prep, joints, present, fwd, head_turn, head_centre, scale)
+        # The limbs blend in the trunk's affine map by the shoulders and hips, where the
+        # spline passes through it (and is dearer to evaluate).
+        limb_inv = [AffineMap(m) for m in invert_affine(fwd)]
         radii = prep.radii * scale
         shapes = part_shapes(joints, radii)
         limb_r = float(np.mean(radii[_LIMB_RADII]))
@@ -726,7 +737,8 @@ class PartWarpRenderer:
             if not present[[J[n] for n in part_joints(spec)]].all():
                 continue
             if prep.textured[i]:
-                layer = self._warp_layer(out, prep, i, fwd, inv, shapes, joints, sigma, reach)
+                maps = inv if spec.name in ("torso", "head") else limb_inv
+                layer = self._warp_layer(out, prep, i, fwd, maps, shapes, joints, sigma, reach)
             elif prep.borrowed[i] >= 0:
                 # A plain limb under the borrowed texture: where that does not reach (its
                 # donor partly hidden), the limb is still whole.
@@ -898,7 +910,7 @@ class PartWarpRenderer:
                     jx, jy = joints[J[jn]]
                     far = np.sqrt((x - np.float32(jx)) ** 2 + (y - np.float32(jy)) ** 2)
                     d = np.maximum(d, far - np.float32(reach))
-                    mx, my = inv[j](x, y)
+                    mx, my = (own_x, own_y) if inv[j] is inv[i] else inv[j](x, y)
                     # Two maps that send p far apart in the source are not blended: what
                     # lies between them belongs to neither part.
                     dq = (mx - own_x) ** 2 + (my - own_y) ** 2
@@ -964,10 +976,10 @@ class PartWarpRenderer:
         qx, qy, own = self.backward_map(roi, i, inv, shapes, joints, group, sigma, reach)
         qx -= np.float32(ox)
         qy -= np.float32(oy)
-        rgb = cv2.remap(tex, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        alpha = cv2.remap(
-            prep.alphas[i], qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
-        )
+        # Colours and alpha in one pass (the texture's margin keeps the border's black away
+        # from where alpha is set).
+        rgba = cv2.remap(prep.rgba(i), qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        rgb, alpha = rgba[..., :3], rgba[..., 3]
         if prep.fills[i] is not None:
             fill = cv2.remap(
                 prep.fills[i],
@@ -996,7 +1008,13 @@ class PartWarpRenderer:
         spec, twin = PARTS[i], PARTS[m]
         sa, sb = prep.joints[J[twin.bone[0]]], prep.joints[J[twin.bone[1]]]
         ta, tb = joints[J[spec.bone[0]]], joints[J[spec.bone[1]]]
-        fwd = limb_affine(sa, sb, ta, tb, scale, mirror=twin.side != spec.side)
+        flip = twin.side != spec.side
+        if twin.name.split("_", 1)[1] != spec.name.split("_", 1)[1]:
+            # The limb it hangs from, turned end for end: the cloth by the joint they share
+            # (a sleeve at the elbow, a trouser leg at the knee) goes on across it.
+            sa, sb = sb, sa
+            flip = not flip
+        fwd = limb_affine(sa, sb, ta, tb, scale, mirror=flip)
         inv = invert_affine(fwd).astype(np.float32)
         tex, alpha_tex = prep.textures[m], prep.alphas[m]
         ox, oy = prep.origins[m]  # type: ignore[misc]

@@ -184,8 +184,9 @@ def load_source(
         warnings.append(f"{people} people in the source; using the largest")
     if not legs_shown(pose):
         warnings.append(
-            "the source does not show the legs (knees and ankles in view): the legs are drawn "
-            "as plain shaded limbs; use a full-body photo for a better result"
+            "the source does not show the legs (knees and ankles in view): they are made up "
+            "from what it shows (the limbs they hang from, else plain limbs); use a full-body "
+            "photo for a better result"
         )
     for text in warnings:
         log.warning("%s: %s", path, text)
