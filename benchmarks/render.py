@@ -89,7 +89,15 @@ QUALITY_CLIPS = (
     "v06_animatex_ubc.mp4",
     "v07_ipercore_akun_1.mp4",
     "v10_footskate_dance.mp4",
+    "h04_articulated_ted_partial.mp4",
+    "h06_aurobit_ubc_splice_hevc10.mp4",
 )
+CAMERA = {
+    "v02_animatex_dance_1.mp4": "hand-held (pans, zooms)",
+    "v07_ipercore_akun_1.mp4": "zooms (frames 0-12), then static",
+}
+"""Clips whose camera moves: the L1 goal is for static cameras (hand-held ones are left out
+of it; the others are static)."""
 AKD_SIDE = 256
 VISIBLE = 0.5
 _RUNNER = """
@@ -351,20 +359,26 @@ def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[
         lines.append("")
     if quality_rows:
         lines += [
-            "| clip | frames | L1 | L1 static | L1 ratio (goal <= 0.85) | AKD px @256 | AKD static | AKD ratio (goal < 0.5) | MKR |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| clip | camera | frames | L1 | L1 static | L1 ratio (goal <= 0.75, static camera) | AKD px @256 (goal: mean <= 3.0) | AKD static | AKD ratio | MKR |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in quality_rows:
             lines.append(
-                f"| {r['clip']} | {r['frames']} | {r['l1']:.4f} | {r['l1_static']:.4f} | "
+                f"| {r['clip']} | {CAMERA.get(r['clip'], 'static')} | {r['frames']} | "
+                f"{r['l1']:.4f} | {r['l1_static']:.4f} | "
                 f"{r['l1_ratio']:.2f} | {r['akd']:.2f} | {r['akd_static']:.2f} | "
                 f"{r['akd_ratio']:.2f} | {r['mkr']:.3f} |"
             )
         mean = lambda k: float(np.mean([r[k] for r in quality_rows]))  # noqa: E731
+        static = [
+            r["l1_ratio"] for r in quality_rows if not CAMERA.get(r["clip"], "").startswith("hand")
+        ]
         lines.append(
-            f"| **mean** | | {mean('l1'):.4f} | {mean('l1_static'):.4f} | {mean('l1_ratio'):.2f} | "
+            f"| **mean** | | | {mean('l1'):.4f} | {mean('l1_static'):.4f} | {mean('l1_ratio'):.2f} | "
             f"{mean('akd'):.2f} | {mean('akd_static'):.2f} | {mean('akd_ratio'):.2f} | {mean('mkr'):.3f} |"
         )
+        if static:
+            lines.append(f"| **worst static camera** | | | | | {max(static):.2f} | | | | |")
         lines.append("")
     return "\n".join(lines)
 

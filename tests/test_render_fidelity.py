@@ -224,7 +224,7 @@ def test_keep_in_view_shifts_a_head_out_of_the_picture_back():
     frames = np.stack([joints - [0, r] for r in rise])
     out = keep_in_view(pose_seq(frames), SIZE)
     nose, neck = out.coords[:, J["Nose"], 1], out.coords[:, J["Neck"], 1]
-    top = nose - (neck - nose)  # the top of the head
+    top = nose - 0.5 * (neck - nose)  # the forehead
     assert top.min() > -3 and (frames[:, J["Nose"], 1] * 2 - frames[:, J["Neck"], 1]).min() < -80
     np.testing.assert_allclose(out.coords[0], frames[0], atol=0.5)  # in view: kept
     still = keep_in_view(pose_seq(np.stack([joints] * 5)), SIZE)
@@ -318,3 +318,11 @@ def test_video_source_gets_its_scene_from_its_frames(tmp_path):
     assert seen == list(range(12)) and motion.num_frames == 12
     rep = pose_transfer_video(clip, clip, tmp_path / "o.mp4", max_side=None, model="limb")
     assert rep.frames == 12 and rep.target is not None and rep.target.num_frames == 12
+
+
+def test_keep_in_view_leaves_a_head_the_source_cuts():
+    """The photo cuts the head at its top: a target as high stays where it is."""
+    joints = joints_of(STAND) - [0, 52.0]  # the forehead above the picture
+    still = np.stack([joints] * 5)
+    out = keep_in_view(pose_seq(still), SIZE, source=pose_seq(joints))
+    np.testing.assert_allclose(out.coords, still)

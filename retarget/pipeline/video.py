@@ -304,46 +304,54 @@ VIEW_SMOOTH = 0.3
 after the person, not one that jerks)."""
 
 
-def keep_in_view(target: PoseSequence, size: tuple[int, int]) -> PoseSequence:
+def _view_box(pose: PoseSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame, the box (``lo``, ``hi``: ``(T, 2)``) of :data:`VIEW_JOINTS` and of the
+    middle of the forehead (half a head's length, neck to nose, above the nose), and
+    whether all were found."""
+    p15 = as_body15(pose)
+    idx = [p15.skeleton.idx(n) for n in VIEW_JOINTS]
+    pts = p15.coords[:, idx, :2]
+    top = pts[:, 0] + 0.5 * (pts[:, 0] - pts[:, 1])
+    allpts = np.concatenate([pts, top[:, None]], axis=1)
+    return allpts.min(1), allpts.max(1), (p15.confidence[:, idx] > 0).all(1)
+
+
+def keep_in_view(
+    target: PoseSequence, size: tuple[int, int], source: PoseSequence | None = None
+) -> PoseSequence:
     """``target`` (``openpose15``, pixels of an image of ``size`` ``(w, h)``) shifted, frame
     by frame, as little as keeps its head and shoulders in the picture (:data:`VIEW_JOINTS`
-    and the top of the head, a head's length above the nose, within a margin of 2 % of the
-    long side), the shifts widened and smoothed over :data:`VIEW_SMOOTH` seconds: a close-up or
-    upper-body source driven by a dancer who moves across the stage or jumps stays in the
-    frame as if the camera followed. Frames where the person is in view are not moved."""
+    and the forehead, within a margin of 2 % of the long side, or as far out as the
+    ``source`` person's own are in its first frame: a head the photo cuts may stay cut), the
+    shifts widened and smoothed over :data:`VIEW_SMOOTH` seconds: a close-up or upper-body
+    source driven by a dancer who moves across the stage or jumps stays in the frame as if
+    the camera followed. Frames where the person is in view are not moved."""
     from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
     t15 = as_body15(target)
-    idx = [t15.skeleton.idx(n) for n in VIEW_JOINTS]
-    pts = t15.coords[:, idx, :2]
-    seen = (t15.confidence[:, idx] > 0).all(1)
+    lo, hi, seen = _view_box(t15)
     if not seen.any():
         return t15
-    head = pts[:, 0] - pts[:, 1]  # neck -> nose
-    top = pts[:, 0] + head
-    allpts = np.concatenate([pts, top[:, None]], axis=1)
     w, h = size
     m = 0.02 * max(w, h)
-    lo, hi = allpts.min(1), allpts.max(1)
-    shift = np.zeros((t15.num_frames, 2))
-    for d, extent in ((0, w), (1, h)):
-        room = extent - 2 * m
-        too_big = hi[:, d] - lo[:, d] > room
-        # Out on one side: move in; too big to fit: centre it.
-        need = np.where(lo[:, d] < m, m - lo[:, d], 0.0) + np.where(
-            hi[:, d] > extent - m, extent - m - hi[:, d], 0.0
-        )
-        centre = extent / 2 - (lo[:, d] + hi[:, d]) / 2
-        shift[:, d] = np.where(too_big, centre, need)
+    low, high = np.array([m, m]), np.array([w - m, h - m])
+    if source is not None:
+        s_lo, s_hi, s_seen = _view_box(source)
+        if s_seen[0]:
+            low, high = np.minimum(low, s_lo[0]), np.maximum(high, s_hi[0])
+    # Out on one side: move in; too big to fit: centre it.
+    need = np.where(lo < low, low - lo, 0.0) + np.where(hi > high, high - hi, 0.0)
+    too_big = hi - lo > high - low
+    shift = np.where(too_big, (low + high) / 2 - (lo + hi) / 2, need)
     shift[~seen] = 0.0
     if not np.abs(shift).max() > 0:
         return t15
     sigma = max(1.0, VIEW_SMOOTH * (t15.fps or 25.0))
     # Each way's need is widened in time before it is smoothed, so the smoothing eases in
     # before the person would leave the picture instead of cutting the peak.
-    size = 2 * round(sigma) + 1
-    up = maximum_filter1d(np.maximum(shift, 0.0), size, axis=0, mode="nearest")
-    down = maximum_filter1d(np.maximum(-shift, 0.0), size, axis=0, mode="nearest")
+    width = 2 * round(sigma) + 1
+    up = maximum_filter1d(np.maximum(shift, 0.0), width, axis=0, mode="nearest")
+    down = maximum_filter1d(np.maximum(-shift, 0.0), width, axis=0, mode="nearest")
     shift = gaussian_filter1d(up - down, sigma, axis=0, mode="nearest")
     coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift[:, None, :], t15.coords)
     out = t15.with_coords(coords)
@@ -415,7 +423,7 @@ def driving_target(
     if gone.any():
         log.info("nobody in %d driving frames; they show the background", int(gone.sum()))
         target = target.with_coords(target.coords, np.where(gone[:, None], 0.0, target.confidence))
-    placed = keep_in_view(place_on_source(target, source.pose), source.size)
+    placed = keep_in_view(place_on_source(target, source.pose), source.size, source.pose)
     return carry_face(placed, motion) if isinstance(view, str) and view == "motion" else placed
 
 
