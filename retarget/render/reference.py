@@ -613,6 +613,7 @@ class PartWarpRenderer:
         tps_smoothing: smoothing of that spline (squared pixels; 0: exact at the joints).
         skirts: a skirt or a dress goes with the torso and spreads with the knees
             (:func:`~.parts.skirt_area`; with ``trunk_warp="tps"``).
+        workers: frames rendered at once, in threads (1: one after the other).
     """
 
     name = "reference"
@@ -631,6 +632,7 @@ class PartWarpRenderer:
         trunk_warp: str = "tps",
         tps_smoothing: float = 0.0,
         skirts: bool = True,
+        workers: int = 2,
     ) -> None:
         if blend_sigma <= 0 or blend_radius <= 0:
             raise InvalidArgumentError("blend_sigma and blend_radius must be positive")
@@ -652,6 +654,9 @@ class PartWarpRenderer:
         self.trunk_warp = trunk_warp
         self.tps_smoothing = float(tps_smoothing)
         self.skirts = bool(skirts)
+        if workers < 1:
+            raise InvalidArgumentError(f"workers must be >= 1, got {workers}")
+        self.workers = int(workers)
         self._cache: tuple[tuple, PreparedSource, SourceAppearance] | None = None
 
     def prepare(self, source: SourceAppearance) -> PreparedSource:
@@ -692,11 +697,30 @@ class PartWarpRenderer:
         centres = head_centres(full)
         scale = self.scale_for(prep, tgt)
         frames = background_frames(source.background, prep.background, tgt.num_frames)
-        for t, bg in enumerate(frames):
-            yield self.render_frame(
-                prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg,
-                head_turn=turns[t], head_centre=centres[t],
-            )  # fmt: skip
+
+        def one(t: int, bg: np.ndarray) -> np.ndarray:
+            present = tgt.confidence[t] > 0
+            return self.render_frame(
+                prep, tgt.coords[t], present, scale, bg, head_turn=turns[t], head_centre=centres[t]
+            )
+
+        if self.workers == 1:
+            for t, bg in enumerate(frames):
+                yield one(t, bg)
+            return
+        # Frames in order from a few threads (OpenCV and numpy let go of the interpreter
+        # while they work), at most two per thread ahead: memory stays flat.
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="render") as pool:
+            ahead: deque = deque()
+            for t, bg in enumerate(frames):
+                ahead.append(pool.submit(one, t, bg))
+                if len(ahead) >= 2 * self.workers:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
 
     # ------------------------------------------------------------------ one frame
     def render_frame(
