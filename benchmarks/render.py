@@ -38,9 +38,9 @@
   mean |acceleration| of the output's keypoints over the driving's, each in its own spine
   lengths (goal at most 1.5); frames, fps and audio as the driving video's.
 
-``--update-readme`` writes the tables into ``benchmarks/README.md`` between the
-``<!-- render-results -->`` markers of its "Rendering" section (``--only learned``: between
-the ``<!-- render-learned -->`` markers; ``--only cross``: ``<!-- render-cross -->``). Not a
+``--update-readme`` writes each table measured into ``benchmarks/README.md`` between its
+markers in the "Rendering" section: ``<!-- render-speed -->``, ``<!-- render-results -->``
+(reconstruction), ``<!-- render-learned -->``, ``<!-- render-cross -->``. Not a
 test: it takes a few minutes on 2 CPU cores (``--only learned`` about ``--minutes`` + 2
 minutes per clip, ``--only cross`` about 5 minutes).
 """
@@ -75,6 +75,7 @@ from render_cross import (  # noqa: E402  (benchmarks/render_cross.py)
 )
 
 START, END = "<!-- render-results -->", "<!-- /render-results -->"
+SPEED_START, SPEED_END = "<!-- render-speed -->", "<!-- /render-speed -->"
 LEARNED_START, LEARNED_END = "<!-- render-learned -->", "<!-- /render-learned -->"
 SPEED_CLIPS = ("v07_ipercore_akun_1.mp4", "h06_aurobit_ubc_splice_hevc10.mp4")
 PORTRAIT_SOURCE = "v07_ipercore_akun_1.mp4"
@@ -346,7 +347,7 @@ def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[
         lines.append("")
     if speed_rows:
         lines += [
-            "| clip | video | frames | `extract` s | `video` s | ratio (goal <= 1.5) | end-to-end fps (goal >= 10) | CPU ms/frame extract / video | peak MB extract / video | load |",
+            "| clip | video | frames | `extract` s | `video` s | ratio (goal <= 1.2) | end-to-end fps (goal >= 20) | CPU ms/frame extract / video | peak MB extract / video | load |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in speed_rows:
@@ -439,15 +440,22 @@ def main() -> None:
                 row = learned(media, clip, tmp, args.model, args.minutes)
                 print(json.dumps(row), flush=True)
                 learned_rows.append(row)
-    text = tables(speed_rows, quality_rows, learned_rows) + cross_table(cross_rows)
     load = os.getloadavg()[1]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
         f"load average {load:.1f} over the last 5 minutes (other jobs slow the speed rows)"
     )
     which = args.model or "the shipped model"
-    text += f"\nRetargeting with {which}. Measured on {machine}, {time.strftime('%Y-%m-%d')}.\n"
-    print(text)
+    note = f"\nRetargeting with {which}. Measured on {machine}, {time.strftime('%Y-%m-%d')}.\n"
+    # Each table between its own markers: a run of one part keeps the others' figures.
+    blocks = {
+        (SPEED_START, SPEED_END): tables(speed_rows, [], []),
+        (START, END): tables([], quality_rows, []),
+        (LEARNED_START, LEARNED_END): tables([], [], learned_rows),
+        (CROSS_START, CROSS_END): cross_table(cross_rows),
+    }
+    blocks = {k: v + note for k, v in blocks.items() if v}
+    print("\n".join(blocks.values()))
     if args.json:
         rows = {
             "speed": speed_rows,
@@ -457,17 +465,15 @@ def main() -> None:
         }
         Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.update_readme:
-        start, end = {
-            "learned": (LEARNED_START, LEARNED_END),
-            "cross": (CROSS_START, CROSS_END),
-        }.get(args.only or "", (START, END))
         readme = ROOT / "benchmarks" / "README.md"
         doc = readme.read_text()
-        if start not in doc:
-            raise SystemExit(f"{readme}: no {start} marker in its 'Rendering' section")
-        head, rest = doc.split(start, 1)
-        _, tail = rest.split(end, 1)
-        readme.write_text(head + start + "\n" + text + end + tail)
+        for (start, end), text in blocks.items():
+            if start not in doc:
+                raise SystemExit(f"{readme}: no {start} marker in its 'Rendering' section")
+            head, rest = doc.split(start, 1)
+            _, tail = rest.split(end, 1)
+            doc = head + start + "\n" + text + end + tail
+        readme.write_text(doc)
 
 
 if __name__ == "__main__":
