@@ -100,7 +100,6 @@ def render_with_labels(
     from retarget.pipeline.scene import SceneSampler
     from retarget.pipeline.video import video_target
     from retarget.render.base import SourceAppearance, as_body15, fit_to_image
-    from retarget.render.parts import head_centres, head_turns
     from retarget.render.reference import PartWarpRenderer
     from retarget.render.source import load_source
     from retarget.retargeters import load_retargeter
@@ -115,22 +114,15 @@ def render_with_labels(
     model = load_retargeter(None, denoise=None)
     target = video_target(clip, clip, motion, src, source_frame=0, max_side=512, model=model)
     renderer = PartWarpRenderer(**settings)
-    prep = renderer.prepare(src)
-    full = fit_to_image(target, src.size)
-    tgt = as_body15(full)
-    turns = head_turns(src.pose, full)
-    centres = head_centres(full)
-    scale = renderer.scale_for(prep, tgt)
-    bg = prep.background if src.background is None else src.background
+    plan = renderer.plan(src, target)
+    bg = plan.prep.background if src.background is None else src.background
     outs, labels = [], []
-    for t in range(tgt.num_frames):
+    for t in range(len(plan.joints)):
         lab = np.empty(bg.shape[:2], np.int16)
-        frame = renderer.render_frame(
-            prep, tgt.coords[t], tgt.confidence[t] > 0, scale, bg, lab, turns[t], centres[t]
-        )
+        frame = renderer.render_frame(*plan.frame(t), bg, lab, plan.turns[t], plan.centres[t])
         outs.append(frame)
         labels.append(lab)
-    return outs, labels, src, tgt
+    return outs, labels, src, as_body15(fit_to_image(target, src.size))
 
 
 def _near_border(labels: np.ndarray, px: int, both_set: bool = False) -> np.ndarray:

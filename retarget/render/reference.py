@@ -594,6 +594,26 @@ def depth_order(prep: PreparedSource, joints: np.ndarray, scale: float) -> list[
     return sorted(range(len(PARTS)), key=lambda i: (depth[PARTS[i].name], i))
 
 
+@dataclass
+class RenderPlan:
+    """A target made ready for :meth:`PartWarpRenderer.render_frame` (pixels of the source
+    image): the prepared source, ``(T, 15, 2)`` joints and ``(T, 15)`` presence on
+    ``openpose15``, the thickness scale, and per frame the head's roll (radians) and the
+    ears' midpoint ``(T, 2)`` (NaN where unknown)."""
+
+    prep: PreparedSource
+    joints: np.ndarray
+    present: np.ndarray
+    scale: float
+    turns: np.ndarray
+    centres: np.ndarray
+
+    def frame(self, t: int) -> tuple[PreparedSource, np.ndarray, np.ndarray, float]:
+        """The positional arguments of :meth:`PartWarpRenderer.render_frame` for frame
+        ``t`` up to the background."""
+        return self.prep, self.joints[t], self.present[t], self.scale
+
+
 class PartWarpRenderer:
     """The CPU reference backend (see the module docstring). Registered as ``reference``.
 
@@ -688,20 +708,29 @@ class PartWarpRenderer:
             return 1.0
         return float(np.clip(np.median(spine[ok]) / prep.spine, 0.2, 5.0))
 
-    def render(self, source: SourceAppearance, target: PoseSequence) -> Iterator[np.ndarray]:
-        """Yield one frame per target frame (see :class:`~.base.Renderer`)."""
+    def plan(self, source: SourceAppearance, target: PoseSequence) -> RenderPlan:
+        """What :meth:`render_frame` needs for each frame of ``target`` on ``source``."""
         prep = self.prepare(source)
         full = fit_to_image(target, source.size)
         tgt = as_body15(full)
-        turns = head_turns(source.pose, full)
-        centres = head_centres(full)
-        scale = self.scale_for(prep, tgt)
-        frames = background_frames(source.background, prep.background, tgt.num_frames)
+        return RenderPlan(
+            prep=prep,
+            joints=tgt.coords[..., :2],
+            present=tgt.confidence > 0,
+            scale=self.scale_for(prep, tgt),
+            turns=head_turns(source.pose, full),
+            centres=head_centres(full),
+        )
+
+    def render(self, source: SourceAppearance, target: PoseSequence) -> Iterator[np.ndarray]:
+        """Yield one frame per target frame (see :class:`~.base.Renderer`)."""
+        plan = self.plan(source, target)
+        prep = plan.prep
+        frames = background_frames(source.background, prep.background, len(plan.joints))
 
         def one(t: int, bg: np.ndarray) -> np.ndarray:
-            present = tgt.confidence[t] > 0
             return self.render_frame(
-                prep, tgt.coords[t], present, scale, bg, head_turn=turns[t], head_centre=centres[t]
+                *plan.frame(t), bg, head_turn=plan.turns[t], head_centre=plan.centres[t]
             )
 
         if self.workers == 1:
@@ -1126,6 +1155,7 @@ def parts_picture(prep: PreparedSource, image: np.ndarray) -> np.ndarray:
 __all__ = [
     "PartWarpRenderer",
     "PreparedSource",
+    "RenderPlan",
     "depth_order",
     "hand_areas",
     "part_texture",
