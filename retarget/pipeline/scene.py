@@ -17,15 +17,18 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from skeleton_io.pose import PoseSequence
-from skeleton_io.video_io import VideoFrame
 
 from ..render.background import plate_from_frames, remove_person
 from ..render.base import SourceAppearance, as_body15
 from ..render.parts import body_area
+
+if TYPE_CHECKING:  # PyAV is imported only when a video is read
+    from skeleton_io.video_io import VideoFrame
 
 log = logging.getLogger(__name__)
 
