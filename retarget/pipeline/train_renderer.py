@@ -14,7 +14,7 @@ import numpy as np
 
 from skeleton_io.errors import InvalidArgumentError
 
-from ..render.base import SourceAppearance
+from ..render.base import SourceAppearance, as_body15
 from ..render.learned import (
     FORMAT,
     VAL_FRACTION,
@@ -101,9 +101,14 @@ def train_renderer(
     t0 = time.perf_counter()
     source = load_source(video, source_frame=a, max_side=max_side)
     motion = load_video(video, start_frame=a, max_frames=b - a, max_side=max_side)
-    target = video_target(
-        video, video, motion, source, source_frame=a, max_side=max_side, model=model, device=device
-    )
+    # On openpose15, as the learned backend hands it to the reference renderer when it
+    # renders (the head turns with the neck-nose line in both).
+    target = as_body15(
+        video_target(
+            video, video, motion, source, source_frame=a, max_side=max_side, model=model,
+            device=device,
+        )
+    )  # fmt: skip
     config = NetConfig(side=side, max_side=max_side)
     reference = PartWarpRenderer(**config.reference)
     prep = reference.prepare(source)
