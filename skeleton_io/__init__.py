@@ -14,6 +14,7 @@ from .errors import (
     UnknownFormatError,
     VideoReadError,
 )
+from .group import PoseGroup
 from .io import LOAD_FORMATS, SAVE_FORMATS, detect_format, load_file, save_file
 from .pose import PoseSequence
 from .skeleton import (
@@ -49,6 +50,7 @@ __all__ = [
     "NoPersonFoundError",
     "OutputError",
     "PoseFormatError",
+    "PoseGroup",
     "PoseSequence",
     "RetargetError",
     "Skeleton",
