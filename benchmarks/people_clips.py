@@ -37,7 +37,8 @@ import cv2
 import numpy as np
 
 from skeleton_io.formats.video import BlazePoseEstimator
-from skeleton_io.video_io import VideoWriter, iter_frames, probe
+from skeleton_io.video_io import iter_frames, probe
+from skeleton_io.video_writer import VideoWriter
 
 MEDIA = Path(os.environ.get("RETARGET_MEDIA", Path(__file__).resolve().parents[2] / "shared/media"))
 SIZE = (960, 540)

@@ -169,6 +169,42 @@ class CanvasSize(click.ParamType):
         self.fail(f"{value!r} is not WIDTHxHEIGHT in pixels, e.g. 1280x720", param, ctx)
 
 
+class PeopleParam(click.ParamType):
+    """``all``, ``main`` or a number of people >= 1 (see :func:`people_count`)."""
+
+    name = "people"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str | int:
+        text = str(value).strip().lower()
+        if text in ("all", "main"):
+            return text
+        try:
+            if int(text) >= 1:
+                return int(text)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not all, main or a number of people >= 1", param, ctx)
+
+
+def people_option(f: Callable) -> Callable:
+    """``--people all|main|N`` of the commands that read poses of several people."""
+    return click.option(
+        "--people",
+        type=PeopleParam(),
+        default="main",
+        show_default=True,
+        metavar="all|main|N",
+        help="Whom to follow in a video, image or multi-person file: `main` one person (the "
+        "largest when first seen), `all` everyone, N the N largest on average; each person "
+        "keeps one track id through the clip.",
+    )(f)
+
+
+def people_count(people: str | int) -> int | None:
+    """``--people`` as :func:`skeleton_io.load_group`'s ``people`` (None: everyone)."""
+    return None if people == "all" else int(people)
+
+
 def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable:
     """Options every command that reads a pose sequence takes (``@input_options``;
     ``@input_options(canvas=False)`` for a command with a ``--canvas`` of its own)."""
@@ -437,13 +473,17 @@ def pose_io_options(f: Callable) -> Callable:
 def write_poses(
     seq: Any, output: Path, out_format: str, skeleton: str | None, overwrite: bool = False
 ) -> Any:
-    """Convert ``seq`` to ``skeleton`` (or the one ``out_format`` implies) and write it;
-    returns what was written. BVH keeps the sequence's own skeleton."""
-    from skeleton_io import convert, save_file
+    """Convert ``seq`` (a sequence or a group of people) to ``skeleton`` (or the one
+    ``out_format`` implies) and write it; returns what was written. BVH keeps the
+    sequence's own skeleton."""
+    from skeleton_io import PoseGroup, convert, save_file
 
     target = output_skeleton(out_format, skeleton, seq.skeleton)
     if target and out_format != "bvh" and target != seq.skeleton.name:
-        seq = convert(seq, target)
+        if isinstance(seq, PoseGroup):
+            seq = seq.map(lambda s: convert(s, target), keep_missing=False)
+        else:
+            seq = convert(seq, target)
     save_file(seq, output, out_format, overwrite=overwrite)
     return seq
 
