@@ -237,38 +237,49 @@ def run_clip(name: str, video: Path, truth_path: Path | None, args) -> list[dict
             crop_reference(video, np.tile([x0 * W, 0, 0.5 * W, H], (T, 1)))
             for x0 in (0.0, 0.5)
         ])  # fmt: skip
-    for people in ("main", 1, 2, "all"):
-        if people == "main":
-            seq, secs = timed(lambda: video_fmt.load(video, max_side=MAX_SIDE), args.repeats)
-            group = PoseGroup.from_sequence(seq)
-        else:
-            n = None if people == "all" else people
-            group, secs = timed(lambda n=n: load_group(video, people=n, max_side=MAX_SIDE),
-                                args.repeats)  # fmt: skip
-        T = group.num_frames
-        tracked = group.present.sum(axis=0).mean()
-        row = {"clip": name, "people": people, "tracks": group.num_people,
-               "ms": 1000 * secs / T, "ms_person": 1000 * secs / T / max(tracked, 1e-9)}  # fmt: skip
-        if truth is not None:
-            own = owners_by_mask(group, truth["masks"])
-            hidden = truth["visible"] < 0.02
-            boxes = truth["box"]
-            apart = (boxes[0, :, 2] < boxes[1, :, 0]) | (boxes[1, :, 2] < boxes[0, :, 0])
-            good = (truth["visible"] >= 0.98) & apart[None]
-        else:
-            own = owners_by_reference(group, refs)
-            hidden = None
-            good = np.ones((2, T), bool)
-        st = identity_stats(own, hidden, group)
-        errs = accuracy(group, refs, st["majority"], good)
-        row.update(st)
-        row["err"] = [float(np.median(e)) if len(e) else float("nan") for e in errs]
-        row["within3"] = [float((e <= 3).mean()) if len(e) else float("nan") for e in errs]
-        rows.append(row)
+    modes = ("main", 1, 2, "all")
+    results: dict = {}
+    for _ in range(args.repeats):  # modes interleaved, so load on the machine hits all alike
+        for people in modes:
+            if people == "main":
+                out, secs = timed(lambda: video_fmt.load(video, max_side=MAX_SIDE), 1)
+                out = PoseGroup.from_sequence(out)
+            else:
+                n = None if people == "all" else people
+                out, secs = timed(lambda n=n: load_group(video, people=n, max_side=MAX_SIDE), 1)
+            best = results.get(people, (None, float("inf")))[1]
+            results[people] = (out, min(secs, best))
+    for people in modes:
+        group, secs = results[people]
+        rows.append(evaluate(name, people, group, secs, truth, refs))
+        print(_fmt(rows[-1]), flush=True)
         if args.overlays and people == "all":
             overlay(video, group, args.overlays / f"people_{name}.png")
-        print(_fmt(row), flush=True)
     return rows
+
+
+def evaluate(name: str, people, group: PoseGroup, secs: float, truth, refs) -> dict:
+    """One table row: identities, hidden frames, accuracy, speed."""
+    T = group.num_frames
+    tracked = group.present.sum(axis=0).mean()
+    row = {"clip": name, "people": people, "tracks": group.num_people,
+           "ms": 1000 * secs / T, "ms_person": 1000 * secs / T / max(tracked, 1e-9)}  # fmt: skip
+    if truth is not None:
+        own = owners_by_mask(group, truth["masks"])
+        hidden = truth["visible"] < 0.02
+        boxes = truth["box"]
+        apart = (boxes[0, :, 2] < boxes[1, :, 0]) | (boxes[1, :, 2] < boxes[0, :, 0])
+        good = (truth["visible"] >= 0.98) & apart[None]
+    else:
+        own = owners_by_reference(group, refs)
+        hidden = None
+        good = np.ones((2, T), bool)
+    st = identity_stats(own, hidden, group)
+    errs = accuracy(group, refs, st["majority"], good)
+    row.update(st)
+    row["err"] = [float(np.median(e)) if len(e) else float("nan") for e in errs]
+    row["within3"] = [float((e <= 3).mean()) if len(e) else float("nan") for e in errs]
+    return row
 
 
 HEADER = (
@@ -289,12 +300,36 @@ def _fmt(r: dict) -> str:
     )
 
 
+IMAGES = ("hi01_magic_two_women.png", "hi04_ochuman_crowd.jpg", "i01_imper_ins3.jpg",
+          "i10_tfpose_golf.jpg")  # fmt: skip
+
+
+def run_images(args) -> None:
+    """People found in the shared photos (no truth: counts, and overlays to look at)."""
+    from skeleton_io.formats.video_people import load_image_group
+    from skeleton_io.video_io import read_image
+
+    print("\n| image | people found | sizes (px) | ms |\n|---|---|---|---|")
+    for name in IMAGES:
+        path = MEDIA / name
+        group, secs = timed(lambda path=path: load_image_group(path), 1)
+        sizes = ", ".join(f"{v:.0f}" for v in group.prominence().values())
+        print(f"| {name} | {group.num_people} | {sizes} | {1000 * secs:.0f} |", flush=True)
+        if args.overlays:
+            img = read_image(path)
+            k = 400 / img.shape[0]
+            small = cv2.resize(img, (round(img.shape[1] * k), 400), interpolation=cv2.INTER_AREA)
+            out = args.overlays / f"people_{Path(name).stem}.png"
+            cv2.imwrite(str(out), draw_group(small, group, 0, k)[..., ::-1])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--work", type=Path, default=Path("/tmp/retarget_people"))
     p.add_argument("--clips", nargs="*", default=[*CLIPS, "h02"])
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--overlays", type=Path, default=None)
+    p.add_argument("--no-images", dest="images", action="store_false")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.overlays:
@@ -306,6 +341,8 @@ def main() -> None:
             run_clip(name, MEDIA / "h02_mmhuman3d_two_people.mp4", None, args)
         else:
             run_clip(name, *made[name], args)
+    if args.images:
+        run_images(args)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,14 @@ class PoseGroup:
         return self.first.dims
 
     @property
+    def units(self) -> str:
+        return self.first.units
+
+    @property
+    def up(self) -> str:
+        return self.first.up
+
+    @property
     def present(self) -> np.ndarray:
         """``(K, T)`` boolean: track ``k`` (in :attr:`ids` order) found in frame ``t``."""
         return np.stack([s.present for s in self.tracks.values()])

@@ -62,7 +62,9 @@ def test_group_basics():
     np.testing.assert_array_equal(part.person(7).coords, g.person(7).coords[2:5])
     with pytest.raises(TypeError):
         iter(g)
-    with pytest.raises(InvalidArgumentError, match="no person with track id 5; the ids are 3, 0, 7"):
+    with pytest.raises(
+        InvalidArgumentError, match="no person with track id 5; the ids are 3, 0, 7"
+    ):
         g.person(5)
 
 
@@ -150,7 +152,9 @@ def test_single_person_files_stay_as_they_are(tmp_path, fmt):
     save_file(seq, tmp_path / SUFFIX[fmt], fmt)
     group = load_group(tmp_path / SUFFIX[fmt], **READ)
     assert group.num_people == 1
-    np.testing.assert_array_equal(group.first.coords, load_file(tmp_path / SUFFIX[fmt], **READ).coords)
+    np.testing.assert_array_equal(
+        group.first.coords, load_file(tmp_path / SUFFIX[fmt], **READ).coords
+    )
     if fmt == "csv":
         assert (tmp_path / "g.csv").read_text().startswith("frame,joint,")
 

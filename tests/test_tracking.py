@@ -76,7 +76,9 @@ def test_appearance_tells_colours_apart():
 def run(frames: list[list[Detection]]) -> list[dict[int, float]]:
     """Track ids -> x of each frame's tracked people."""
     tracker = Tracker(FPS)
-    return [{tid: float(d.xy[:, 0].mean()) for tid, d in tracker(t, f)} for t, f in enumerate(frames)]
+    return [
+        {tid: float(d.xy[:, 0].mean()) for tid, d in tracker(t, f)} for t, f in enumerate(frames)
+    ]
 
 
 def test_crossing_keeps_identities():
@@ -153,7 +155,9 @@ def test_repair_undoes_a_swap_after_a_contact():
 
 def test_group_keeps_the_largest_and_numbers_left_to_right():
     T = 30
-    frames = [{5: det(150, width=20), 9: det(40, width=60), 2: det(100, width=40)} for _ in range(T)]
+    frames = [
+        {5: det(150, width=20), 9: det(40, width=60), 2: det(100, width=40)} for _ in range(T)
+    ]
     frames[0] = {5: det(150, width=20), 9: det(40, width=60)}  # track 2 appears at frame 1
     b = builder_with(frames, T)
     g = b.group(FPS, (200, 120), people=2)
@@ -173,7 +177,7 @@ def test_short_spurious_tracks_are_dropped():
 # ---------------------------------------------------------------- whole videos
 def blob_landmarks(img: np.ndarray, colour, size) -> PersonLandmarks | None:
     """The figure filling the box of ``colour``'s pixels in ``img``, as BlazePose gives."""
-    mask = (np.abs(img.astype(int) - colour).sum(axis=2) < 60)
+    mask = np.abs(img.astype(int) - colour).sum(axis=2) < 60
     if mask.sum() < 30:
         return None
     ys, xs = np.nonzero(mask)

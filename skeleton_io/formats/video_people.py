@@ -6,19 +6,33 @@ of ``blazepose33`` sequences, one per track id, with the conventions of
 down, origin top-left; confidence = BlazePose visibility, 0 only where the person is not
 seen; world landmarks in metres). :func:`load_image_group` does the same for one image.
 
-**Finding people** (:class:`PeopleEstimator`): a video-mode PoseLandmarker follows the
-people from frame to frame (one landmark-model run per person per frame; its detector runs
-only while it follows fewer people than its ``num_poses``). ``num_poses`` is the most
-people an image-mode probe has seen so far: the probe runs on the first frame and every
-``PROBE_SECONDS``, and when it sees more people the landmarker is rebuilt for them (up to
-``cap``: ``MAX_PEOPLE`` for everyone, else twice the people asked for). So a clip with two
-people costs about two landmark runs per frame, and a person who leaves and comes back is
-picked up by the detector as soon as they reappear.
+**Finding people** (:class:`PeopleTracker`). mediapipe's own several-people mode misses
+a person who stands near another (on the benchmark clip of two people crossing, its
+image-mode detector found both in 75 of 219 frames, its video mode fewer), so each person
+gets their own tracker here:
 
-**Identities** come from :class:`skeleton_io.tracking.Tracker` (position, motion and the
-colours of each person's clothes; see its module docstring for how tracks are chosen). With
-``people=N`` the N most prominent tracks are kept (largest on average over the clip), ids
-renumbered 0, 1, ... by first appearance, then left to right.
+* **Probes** find people: an image-mode PoseLandmarker on the whole frame, with the people
+  already followed painted over in grey so that the detector sees the others, in up to
+  ``DISCOVERY_ROUNDS`` rounds (each blanking those found before; an image: until nobody
+  new is found). A probe runs on the first frame, every ``PROBE_SECONDS`` while everyone
+  seen so far is followed, four times as often while someone is missing, and on every
+  frame while nobody is followed.
+* **Slots** follow them: each person found gets a single-person video-mode PoseLandmarker
+  (BlazePose full, its tracking and smoothing as for one person) run on a square crop
+  around where the person is expected (``CROP_SCALE`` times their extent), which stays put
+  while they stay inside its middle ``CROP_KEEP`` (a still camera, as on a whole clip).
+  The other people followed are painted over in the crop (their segmentation masks of the
+  previous frame), so a landmarker does not drift onto someone passing in front. A slot
+  that loses its person for ``LOST_SECONDS`` is freed for the next person found.
+
+So a clip with two people costs about two landmark runs per frame, plus a probe now and
+then; ``cap`` people are followed at once at most (``MAX_PEOPLE`` for everyone, else twice
+the people asked for, so that the largest can be chosen).
+
+**Identities** come from :mod:`skeleton_io.tracking` (position, motion and the colours of
+each person's clothes; its docstring lists how tracks are chosen, online and after each
+contact between people). With ``people=N`` the N most prominent tracks are kept (largest on
+average over the clip), ids renumbered 0, 1, ... by first appearance, then left to right.
 
 A person who leaves and is not seen again for the last ``LEFT_SECONDS`` or more of the clip
 gets one warning naming the file (their remaining frames are missing).
@@ -38,8 +52,8 @@ from ..errors import InvalidArgumentError, NoPersonFoundError
 from ..group import PoseGroup
 from ..pose import DEFAULT_FPS
 from ..skeleton import BLAZEPOSE33
-from ..tracking import Detection, TrackBuilder, Tracker, appearance
-from ..video_io import VideoFrame, iter_frames, prefetch, probe, read_image_frame
+from ..tracking import Detection, TrackBuilder, Tracker, appearance, box_iou
+from ..video_io import VideoFrame, read_image_frame
 from . import video as video_fmt
 from .video import (
     ESTIMATOR_NAME,
@@ -47,7 +61,6 @@ from .video import (
     PROBE_SECONDS,
     PersonLandmarks,
     PoseEstimator,
-    box_iou,
 )
 
 log = logging.getLogger(__name__)
@@ -442,15 +455,7 @@ def load_group(
     """
     check_people(people)
     path = Path(path)
-    info = probe(path)
-    video_fps = info.fps if info.fps > 0 else DEFAULT_FPS
-    total = max(0, info.num_frames - start_frame)
-    if max_frames is not None:
-        total = min(total, max_frames)
-    frames = prefetch(
-        iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side),
-        name="decode",
-    )
+    info, video_fps, total, frames = video_fmt.decode(path, start_frame, max_frames, max_side)
     every = max(1, round(PROBE_SECONDS * video_fps))
     tracker = PeopleTracker(video_fps, follow_cap(people), probe_every=every, make=make)
     try:

@@ -28,12 +28,16 @@ How tracks are chosen. Online (:class:`Tracker`, one call per frame):
 
 Offline, once the clip is done (:meth:`TrackBuilder.repair`, :meth:`TrackBuilder.group`):
 
-7. **Contacts**: while two people's boxes overlap (``CONTACT_IOU``) a pose estimator may
-   follow the wrong one. After each such contact, the tracks seen clean in the
-   ``MODEL_SECONDS`` after it are matched (Hungarian, appearance, below
-   ``LINK_APPEARANCE``) to those seen clean before it; where that relabels tracks and lowers
-   the mean colour distance by ``SWAP_MARGIN``, they take over the matched ids from the frame
-   of the contact where they were closest.
+7. **Contacts**: while two people's boxes overlap (``CONTACT_IOU``; also the last box of
+   someone who vanished in the last ``MODEL_SECONDS``, who may be behind) a pose estimator
+   may follow the wrong one. After each such contact, the tracks seen clean in the
+   ``MODEL_SECONDS`` after it are matched (Hungarian) to those seen clean before it, on
+   colour distance (below ``LINK_APPEARANCE``) plus ``MOTION_WEIGHT`` times how far each is
+   from where the other would be at its speed. Where that matching beats the best one that
+   keeps the ids by ``SWAP_MARGIN``, tracks take over the matched ids from the frame where
+   they changed person (people dressed alike give no gain: motion decides or ids are kept).
+   Inside the contact, a pose that clearly looks like someone else than its track is
+   dropped, and a fragment's pose goes to whom it clearly looks like.
 8. **Fragments**: a track that starts after another ended continues it when it looks alike
    (below ``REID_APPEARANCE``) and is where that person could have walked to in between.
 9. **Selection**: tracks seen in fewer frames than ``MIN_TRACK_SECONDS`` are dropped, the
@@ -51,6 +55,7 @@ from .builder import (
     LINK_APPEARANCE,
     MIN_TRACK_SECONDS,
     MODEL_SECONDS,
+    MOTION_WEIGHT,
     SWAP_MARGIN,
     TrackBuilder,
     track_detections,
@@ -86,6 +91,7 @@ __all__ = [
     "MAX_STEP",
     "MIN_TRACK_SECONDS",
     "MODEL_SECONDS",
+    "MOTION_WEIGHT",
     "PREDICT_SECONDS",
     "REID_APPEARANCE",
     "REID_SECONDS",

@@ -206,7 +206,7 @@ class TrackBuilder:
             motion = self._motion_costs(list(pre), list(post), t0, t1, window)
             mapping, gain = _best_relabelling(pre, post, motion)
             if any(q != p for q, p in mapping.items()):
-                start = self._meeting_frame(t0, t1, mapping)
+                start = self._switch_frame(t0, t1, mapping, pre)
                 self._move(mapping, start)
                 log.debug("contact at %d-%d: relabelled %s from frame %d", t0, t1, mapping, start)
                 changes += 1
@@ -270,10 +270,32 @@ class TrackBuilder:
                 changed += 1
         return changed
 
-    def _meeting_frame(self, t0: int, t1: int, mapping: dict[int, int]) -> int:
-        """The frame of the contact where the relabelled tracks were closest (else the
-        first frame of a track that appeared during it, else the contact's middle)."""
-        best, start = np.inf, None
+    def _switch_frame(
+        self, t0: int, t1: int, mapping: dict[int, int], pre: dict[int, np.ndarray]
+    ) -> int:
+        """Where in the contact ``[t0, t1]`` the relabelled tracks changed person: the first
+        frame a relabelled track looks more like the person it is given to than like the
+        one it went in as (a track that went in as nobody: its first frame in the contact),
+        else the frame where the relabelled tracks were closest, else ``t0``."""
+        starts = []
+        for q, p in mapping.items():
+            if q == p:
+                continue
+            a = self.tracks[q]
+            for t in range(t0, t1 + 2):
+                if t >= self.num_frames or not a.present[t]:
+                    continue
+                if q not in pre:
+                    starts.append(t)
+                    break
+                to_p = appearance_distance(a.looks[t], pre[p])
+                to_q = appearance_distance(a.looks[t], pre[q])
+                if not np.isnan(to_p) and not np.isnan(to_q) and to_p < to_q:
+                    starts.append(t)
+                    break
+        if starts:
+            return min(starts)
+        best, start = np.inf, t0
         for t in range(t0, t1 + 1):
             d = [
                 np.linalg.norm(self.tracks[q].centre(t) - self.tracks[p].centre(t))
@@ -282,9 +304,6 @@ class TrackBuilder:
             ]
             if d and sum(d) < best:
                 best, start = sum(d), t
-        if start is None:
-            born = [int(np.argmax(self.tracks[q].present)) for q, p in mapping.items() if q != p]
-            start = min(born) if born else (t0 + t1 + 1) // 2
         return start
 
     def _move(self, mapping: dict[int, int], start: int) -> None:
