@@ -22,9 +22,11 @@ Metrics, per clip:
   them; for h02, from the left and right halves of the frame. **<=3 px**: share of those
   frames within 3 px (goal: within 3 px).
 - **ms/frame** of the whole call (decode, model start-up, estimator, tracker), best of
-  ``--repeats``; **ms/person**: that over the mean people tracked per frame. ``main`` is
-  today's one-person extraction, ``1`` is `--people 1` (the largest on average), ``2`` and
-  ``all``.
+  ``--repeats`` (modes interleaved); **CPU ms/frame**: the process's CPU time instead (all
+  its threads; steadier on a loaded machine); **CPU ms/person**: that over the mean number
+  of people tracked per frame. ``main`` is the one-person extraction (`--people main`),
+  ``1`` is `--people 1` (the largest on average, choosing among up to two followed),
+  ``2`` and ``all``.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/people.py [--clips ...] [--repeats 2]
 [--overlays DIR]. About 10 minutes on 2 shared cores (clips are made once into --work).
@@ -215,12 +217,15 @@ def overlay(video: Path, group: PoseGroup, out: Path, frames: int = 8) -> None:
 
 # ------------------------------------------------------------------ runs
 def timed(fn, repeats: int):
-    best, result = float("inf"), None
+    """``fn()``'s result and its best wall and CPU seconds (CPU: this process, all its
+    threads; steadier than wall time on a shared machine)."""
+    best, cpu, result = float("inf"), float("inf"), None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
         best = min(best, time.perf_counter() - t0)
-    return result, best
+        cpu = min(cpu, time.process_time() - c0)
+    return result, (best, cpu)
 
 
 def run_clip(name: str, video: Path, truth_path: Path | None, args) -> list[dict]:
@@ -247,8 +252,8 @@ def run_clip(name: str, video: Path, truth_path: Path | None, args) -> list[dict
             else:
                 n = None if people == "all" else people
                 out, secs = timed(lambda n=n: load_group(video, people=n, max_side=MAX_SIDE), 1)
-            best = results.get(people, (None, float("inf")))[1]
-            results[people] = (out, min(secs, best))
+            prev = results.get(people, (None, (float("inf"), float("inf"))))[1]
+            results[people] = (out, (min(secs[0], prev[0]), min(secs[1], prev[1])))
     for people in modes:
         group, secs = results[people]
         rows.append(evaluate(name, people, group, secs, truth, refs))
@@ -258,12 +263,13 @@ def run_clip(name: str, video: Path, truth_path: Path | None, args) -> list[dict
     return rows
 
 
-def evaluate(name: str, people, group: PoseGroup, secs: float, truth, refs) -> dict:
-    """One table row: identities, hidden frames, accuracy, speed."""
+def evaluate(name: str, people, group: PoseGroup, secs: tuple, truth, refs) -> dict:
+    """One table row: identities, hidden frames, accuracy, speed (wall and CPU)."""
     T = group.num_frames
     tracked = group.present.sum(axis=0).mean()
     row = {"clip": name, "people": people, "tracks": group.num_people,
-           "ms": 1000 * secs / T, "ms_person": 1000 * secs / T / max(tracked, 1e-9)}  # fmt: skip
+           "ms": 1000 * secs[0] / T, "cpu": 1000 * secs[1] / T,
+           "cpu_person": 1000 * secs[1] / T / max(tracked, 1e-9)}  # fmt: skip
     if truth is not None:
         own = owners_by_mask(group, truth["masks"])
         hidden = truth["visible"] < 0.02
@@ -284,8 +290,8 @@ def evaluate(name: str, people, group: PoseGroup, secs: float, truth, refs) -> d
 
 HEADER = (
     "| clip | --people | tracks | IDSW | person-frames | IDSW/300 | wrong | hidden filled "
-    "| err px@256 (A, B) | <=3 px (A, B) | ms/frame | ms/person |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| err px@256 (A, B) | <=3 px (A, B) | ms/frame | CPU ms/frame | CPU ms/person |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -296,7 +302,7 @@ def _fmt(r: dict) -> str:
     return (
         f"| {r['clip']} | {r['people']} | {r['tracks']} | {r['switches']} | {r['person_frames']} "
         f"| {rate:.2f} | {r['wrong']} | {r['filled']} | {err} | {w3} | {r['ms']:.0f} "
-        f"| {r['ms_person']:.0f} |"
+        f"| {r['cpu']:.0f} | {r['cpu_person']:.0f} |"
     )
 
 
@@ -314,7 +320,7 @@ def run_images(args) -> None:
         path = MEDIA / name
         group, secs = timed(lambda path=path: load_image_group(path), 1)
         sizes = ", ".join(f"{v:.0f}" for v in group.prominence().values())
-        print(f"| {name} | {group.num_people} | {sizes} | {1000 * secs:.0f} |", flush=True)
+        print(f"| {name} | {group.num_people} | {sizes} | {1000 * secs[0]:.0f} |", flush=True)
         if args.overlays:
             img = read_image(path)
             k = 400 / img.shape[0]

@@ -184,12 +184,12 @@ class PoseGroup:
         """These tracks, in this order."""
         return PoseGroup({k: self.person(k) for k in ids}, copy.deepcopy(self.meta))
 
-    def largest(self, n: int) -> PoseGroup:
-        """The ``n`` most prominent tracks, in their listed order."""
-        if n < 1:
-            raise InvalidArgumentError(f"people must be >= 1, got {n}")
+    def largest(self, people: int) -> PoseGroup:
+        """The ``people`` most prominent tracks (:meth:`prominence`), in their listed order."""
+        if people < 1:
+            raise InvalidArgumentError(f"`people` must be >= 1, got {people}")
         prom = self.prominence()
-        keep = set(sorted(self.ids, key=lambda k: -prom[k])[:n])
+        keep = set(sorted(self.ids, key=lambda k: -prom[k])[:people])
         return self.select(k for k in self.ids if k in keep)
 
     def map(

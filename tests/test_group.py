@@ -11,8 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from skeleton_io import (
+    BODY18,
     BODY25,
     COCO17,
+    DWPOSE,
+    OPENPOSE_WHOLEBODY,
     OPENPOSE15,
     InvalidArgumentError,
     PoseGroup,
@@ -121,11 +124,23 @@ def test_map_keeps_absent_frames_missing():
 
 
 # ---------------------------------------------------------------- formats
-@pytest.mark.parametrize("fmt", ["native", "openpose", "csv", "coco"])
-def test_round_trip_keeps_people_ids_and_numbers(tmp_path, fmt):
-    g = make_group(COCO17 if fmt == "coco" else BODY25)
-    save_file(g, tmp_path / SUFFIX[fmt], fmt)
-    back = load_group(tmp_path / SUFFIX[fmt], **READ)
+@pytest.mark.parametrize(
+    "fmt, skeleton, name",
+    [
+        ("native", BODY25, "g.npz"),
+        ("openpose", BODY25, "g"),
+        ("openpose", OPENPOSE_WHOLEBODY, "g"),
+        ("dwpose", BODY18, "g.json"),
+        ("dwpose", DWPOSE, "g"),
+        ("csv", BODY25, "g.csv"),
+        ("coco", COCO17, "g.json"),
+    ],
+)
+def test_round_trip_keeps_people_ids_and_numbers(tmp_path, fmt, skeleton, name):
+    g = make_group(skeleton)
+    save_file(g, tmp_path / name, fmt)
+    back = load_group(tmp_path / name, format=fmt, **READ)
+    assert back.skeleton == skeleton
     assert_same(back, g, atol=1e-9 if fmt == "coco" else 0.0)
     assert back.fps == 25.0 and back.canvas == (640, 480)
     if fmt == "native":  # everything else too

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_dir, atomic_file
-from ..errors import InvalidArgumentError, PoseFormatError
 from ..group import PoseGroup
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
