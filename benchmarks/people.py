@@ -275,6 +275,7 @@ def evaluate(name: str, people, group: PoseGroup, secs: tuple, truth, refs) -> d
         hidden = truth["visible"] < 0.02
         boxes = truth["box"]
         apart = (boxes[0, :, 2] < boxes[1, :, 0]) | (boxes[1, :, 2] < boxes[0, :, 0])
+        apart |= np.isnan(boxes[:, :, 0]).any(axis=0)  # someone out of the picture
         good = (truth["visible"] >= 0.98) & apart[None]
     else:
         own = owners_by_reference(group, refs)

@@ -14,13 +14,16 @@ twins          a mirrored copy of the man himself (2.5 s later in his dance, so
 hide_leave     the ``v06`` model dances on the right; a board hides the man
                completely for 0.7 s; later she walks out of the frame, stays out
                for 1 s and comes back
+solo           nobody pasted: the man alone (the one-person baseline for speed)
 =============  =================================================================
 
 For every clip :func:`make_clip` writes ``NAME.mp4`` and ``NAME_truth.npz`` with, per
 person (0 = the man, 1 = the pasted one) and frame: ``visible`` (the share of the person's
 mask that is visible: not covered, not outside the frame), ``box`` (``x0, y0, x1, y1`` of
 the whole mask in pixels of the 960x540 frame) and ``masks`` (the visible mask at a quarter
-of the size, to tell whose joints a track holds).
+of the size, to tell whose joints a track holds); and for the pasted person ``b_source``,
+``b_index`` (the source frame shown), ``b_mirror`` and ``b_matrix`` (2 x 3, source pixels to
+the made frame), from which ``benchmarks/people.py`` places their single-person extraction.
 
 Run: .venv/bin/python benchmarks/people_clips.py --out /tmp/retarget_people
 (about a minute on 2 cores; needs ../shared/media).
@@ -43,7 +46,7 @@ from skeleton_io.video_writer import VideoWriter
 MEDIA = Path(os.environ.get("RETARGET_MEDIA", Path(__file__).resolve().parents[2] / "shared/media"))
 SIZE = (960, 540)
 FPS = 30.0
-CLIPS = ("cross_front", "cross_behind", "twins", "hide_leave")
+CLIPS = ("cross_front", "cross_behind", "twins", "hide_leave", "solo")
 MASK_DOWN = 4
 
 
@@ -138,6 +141,8 @@ def _scenario(name: str, duration: float) -> dict:
         return {"src": "v06", "x": [(0, 0.9 * w), (duration, 0.1 * w)], "front": False}
     if name == "twins":
         return {"src": "self", "x": [(0, 0.1 * w), (duration, 0.9 * w)], "front": True}
+    if name == "solo":  # the second person stays far outside the frame
+        return {"src": "v06", "x": [(0, -5.0 * w), (duration, -5.0 * w)], "front": True}
     if name == "hide_leave":
         x = [(0, 0.8 * w), (3.4, 0.8 * w), (4.2, 1.25 * w), (5.2, 1.25 * w), (6.0, 0.8 * w)]
         return {"src": "v06", "x": x, "front": True, "board": (2.0, 2.7)}
