@@ -300,3 +300,19 @@ def test_cli_extract_people_from_a_video(tmp_path, blob_pose):
     r = CliRunner().invoke(cli, ["extract", str(empty), "-o", str(out2), "--people", "2"])
     assert r.exit_code == 2 and "no person found" in r.output and str(empty) in r.output
     assert len(r.output.strip().splitlines()) == 1 and not out2.exists()
+
+
+# ---------------------------------------------------------------- real media
+@pytest.mark.slow
+def test_real_two_people_keep_their_sides():
+    """h02: two people shaking hands, each keeps one id the whole clip; hi01: two women."""
+    from skeleton_io import load_group
+
+    from .conftest import MEDIA, need
+
+    g = load_group(need(MEDIA / "h02_mmhuman3d_two_people.mp4"), people=2, max_side=256)
+    assert g.ids == (0, 1) and g.present.all()
+    hips = [BLAZEPOSE33.idx("LHip"), BLAZEPOSE33.idx("RHip")]
+    left, right = (s.coords[:, hips, 0].mean(axis=1) for _k, s in g.items())
+    assert (left < 0.5 * g.canvas[0]).all() and (right > 0.5 * g.canvas[0]).all()
+    assert load_group(need(MEDIA / "hi01_magic_two_women.png")).num_people == 2
