@@ -7,11 +7,9 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import load_file
-from skeleton_io.atomic import check_output_path
-
-from ..denoising import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
-from .common import pose_io_options, read_pose_kwargs, write_poses
+from ..denoising import DEFAULT_METHOD, CleanupOptions, method_names, parse_params
+from ..pipeline.poses import denoise_file
+from .common import pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +64,23 @@ def denoise_cmd(
 ) -> None:
     """Read INPUT (a video, an image or any pose file), remove jitter, outliers, left/right
     swaps and short dropouts, and write the cleaned pose sequence."""
-    check_output_path(output, inputs=[input_path])
     options = parse_params(method, params)
-    seq = load_file(input_path, **read_pose_kwargs(**kw))
     cleanup: CleanupOptions | bool | None = None  # the method's own default
     if no_cleanup:
         cleanup = False
     elif max_gap is not None:
         cleanup = CleanupOptions(max_gap=max_gap)
-    out = denoise(seq, method, cleanup=cleanup, **options)
-    out = write_poses(out, output, out_format, skeleton, overwrite)
+    out = denoise_file(
+        input_path,
+        output,
+        method=method,
+        options=options,
+        cleanup=cleanup,
+        out_format=out_format,
+        skeleton=skeleton,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
+    )
     info = out.meta["denoise"]
     click.echo(
         f"wrote {output} ({out_format}, {method}): {out.num_frames} frames; "

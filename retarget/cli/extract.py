@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import load_file
-from skeleton_io.atomic import check_output_path
-from skeleton_io.skeleton import get_skeleton, has_hands_or_face
-
-from .common import denoise_choice, denoise_options, pose_io_options, read_pose_kwargs, write_poses
+from ..pipeline.poses import extract_file
+from .common import denoise_choice, denoise_options, pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +39,15 @@ def extract_cmd(
     also finds the hands and face in a video or image. With a pose file as INPUT this
     converts between formats.
     """
-    check_output_path(output, inputs=[input_path])
-    seq = load_file(input_path, **read_pose_kwargs(**kw))
-    source = seq.meta.get("source_format")
-    method = denoise_choice(denoise_method, no_denoise)
-    if method == "auto":
-        method = "learned" if source == "video" else "none"
-    if method != "none":
-        from ..denoising import denoise
-
-        seq = denoise(seq, method)
-    if source in ("video", "image") and skeleton and has_hands_or_face(get_skeleton(skeleton)):
-        from skeleton_io.hands_face import add_hands_face
-
-        # after the body's denoising: hands and face are never filled in, only found
-        seq = add_hands_face(seq, input_path)
-    seq = write_poses(seq, output, out_format, skeleton, overwrite)
+    seq = extract_file(
+        input_path,
+        output,
+        out_format=out_format,
+        skeleton=skeleton,
+        denoise=denoise_choice(denoise_method, no_denoise),
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
+    )
     found = int(seq.present.sum())
     click.echo(
         f"wrote {output} ({out_format}, {seq.skeleton.name}): {seq.num_frames} frames, "
