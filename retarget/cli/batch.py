@@ -27,7 +27,7 @@ EXIT_INTERRUPTED = 130
 
 
 @click.command("batch")
-@click.argument("job", type=click.Choice(sorted(JOBS)))
+@click.argument("job", metavar="JOB", type=click.Choice(sorted(JOBS)))
 @click.option(
     "-i",
     "--input",

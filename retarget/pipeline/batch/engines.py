@@ -43,7 +43,7 @@ from skeleton_io.errors import (
 )
 
 from .items import Item
-from .jobs import get_job
+from .jobs import Job, get_job
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,8 @@ class _WarningCatcher(logging.Handler):
 class Worker:
     """The job's state in one worker process: models loaded once, then one item per call."""
 
-    def __init__(self, job: str, settings: dict[str, Any]) -> None:
-        self.job = get_job(job)
+    def __init__(self, job: Job, settings: dict[str, Any]) -> None:
+        self.job = job
         self.settings = settings
         self.state: Any = None
         self.ready = False
@@ -100,6 +100,7 @@ class Worker:
         root = logging.getLogger()
         root.addHandler(catcher)
         try:
+            item.output.parent.mkdir(parents=True, exist_ok=True)  # the mirrored tree
             rec["frames"] = int(self.job.run(self.state, item, self.settings))
             rec["status"] = "done"
         except Exception as e:  # one bad item must not stop the batch: record it
@@ -118,7 +119,7 @@ class Worker:
 def died(item: Item, why: str) -> dict[str, Any]:
     """The record of an item whose worker process died under it."""
     return {"status": "failed", "error": f"the worker died running it ({why})",
-            "retryable": True, "seconds": 0.0, "worker": None}  # fmt: skip
+            "retryable": True, "died": True, "seconds": 0.0, "worker": None}  # fmt: skip
 
 
 class Engine:
@@ -142,7 +143,7 @@ class SerialEngine(Engine):
 
     name = "serial"
 
-    def __init__(self, job: str, settings: dict[str, Any]) -> None:
+    def __init__(self, job: Job, settings: dict[str, Any]) -> None:
         self.worker = Worker(job, settings)
 
     def results(self, pending: deque[Item]) -> Iterator[tuple[Item, dict[str, Any]]]:
@@ -164,12 +165,11 @@ def _watch_parent(parent: int) -> None:
 
 
 def _pool_init(
-    job: str, settings: dict[str, Any], slots: Any, gpus: list[str], threads: int
+    job: Job, settings: dict[str, Any], slots: Any, gpus: list[str], threads: int
 ) -> None:
     global _POOL_WORKER
-    slot = slots.get()
     if gpus:
-        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slots.get() % len(gpus)]
     if threads:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
@@ -201,7 +201,7 @@ class ProcessEngine(Engine):
 
     name = "processes"
 
-    def __init__(self, job: str, settings: dict[str, Any], workers: int, gpus: bool = True) -> None:
+    def __init__(self, job: Job, settings: dict[str, Any], workers: int, gpus: bool = True) -> None:
         import multiprocessing as mp
 
         self.job, self.settings, self.workers = job, settings, workers
@@ -211,9 +211,11 @@ class ProcessEngine(Engine):
         self._pool = self._make_pool()
 
     def _make_pool(self) -> ProcessPoolExecutor:
-        slots = self._ctx.Queue()
-        for k in range(self.workers):
-            slots.put(k)
+        slots = None
+        if self.gpus:  # worker k takes GPU k mod n
+            slots = self._ctx.Queue()
+            for k in range(self.workers):
+                slots.put(k)
         return ProcessPoolExecutor(
             self.workers,
             mp_context=self._ctx,
@@ -257,11 +259,10 @@ class ProcessEngine(Engine):
 
 # ---------------------------------------------------------------------------- ray
 def ray_available() -> bool:
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether Ray is installed (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -281,14 +282,14 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     except OSError as e:
         raise ClusterError(
             f"`ray_address` {address}: no Ray cluster answers there ({e.strerror or e}); start "
-            "one with `ray start --head` or check the address"
+            "one (ray start --head) or check the address"
         ) from None
 
 
 class _RayWorker:
     """The body of a Ray actor (wrapped with ``ray.remote`` when Ray is used)."""
 
-    def __init__(self, job: str, settings: dict[str, Any]) -> None:
+    def __init__(self, job: Job, settings: dict[str, Any]) -> None:
         self.worker = Worker(job, settings)
 
     def run(self, item: Item) -> dict[str, Any]:
@@ -302,7 +303,7 @@ class RayEngine(Engine):
 
     def __init__(
         self,
-        job: str,
+        job: Job,
         settings: dict[str, Any],
         workers: int | None,
         address: str | None = None,
@@ -316,7 +317,7 @@ class RayEngine(Engine):
         except ImportError:
             raise missing_dependency("ray", "scale", "the Ray engine (`engine`)") from None
         self._ray = ray
-        spec = get_job(job)
+        spec = job
         if address:
             check_reachable(address)
         try:
@@ -332,7 +333,12 @@ class RayEngine(Engine):
                     log_to_driver=False,
                 )
         except (ConnectionError, RuntimeError, ValueError) as e:
-            raise ClusterError(f"`ray_address` {address or '(local)'}: {error_line(e)}") from None
+            hint = ""
+            if address and address != "auto" and "RAY_AUTH_MODE" not in os.environ:
+                hint = " (a cluster with token authentication also needs RAY_AUTH_MODE=token)"
+            raise ClusterError(
+                f"`ray_address` {address or '(local)'}: {error_line(e)}{hint}"
+            ) from None
         resources = ray.cluster_resources()
         gpus = float(resources.get("GPU", 0.0))
         if gpus_per_worker is None:
@@ -381,7 +387,7 @@ class RayEngine(Engine):
 
 def make_engine(
     engine: str,
-    job: str,
+    job: str | Job,
     settings: dict[str, Any],
     workers: int | None,
     ray_address: str | None = None,
@@ -389,6 +395,7 @@ def make_engine(
 ) -> Engine:
     """The engine ``engine`` names; ``auto``: Ray when installed, else a process pool (or
     this process for one worker), with a notice."""
+    job = get_job(job) if isinstance(job, str) else job
     if engine not in ENGINES:
         raise InvalidArgumentError(
             f"unknown `engine` {engine!r}: choose one of {', '.join(ENGINES)}"

@@ -184,7 +184,7 @@ def read_manifest(
     columns = {k for row in rows for k in row}
     if "input" not in columns:
         raise InvalidArgumentError(
-            f"{path}: the manifest has no `input` column (columns: {', '.join(sorted(columns))}); "
+            f"{path}: the manifest has no 'input' column (columns: {', '.join(sorted(columns))}); "
             "add one naming each item's input file"
         )
     unknown = sorted(columns - set(RESERVED_COLUMNS) - set(option_parsers))

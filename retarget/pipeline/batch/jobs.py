@@ -160,13 +160,11 @@ def merged(settings: dict[str, Any], item: Item) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ extract
 def _setup_extract(settings: dict[str, Any]) -> None:
-    from skeleton_io.formats import video
-
-    video.task_bundle()  # imports mediapipe and builds the estimator's model bundle once
-    if settings.get("denoise", "auto") in ("auto", "learned"):
-        from ...denoising.learned import load_denoiser
-
-        load_denoiser()  # cached for the worker's life; what `retarget extract` uses
+    """Nothing to load up front: the estimator's model bundle and the learned denoiser are
+    cached per process on the first video (:func:`skeleton_io.formats.video.task_bundle`,
+    :func:`retarget.denoising.learned.load_denoiser`), and pose files need neither. The
+    estimator itself is made per clip: it tracks the person from frame to frame, and a
+    fresh one gives every clip what `retarget extract` gives it."""
 
 
 def _run_extract(_: Any, item: Item, settings: dict[str, Any]) -> int:

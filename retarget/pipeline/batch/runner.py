@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from skeleton_io.atomic import remove_temporaries
-from skeleton_io.errors import InvalidArgumentError, ModelError, OutputError
+from skeleton_io.errors import ClusterError, InvalidArgumentError, ModelError, OutputError
 
 from .engines import Engine, make_engine
 from .items import Item, discover
-from .jobs import get_job, output_suffix
+from .jobs import Job, get_job, output_suffix
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +91,14 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def plan(
-    job: str,
+    job: str | Job,
     inputs: str | Path,
     out_dir: str | Path,
     settings: dict[str, Any],
     shard: tuple[int, int] | None = None,
 ) -> list[Item]:
     """The items of a run, with absolute paths (workers may run elsewhere)."""
-    spec = get_job(job)
+    spec = get_job(job) if isinstance(job, str) else job
     out_dir = Path(out_dir).absolute()
     items = discover(
         inputs,
@@ -131,7 +131,7 @@ def _lock(folder: Path, shard: tuple[int, int] | None) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise OutputError(
-                f"{folder.parent}: another `retarget batch` is writing there now; wait for it "
+                f"{folder.parent}: another retarget batch is writing there now; wait for it "
                 "or choose another `out_dir`"
             ) from None
         try:
@@ -145,7 +145,7 @@ def _record(item: Item, **fields: Any) -> dict[str, Any]:
 
 
 def run_batch(
-    job: str,
+    job: str | Job,
     inputs: str | Path,
     out_dir: str | Path,
     *,
@@ -163,7 +163,8 @@ def run_batch(
     """Run ``job`` over ``inputs`` into ``out_dir`` (see the module docstring).
 
     Args:
-        job: a name in :data:`JOBS` (``extract``, ``denoise``, ``transfer``).
+        job: a name in :data:`JOBS` (``extract``, ``denoise``, ``transfer``) or a
+            :class:`Job` (its functions must be importable by the workers).
         inputs: a folder, a glob or a manifest (:mod:`.items`).
         settings: the job's options (library names: ``out_format``, ``denoise``, ``fps``...).
         workers: worker processes (None: 1 locally; on a cluster, as many as fit).
@@ -179,8 +180,9 @@ def run_batch(
         raise InvalidArgumentError(f"`workers` must be at least 1, got {workers}")
     if retry < 0:
         raise InvalidArgumentError(f"`retry` must be at least 0, got {retry}")
+    job = get_job(job) if isinstance(job, str) else job
     settings = dict(settings or {})
-    _check_settings(job, settings)
+    _check_settings(settings)
     out_dir = Path(out_dir)
     items = plan(job, inputs, out_dir, settings, shard)
     _make_folder(out_dir)
@@ -188,15 +190,14 @@ def run_batch(
     ledgers.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     suffix = f"-shard{shard[0]}of{shard[1]}" if shard else ""
-    ledger_path = Path(ledger) if ledger else ledgers / f"{job}-{stamp}{suffix}.jsonl"
+    ledger_path = Path(ledger) if ledger else ledgers / f"{job.name}-{stamp}{suffix}.jsonl"
     with _lock(ledgers, shard):
         return _run(job, items, settings, workers, engine, ray_address, gpus_per_worker,
                     retry, overwrite, ledger_path, progress)  # fmt: skip
 
 
-def _check_settings(job: str, settings: dict[str, Any]) -> None:
+def _check_settings(settings: dict[str, Any]) -> None:
     """Validate once, before any worker starts, what every item would need."""
-    get_job(job)
     for key in ("structure", "model"):
         value = settings.get(key)
         if value is not None and isinstance(value, (str, Path)):
@@ -228,13 +229,14 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
     from tqdm import tqdm
 
     t0 = time.perf_counter()
-    res = BatchResult(job=job, total=len(items), ledger=ledger_path)
+    res = BatchResult(job=job.name, total=len(items), ledger=ledger_path)
     remove_temporaries([it.output for it in items])
     todo = deque(it for it in items if overwrite or not it.output.exists())
     skipped = [it for it in items if not (overwrite or not it.output.exists())]
     res.skipped = len(skipped)
     engine: Engine | None = None
     attempts: dict[str, int] = {}
+    deaths = 0  # workers that died in a row: a broken cluster stops the run
     with open(ledger_path, "a", encoding="utf-8") as led:
 
         def write(rec: dict[str, Any]) -> None:
@@ -251,14 +253,21 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
         if engine.cluster:
             res.engine = f"ray ({engine.cluster})"
         bar = tqdm(total=len(todo), disable=not progress or None, file=sys.stderr,
-                   unit="item", desc=f"batch {job}", dynamic_ncols=True)  # fmt: skip
+                   unit="item", desc=f"batch {job.name}", dynamic_ncols=True)  # fmt: skip
         try:
             for item, rec in engine.results(todo):
                 n = attempts[item.key] = attempts.get(item.key, 0) + 1
                 rec = _record(item, attempt=n, engine=res.engine, **rec)
                 if rec["status"] == "fatal":
                     write(rec)
-                    raise ModelError(f"batch {job}: a worker could not start: {rec['error']}")
+                    raise ModelError(f"batch {job.name}: a worker could not start: {rec['error']}")
+                deaths = deaths + 1 if rec.get("died") else 0
+                if deaths >= max(4, 2 * engine.workers) and res.done == 0:
+                    write(rec)
+                    raise ClusterError(
+                        f"batch {job.name}: the workers die before finishing any item "
+                        f"({rec['error']}); check the cluster's logs"
+                    )
                 again = rec["status"] == "failed" and rec.pop("retryable", False) and n <= retry
                 write(rec)
                 if again:
