@@ -134,8 +134,8 @@ class Engine:
         its record as it finishes, until ``pending`` is empty and nothing is in flight."""
         raise NotImplementedError
 
-    def close(self) -> None:
-        """Stop the workers (also mid-item, after an interrupt)."""
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers; with ``abort`` at once, mid-item (after an interrupt)."""
 
 
 class SerialEngine(Engine):
@@ -247,11 +247,13 @@ class ProcessEngine(Engine):
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._make_pool()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        if not abort:
+            self._pool.shutdown(wait=True)
+            return
         # Python 3.11 has no public way to stop a pool's running tasks: kill its processes
         # (an item they held stays unwritten: outputs appear only complete).
-        procs = list(getattr(self._pool, "_processes", {}).values())
-        for p in procs:
+        for p in list(getattr(self._pool, "_processes", {}).values()):
             with contextlib.suppress(Exception):
                 p.kill()
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -378,7 +380,7 @@ class RayEngine(Engine):
                 idle.append(k)
                 yield item, rec
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         for a in self._actors:
             with contextlib.suppress(Exception):
                 self._ray.kill(a)
@@ -418,5 +420,5 @@ def make_engine(
     if engine == "ray":
         return RayEngine(job, settings, workers, ray_address, gpus_per_worker=gpus_per_worker)
     if engine == "processes":
-        return ProcessEngine(job, settings, workers or (os.cpu_count() or 1))
+        return ProcessEngine(job, settings, workers or 1)
     return SerialEngine(job, settings)

@@ -284,7 +284,7 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
             res.interrupted = True
         finally:
             bar.close()
-            engine.close()
+            engine.close(abort=res.interrupted or sys.exc_info()[0] is not None)
             if res.interrupted:  # workers were stopped mid-item: remove what they left
                 remove_temporaries([it.output for it in items])
     res.seconds = time.perf_counter() - t0
