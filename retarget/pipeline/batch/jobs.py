@@ -177,6 +177,7 @@ def _run_extract(_: Any, item: Item, settings: dict[str, Any]) -> int:
         out_format=s.get("out_format", "native"),
         skeleton=s.get("skeleton"),
         denoise=s.get("denoise", "auto"),
+        overwrite=bool(s.get("overwrite")),
         **load_kwargs(s),
     )
     return seq.num_frames
@@ -216,6 +217,7 @@ def _run_denoise(_: Any, item: Item, settings: dict[str, Any]) -> int:
         cleanup=s.get("cleanup"),
         out_format=s.get("out_format", "native"),
         skeleton=s.get("skeleton"),
+        overwrite=bool(s.get("overwrite")),
         **load_kwargs(s),
     )
     return seq.num_frames
@@ -284,6 +286,7 @@ def _run_transfer(state: _TransferState, item: Item, settings: dict[str, Any]) -
         view=view,
         model=state.retargeter,
         out_format=s.get("out_format", "native"),
+        overwrite=bool(s.get("overwrite")),
         **load_kwargs(s),
     )
     return out.num_frames

@@ -173,7 +173,8 @@ def run_batch(
         ray_address: an existing Ray cluster (``auto``, ``HOST:PORT``, ``ray://...``).
         gpus_per_worker: GPUs each Ray worker takes (None: 1 when the cluster has GPUs).
         retry: extra attempts for failures that may pass on another try.
-        overwrite: redo items whose output exists.
+        overwrite: redo items whose output exists (and write OpenPose folders into folders
+            that hold other files).
         ledger: the JSONL ledger's path (default ``out_dir/_ledgers/JOB-TIME.jsonl``).
     """
     if workers is not None and workers < 1:
@@ -181,7 +182,7 @@ def run_batch(
     if retry < 0:
         raise InvalidArgumentError(f"`retry` must be at least 0, got {retry}")
     job = get_job(job) if isinstance(job, str) else job
-    settings = dict(settings or {})
+    settings = dict(settings or {}) | {"overwrite": overwrite}
     _check_settings(settings)
     out_dir = Path(out_dir)
     items = plan(job, inputs, out_dir, settings, shard)
