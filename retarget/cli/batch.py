@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..denoising import DEFAULT_METHOD, method_names, parse_params
+from ..denoising import parse_params
 from ..device import DEVICES
 from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
 from ..retargeters import MODES
@@ -17,6 +17,7 @@ from .common import (
     denoise_choice,
     denoise_options,
     input_options,
+    method_options,
     output_format_option,
     read_pose_kwargs,
     skeleton_option,
@@ -105,22 +106,7 @@ EXIT_INTERRUPTED = 130
     default="auto",
     default_help=" auto: extract: learned for videos, none for pose files; transfer: learned.",
 )
-@click.option(
-    "-m",
-    "--method",
-    type=click.Choice(method_names()),
-    default=DEFAULT_METHOD,
-    show_default=True,
-    help="denoise job: the `retarget denoise` method.",
-)
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="denoise job: a parameter of --method, repeatable (see `retarget denoise`).",
-)
+@method_options("denoise job: ")
 @click.option(
     "--structure",
     type=click.Path(path_type=Path),

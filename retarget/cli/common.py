@@ -310,6 +310,29 @@ def denoise_options(what: str, default: str = "learned", default_help: str = "")
     return deco
 
 
+def method_options(prefix: str = "") -> Callable:
+    """``-m/--method`` and ``-p/--param KEY=VALUE`` of ``retarget denoise`` (``prefix``
+    starts their help where another command takes them)."""
+    from ..denoising import DEFAULT_METHOD, method_names
+
+    def deco(f: Callable) -> Callable:
+        f = click.option(
+            "-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+            help=prefix + "A parameter of the method, repeatable; times in seconds (savgol: "
+            "window=0.2 polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 "
+            "d_cutoff=1; learned: model=DIR max_fill=1.0 fill_confidence=0.25 device=auto). "
+            "An unknown KEY lists the valid ones.",
+        )(f)  # fmt: skip
+        return click.option(
+            "-m", "--method", type=click.Choice(method_names()), default=DEFAULT_METHOD,
+            show_default=True,
+            help=prefix + "Smoothing: learned (the shipped network), savgol and gaussian (zero "
+            "lag), oneeuro (causal), none.",
+        )(f)  # fmt: skip
+
+    return deco
+
+
 def denoise_choice(denoise_method: str, no_denoise: bool) -> str:
     """The method ``--denoise``/``--no-denoise`` select (``"none"`` to skip)."""
     return "none" if no_denoise else denoise_method

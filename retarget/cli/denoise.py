@@ -7,35 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..denoising import DEFAULT_METHOD, CleanupOptions, method_names, parse_params
+from ..denoising import CleanupOptions, parse_params
 from ..pipeline.poses import denoise_file
-from .common import pose_io_options, read_pose_kwargs
+from .common import method_options, pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
 
 @click.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option(
-    "-m",
-    "--method",
-    type=click.Choice(method_names()),
-    default=DEFAULT_METHOD,
-    show_default=True,
-    help="Smoothing: learned (the shipped network), savgol and gaussian (zero lag), oneeuro "
-    "(causal), none.",
-)
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A parameter of the method, repeatable; times in seconds (savgol: window=0.2 "
-    "polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 d_cutoff=1; learned: "
-    "model=DIR max_fill=1.0 fill_confidence=0.25 device=auto). "
-    "An unknown KEY lists the valid ones.",
-)
+@method_options()
 @click.option(
     "--max-gap",
     type=click.FloatRange(min=0),
