@@ -75,7 +75,8 @@ EXIT_INTERRUPTED = 130
     "--gpus-per-worker",
     type=click.FloatRange(min=0),
     default=None,
-    help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs, else 0].",
+    help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs and the job "
+    "uses them (denoise, transfer), else 0; extract's pose estimator runs on the CPU].",
 )
 @click.option(
     "--retry",

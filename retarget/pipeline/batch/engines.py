@@ -10,7 +10,7 @@ retries and appends them to the same queue.
 * :class:`ProcessEngine` (``processes``): ``concurrent.futures.ProcessPoolExecutor`` with
   ``spawn``; a worker that dies (segfault, out of memory) fails the item it held and the
   pool is rebuilt. With GPUs (``/dev/nvidia*`` or ``CUDA_VISIBLE_DEVICES``) worker ``k``
-  sees GPU ``k mod n`` only.
+  sees GPU ``k mod n`` only, for jobs that use GPUs (:attr:`Job.uses_gpu`); others see none.
 * :class:`RayEngine` (``ray``, ``pip install 'retarget[scale]'``): one Ray actor per
   worker, each taking ``cpus_per_worker`` CPUs and, when the cluster has GPUs and the job
   uses them, ``gpus_per_worker`` GPUs (default 1: one GPU per worker). Without an address
@@ -168,8 +168,10 @@ def _pool_init(
     job: Job, settings: dict[str, Any], slots: Any, gpus: list[str], threads: int
 ) -> None:
     global _POOL_WORKER
-    if gpus:
+    if slots is not None:  # worker k sees GPU k mod n only
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slots.get() % len(gpus)]
+    elif gpus:  # a job that does not use them: keep the models on the CPU, as Ray does
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
     if threads:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
@@ -201,18 +203,19 @@ class ProcessEngine(Engine):
 
     name = "processes"
 
-    def __init__(self, job: Job, settings: dict[str, Any], workers: int, gpus: bool = True) -> None:
+    def __init__(self, job: Job, settings: dict[str, Any], workers: int) -> None:
         import multiprocessing as mp
 
         self.job, self.settings, self.workers = job, settings, workers
-        self.gpus = local_gpus() if gpus else []
+        self.gpus = local_gpus()
+        self._use_gpus = job.uses_gpu
         self._ctx = mp.get_context("spawn")
         self._threads = int(settings.get("threads") or max(1, (os.cpu_count() or 1) // workers))
         self._pool = self._make_pool()
 
     def _make_pool(self) -> ProcessPoolExecutor:
         slots = None
-        if self.gpus:  # worker k takes GPU k mod n
+        if self.gpus and self._use_gpus:  # worker k takes GPU k mod n
             slots = self._ctx.Queue()
             for k in range(self.workers):
                 slots.put(k)

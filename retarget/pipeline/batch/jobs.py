@@ -41,7 +41,8 @@ class Job:
         setup: ``setup(settings) -> state``, once per worker (load models here).
         run: ``run(state, item, settings) -> frames`` for one item.
         path_options: options that are paths (relative ones are relative to the manifest).
-        uses_gpu: its models run on a GPU when the worker has one.
+        uses_gpu: give each worker a GPU by default when there are GPUs (its models run
+            there); False keeps the workers on the CPU unless asked (``gpus_per_worker``).
     """
 
     name: str
@@ -192,6 +193,10 @@ register_job(
         options={**READ_OPTIONS, "denoise": _denoise_method, "skeleton": str},
         setup=_setup_extract,
         run=_run_extract,
+        # mediapipe's BlazePose runs on the CPU in this build; a GPU would only speed up the
+        # denoiser (about 2 ms a frame on a CPU core), and one per worker would cap the
+        # workers at the GPU count
+        uses_gpu=False,
     )
 )
 
