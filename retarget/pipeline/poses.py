@@ -18,6 +18,7 @@ from skeleton_io.skeleton import get_skeleton, has_hands_or_face
 
 log = logging.getLogger(__name__)
 
+
 def output_skeleton(out_format: str, requested: str | None, source: Any) -> str | None:
     """The skeleton to convert to before writing (None: keep the source's own): the one
     asked for (``skeleton``), else the one the format writes
