@@ -72,10 +72,11 @@ class BatchResult:
     def summary(self) -> str:
         """One line: counts, time, rate, ledger."""
         head = "interrupted" if self.interrupted else "finished"
+        how = f", {self.engine}, {self.workers} workers" if self.engine else ""
         return (
             f"batch {self.job} {head}: {self.done} done, {self.failed} failed, {self.skipped} "
             f"skipped (already written) of {self.total} in {self.seconds:.1f} s "
-            f"({self.rate:.2f} items/s, {self.engine}, {self.workers} workers); ledger {self.ledger}"
+            f"({self.rate:.2f} items/s{how}); ledger {self.ledger}"
         )
 
 
@@ -232,8 +233,9 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
     t0 = time.perf_counter()
     res = BatchResult(job=job.name, total=len(items), ledger=ledger_path)
     remove_temporaries([it.output for it in items])
-    todo = deque(it for it in items if overwrite or not it.output.exists())
-    skipped = [it for it in items if not (overwrite or not it.output.exists())]
+    written = {it.key for it in items if not overwrite and it.output.exists()}
+    todo = deque(it for it in items if it.key not in written)
+    skipped = [it for it in items if it.key in written]
     res.skipped = len(skipped)
     engine: Engine | None = None
     attempts: dict[str, int] = {}
