@@ -120,7 +120,9 @@ def test_denoise_and_transfer_jobs(tmp_path):
 
 # ------------------------------------------------------------- retries, dying workers
 def _flaky_setup(settings):
-    return None
+    """Leaves a file per set-up (the worker's pid): the test counts them."""
+    if settings.get("setups"):
+        Path(settings["setups"], str(os.getpid())).write_text("x")
 
 
 def _flaky_run(_, item, settings):
@@ -170,6 +172,35 @@ def test_a_worker_that_dies_fails_its_item_and_the_pool_goes_on(tmp_path):
                     engine="processes", retry=1, progress=False)  # fmt: skip
     assert res.done == 3 and res.failed == 1
     assert res.failures[0][0] == "die.txt" and "worker died" in res.failures[0][1]
+
+
+def test_each_worker_sets_up_once(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(6):
+        (src / f"ok{k}.txt").write_text("x")
+    setups = tmp_path / "setups"
+    setups.mkdir()
+    res = run_batch(FLAKY, src, tmp_path / "out", settings={"setups": str(setups)}, workers=2,
+                    engine="processes", progress=False)  # fmt: skip
+    assert res.done == 6
+    recs = ledger_lines(tmp_path / "out")
+    workers = {r["worker"] for r in recs}
+    assert 1 <= len(list(setups.iterdir())) == len(workers) <= 2  # one set-up per worker
+    assert sum("setup_seconds" in r for r in recs) == len(workers)
+
+
+def test_without_ray_it_says_so_and_runs_locally(tmp_path, monkeypatch, caplog):
+    import retarget.pipeline.batch.engines as engines
+
+    monkeypatch.setattr(engines, "ray_available", lambda: False)
+    src = make_tree(tmp_path, bad=False)
+    res = run_batch("denoise", src, tmp_path / "out", settings={"method": "none"},
+                    progress=False)  # fmt: skip
+    assert res.done == 3 and res.engine == "serial"
+    assert "Ray is not installed" in caplog.text and "retarget[scale]" in caplog.text
+    with pytest.raises(Exception, match=r"retarget\[scale\]"):
+        run_batch("denoise", src, tmp_path / "o2", ray_address="auto", progress=False)
 
 
 # ---------------------------------------------------------------------- hostile input
