@@ -220,6 +220,7 @@ def _free_port() -> int:
         ("bad_cell", "bad max_frames"),
         ("workers_0", "--workers"),
         ("same_output", "would both write"),
+        ("output_is_input", "would replace the input"),
         ("bad_shard", "--shard"),
         ("missing_inputs", "no such file"),
         ("unreachable_ray", "--ray-address"),
@@ -243,6 +244,8 @@ def test_hostile_input_is_one_error_line(tmp_path, case, needle):
         args += ["--workers", "0"]
     elif case == "same_output":
         save_file(make_pose_sequence(), src / "a.csv")
+    elif case == "output_is_input":
+        args[5] = str(src)
     elif case == "bad_shard":
         args += ["--shard", "3/2"]
     elif case == "missing_inputs":

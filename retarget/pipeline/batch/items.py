@@ -161,6 +161,11 @@ def _check_unique_outputs(items: list[Item]) -> None:
     seen: dict[Path, str] = {}
     for it in items:
         out = it.output.resolve()
+        if out == it.input.resolve():
+            raise InvalidArgumentError(
+                f"{it.key}: its output would replace the input {it.input}; choose another "
+                "`out_dir`"
+            )
         if out in seen:
             raise InvalidArgumentError(
                 f"{seen[out]} and {it.key} would both write {it.output}; rename one or give "
