@@ -163,8 +163,7 @@ def _check_unique_outputs(items: list[Item]) -> None:
         out = it.output.resolve()
         if out == it.input.resolve():
             raise InvalidArgumentError(
-                f"{it.key}: its output would replace the input {it.input}; choose another "
-                "`out_dir`"
+                f"{it.key}: its output would replace the input {it.input}; choose another `out_dir`"
             )
         if out in seen:
             raise InvalidArgumentError(
