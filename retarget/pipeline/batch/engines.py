@@ -330,6 +330,7 @@ class RayEngine(Engine):
                 ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
             else:
                 ray.init(
+                    address="local",  # a new instance, even where a cluster or RAY_ADDRESS is
                     num_cpus=max(1, round((workers or 1) * cpus_per_worker)),
                     num_gpus=len(local_gpus()),
                     include_dashboard=False,
