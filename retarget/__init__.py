@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "available_renderers": "retarget.render.registry:available_renderers",
     "pose_transfer_video": "retarget.pipeline.video:pose_transfer_video",
     "render_skeleton": "retarget.pipeline.video:render_skeleton",
+    "run_batch": "retarget.pipeline.batch:run_batch",
 }
 
 _ERRORS = [n for n in dir(_errors) if n.endswith("Error")]

@@ -8,18 +8,15 @@ from typing import Any
 
 import click
 
-from skeleton_io import PoseGroup, load_file, load_group
-from skeleton_io.atomic import check_output_path
-from skeleton_io.skeleton import get_skeleton, has_hands_or_face
+from skeleton_io import PoseGroup
 
+from ..pipeline.poses import extract_file
 from .common import (
     denoise_choice,
     denoise_options,
-    people_count,
     people_option,
     pose_io_options,
     read_pose_kwargs,
-    write_poses,
 )
 
 log = logging.getLogger(__name__)
@@ -55,39 +52,25 @@ def extract_cmd(
     image) or read (a multi-person pose file) and written with their track id (native,
     openpose, coco and csv hold several people).
     """
-    check_output_path(output, inputs=[input_path])
-    if people == "main":
-        seq: Any = load_file(input_path, **read_pose_kwargs(**kw))
-    else:
-        seq = load_group(input_path, people=people_count(people), **read_pose_kwargs(**kw))
-    source = seq.meta.get("source_format")
-    method = denoise_choice(denoise_method, no_denoise)
-    if method == "auto":
-        method = "learned" if source == "video" else "none"
-    if method != "none":
-        from ..denoising import denoise
-
-        seq = _each(seq, lambda s: denoise(s, method))
-    if source in ("video", "image") and skeleton and has_hands_or_face(get_skeleton(skeleton)):
-        from skeleton_io.hands_face import add_hands_face
-
-        # after the body's denoising: hands and face are never filled in, only found
-        seq = _each(seq, lambda s: add_hands_face(s, input_path))
-    seq = write_poses(seq, output, out_format, skeleton, overwrite)
+    seq = extract_file(
+        input_path,
+        output,
+        out_format=out_format,
+        skeleton=skeleton,
+        denoise=denoise_choice(denoise_method, no_denoise),
+        people=None if people == "main" else people,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
+    )
     click.echo(f"wrote {output} ({out_format}, {seq.skeleton.name}): {_summary(seq)}", err=True)
-
-
-def _each(seq: Any, fn: Any) -> Any:
-    """``fn`` on a sequence, or on every person of a group (their unseen frames stay
-    missing)."""
-    return seq.map(fn) if isinstance(seq, PoseGroup) else fn(seq)
 
 
 def _summary(seq: Any) -> str:
     """Frames, who was found in how many, fps."""
     if isinstance(seq, PoseGroup):
         seen = ", ".join(f"{k}: {int(s.present.sum())}" for k, s in seq.items())
-        found = f"{seq.num_people} {'person' if seq.num_people == 1 else 'people'} (frames seen by id: {seen})"
+        n = seq.num_people
+        found = f"{n} {'person' if n == 1 else 'people'} (frames seen by id: {seen})"
     else:
         found = f"person in {int(seq.present.sum())}"
     return f"{seq.num_frames} frames, {found}, {seq.fps:g} fps"

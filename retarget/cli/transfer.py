@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import save_file
-from skeleton_io.atomic import check_output_path
 from skeleton_io.pose import PoseSequence
 
 from ..retargeters import MODES
@@ -86,25 +84,21 @@ def transfer_cmd(
     **kw,
 ) -> None:
     """Retarget: the motion of --motion on the body of --structure, seen from --view."""
-    from ..inputs import read_2d
-    from ..retargeters import transfer
+    from ..pipeline.poses import transfer_file
 
-    check_output_path(output, inputs=[motion_path, structure_path])
-    read_kw = read_pose_kwargs(**kw)
-    motion = read_2d(motion_path, **read_kw)
-    struct_kw = {k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
-    structure = read_2d(structure_path, **struct_kw)
-    v = read_view(view, read_kw)
-    out = transfer(
-        motion,
-        structure,
-        v,
+    out = transfer_file(
+        motion_path,
+        structure_path,
+        output,
+        view=view,
         model=model_dir,
         mode=mode,
         device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
+        out_format=out_format,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
     )
-    save_file(out, output, out_format, overwrite=overwrite)
     click.echo(
         f"wrote {output} ({out_format}): {out.num_frames} frames, view yaw {out.meta['view_yaw']:+.1f} deg",
         err=True,

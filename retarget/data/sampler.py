@@ -103,6 +103,15 @@ class BatchSampler:
     def __len__(self) -> int:
         return self.world.shape[0]
 
+    def shard(self, rank: int, world_size: int) -> BatchSampler:
+        """Keep every ``world_size``-th window from the ``rank``-th (data-parallel training:
+        each process its own windows); returns ``self``."""
+        if world_size > 1:
+            keep = slice(rank, None, world_size)
+            self.world, self.floor, self.facing = (self.world[keep], self.floor[keep],
+                                                   self.facing[keep])  # fmt: skip
+        return self
+
     def _u(self, n: int, lo_hi: tuple[float, float], log: bool = False) -> torch.Tensor:
         lo, hi = lo_hi
         r = torch.rand(n, generator=self.gen, device=self.device)

@@ -48,12 +48,21 @@ def fit(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`."""
+    import torch
+
     from ..data.mocap import MocapLibrary
     from ..data.sampler import BatchSampler
     from ..device import resolve_device
+    from ..nn.distributed import from_env
 
     lib = MocapLibrary.load(data, cache_dir)
-    sampler = BatchSampler(lib, "train", device=resolve_device(device), seed=seed)
+    dist = from_env()  # under torchrun: this rank's windows, seed and GPU
+    dev = resolve_device(device)
+    if dev.type == "cuda" and dist.enabled:
+        dev = torch.device("cuda", dist.local_rank)
+    sampler = BatchSampler(lib, "train", device=dev, seed=seed + dist.rank)
+    windows = len(sampler)
+    sampler.shard(dist.rank, dist.world_size)
     tc = TrainConfig(
         iterations=iterations,
         minutes=minutes,
@@ -67,7 +76,7 @@ def fit(
     cfg = RunConfig(
         train=tc,
         command=command,
-        data_summary={"split": "train", "windows": len(sampler), "stride": 8},
+        data_summary={"split": "train", "windows": windows, "stride": 8},
     )
     return train(
         run_dir,
