@@ -215,7 +215,8 @@ def test_cli_evaluate_smoke(toy, tmp_path, monkeypatch):
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "| copy | clean | in-view |" in r.output
+    assert "| copy | limb-scaled | clean | in-view |" in r.output
+    assert "| copy | real pairs | clean | in-view |" in r.output
     payload = json.loads(out.read_text())
     assert payload["results"][0]["cases"] == 4
     bad = CliRunner().invoke(cli, ["evaluate", "--data", str(toy.root)])

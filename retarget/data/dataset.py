@@ -54,9 +54,17 @@ from skeleton_io.errors import InvalidArgumentError, ModelError
 
 from ..geometry import bone_lengths, height_from_bones, localize
 from .mocap import MocapLibrary
-from .performers import LIMB_GROUPS, Performer, bone_factors, random_factors
+from .performers import LIMB_GROUPS, Performer, random_factors
 from .splits import Split, get_split
-from .views import PX_PER_CM, View, Window, camera_coords, make_window, perform
+from .views import (
+    PX_PER_CM,
+    View,
+    Window,
+    camera_coords,
+    make_window,
+    perform,
+    transfer_performer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,22 +110,6 @@ def _loguniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
 def _uniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
     lo, hi = lo_hi
     return float(lo) if lo == hi else float(rng.uniform(lo, hi))
-
-
-def transfer_performer(lib: MocapLibrary, clip: str, performer: Performer) -> Performer:
-    """``performer`` as one that can perform ``clip``.
-
-    A character of the clip's family performs it by forward kinematics (exact); a character of
-    another family (another hierarchy) is stood in for by the clip's own character with every
-    ``openpose15`` bone scaled to the performer's length (per-bone factors).
-    """
-    c = lib.clips[clip]
-    if performer.character in c.poses:
-        return performer
-    target = lib.characters[performer.character].bones * bone_factors(np.array(performer.factors))
-    own = lib.characters[c.character].bones
-    per_bone = tuple(float(x) for x in target / own)
-    return Performer(performer.name, c.character, per_bone, performer.global_scale)
 
 
 class MocapWindows:
