@@ -378,3 +378,43 @@ def test_real_xia_walks_load_in_cm_at_30_fps(tmp_path):
     assert ASF_UNIT_CM == pytest.approx(5.644, rel=1e-3)
     assert all(c.num_frames < 100 for c in lib.clips.values())  # 120 fps cut to 30
     assert lib.seconds < 30
+
+
+# ----------------------------------------------------------------------------- batch sampler
+def test_batch_sampler_draws_other_real_skeletons_and_structure_ranges(toy):
+    from retarget.data.dataset import STRUCTURE_GROUPS
+    from retarget.data.sampler import BatchSampler
+
+    split = Split("train", tuple(sorted(toy.clips)), tuple(sorted(toy.characters)), "all")
+    one = (1.0, 1.0)
+    fixed = dict(scale=one, limb=one, structure=one, limb_s=one, scale_s=one)
+    # x_s always from the other character: its bones are the other skeleton's
+    other = BatchSampler(
+        toy, split, window=16, stride=16, augment=Augment(**fixed, other_character=1.0)
+    )
+    batch = other.shard(1, 2)(8)  # (a shard's partners may lie in the other shard)
+    limbs = [
+        e for e, g in enumerate(BONE_GROUP) if LIMB_GROUPS[g] in ("arms", "forearms", "thighs")
+    ]
+    lengths = {n: ch.bones[limbs] for n, ch in toy.characters.items()}
+    a, b = sorted(lengths)
+    for x, xs in zip(batch["x3d"].double().numpy(), batch["x3d_s"].double().numpy()):
+        mine = a if np.allclose(bone_lengths(x, 50)[limbs], lengths[a], rtol=1e-3) else b
+        theirs = bone_lengths(xs, 50)[limbs]
+        np.testing.assert_allclose(theirs, lengths[b if mine == a else a], rtol=1e-3)
+    # structure groups scaled, limbs not (one seed: the same windows)
+    wide = dict(fixed, structure=(1.5, 1.5))
+    x, x_wide = (
+        BatchSampler(toy, split, window=16, stride=16, augment=Augment(**aug), seed=4)(3)["x3d"]
+        for aug in (fixed, wide)
+    )
+    ratio = np.concatenate(
+        [
+            bone_lengths(w.double().numpy()) / bone_lengths(v.double().numpy())
+            for v, w in zip(x, x_wide)
+        ]
+    )
+    groups = np.array([LIMB_GROUPS[g] for g in BONE_GROUP])
+    is_structure = np.isin(groups, STRUCTURE_GROUPS)
+    np.testing.assert_allclose(ratio[:, is_structure], 1.5, rtol=1e-4)
+    np.testing.assert_allclose(ratio[:, ~is_structure], 1.0, rtol=1e-4)

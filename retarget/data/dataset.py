@@ -78,8 +78,15 @@ class Augment:
         roll, pitch: degrees, uniform (small camera tilts).
         scale: global size of ``x``, log-uniform (TransMoMo's 0.8-1.2 ``ratio``).
         limb: per-limb factors of ``x``'s performer vs its character, log-uniform.
+        structure: the same for the :data:`STRUCTURE_GROUPS` (shoulder and hip widths, the
+            neck to the head): real bodies differ there far more than in their limbs
+            (shoulders 10-20 cm on the shared characters).
         limb_s: per-limb factors of ``x_s`` vs ``x`` (TransMoMo's ``local_range``).
         scale_s: global factor of ``x_s`` vs ``x`` (TransMoMo's ``global_range``).
+        other_character: chance that ``x_s`` starts from another real character of ``x``'s
+            rig performing the same window (forward kinematics: another skeleton, spine and
+            neck directions included, not only other bone lengths) instead of ``x``'s own
+            (used by :class:`retarget.data.sampler.BatchSampler`).
     """
 
     yaw: tuple[float, float] = (-180.0, 180.0)
@@ -87,11 +94,21 @@ class Augment:
     pitch: tuple[float, float] = (-10.0, 10.0)
     scale: tuple[float, float] = (0.8, 1.2)
     limb: tuple[float, float] = (0.8, 1.25)
+    structure: tuple[float, float] = (0.8, 1.25)
     limb_s: tuple[float, float] = (0.5, 2.0)
     scale_s: tuple[float, float] = (0.5, 2.0)
+    other_character: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+STRUCTURE_GROUPS = ("neck", "shoulders", "pelvis")
+"""Limb groups (:data:`retarget.data.performers.LIMB_GROUPS`) that are the body's structure."""
+
+REAL_BODIES = Augment(structure=(0.6, 1.6), other_character=0.5)
+"""Training augmentation for bodies unlike the training characters': wide structure ranges
+and half of the ``x_s`` copies from another real skeleton (``retarget train``)."""
 
 
 NO_AUGMENT = Augment(
@@ -355,6 +372,8 @@ def compute_norm_stats(dataset: MocapWindows, items: int = 2000, seed: int = 0) 
 
 __all__ = [
     "NO_AUGMENT",
+    "REAL_BODIES",
+    "STRUCTURE_GROUPS",
     "Augment",
     "MocapWindows",
     "NormStats",

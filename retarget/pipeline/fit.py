@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ..data.dataset import REAL_BODIES, Augment
 from ..model.train import RunConfig, TrainConfig, train
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,13 @@ def fit(
     cache_dir: str | Path | None = None,
     command: str = "",
     progress: bool = True,
+    augment: Augment | None = None,
 ) -> dict[str, Any]:
-    """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`."""
+    """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`.
+
+    ``augment``: the training items' random ranges, default
+    :data:`retarget.data.dataset.REAL_BODIES` (recorded in ``config.json`` under ``data``).
+    """
     import torch
 
     from ..data.mocap import MocapLibrary
@@ -55,12 +61,13 @@ def fit(
     from ..device import resolve_device
     from ..nn.distributed import from_env
 
+    augment = REAL_BODIES if augment is None else augment
     lib = MocapLibrary.load(data, cache_dir)
     dist = from_env()  # under torchrun: this rank's windows, seed and GPU
     dev = resolve_device(device)
     if dev.type == "cuda" and dist.enabled:
         dev = torch.device("cuda", dist.local_rank)
-    sampler = BatchSampler(lib, "train", device=dev, seed=seed + dist.rank)
+    sampler = BatchSampler(lib, "train", augment=augment, device=dev, seed=seed + dist.rank)
     windows = len(sampler)
     sampler.shard(dist.rank, dist.world_size)
     tc = TrainConfig(
@@ -76,7 +83,12 @@ def fit(
     cfg = RunConfig(
         train=tc,
         command=command,
-        data_summary={"split": "train", "windows": windows, "stride": 8},
+        data_summary={
+            "split": "train",
+            "windows": windows,
+            "stride": 8,
+            "augment": augment.to_dict(),
+        },
     )
     return train(
         run_dir,
