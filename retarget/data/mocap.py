@@ -291,7 +291,8 @@ def _parse(root: Path, path: Path) -> _Parsed | None:
     if motion.num_frames < 2:
         log.warning("%s: fewer than 2 frames; skipped", path)
         return None
-    mapping = joint_map(motion.names, motion.parents)
+    pos0 = motion.slice_frames(0, min(motion.num_frames, 30)).positions()
+    mapping = joint_map(motion.names, motion.parents, pos0)
     inv = {v: motion.names.index(k) for k, v in mapping.items()}
     missing = [n for n in _SOURCE_NAMES if n not in inv]
     if missing:
@@ -303,7 +304,6 @@ def _parse(root: Path, path: Path) -> _Parsed | None:
     fixed[[j.parent < 0 for j in motion.joints]] = False
     effective = np.median(trans, axis=0)
     # Up axis from a rest-ish frame: ankles to head.
-    pos0 = motion.slice_frames(0, min(motion.num_frames, 30)).positions()
     d = (pos0[:, inv["Nose"]] - pos0[:, [inv["LAnkle"], inv["RAnkle"]]].mean(axis=1)).mean(0)
     a = int(np.argmax(np.abs(d)))
     up = "+-"[int(d[a] < 0)] + "xyz"[a]
