@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..data.dataset import REAL_BODIES, Augment
+from ..data.dataset import Augment
 from ..model.train import RunConfig, TrainConfig, train
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,11 @@ def fit(
 ) -> dict[str, Any]:
     """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`.
 
-    ``augment``: the training items' random ranges, default
-    :data:`retarget.data.dataset.REAL_BODIES` (recorded in ``config.json`` under ``data``).
+    ``augment``: the training items' random ranges (recorded in ``config.json`` under
+    ``data``), default :class:`retarget.data.dataset.Augment` (the shipped model's).
+    :data:`retarget.data.dataset.REAL_BODIES` (wider structure ranges, half of the copies
+    from another real skeleton) measured no better on the real-character pairs of the
+    benchmark (``benchmarks/README.md``).
     """
     import torch
 
@@ -61,7 +64,7 @@ def fit(
     from ..device import resolve_device
     from ..nn.distributed import from_env
 
-    augment = REAL_BODIES if augment is None else augment
+    augment = Augment() if augment is None else augment
     lib = MocapLibrary.load(data, cache_dir)
     dist = from_env()  # under torchrun: this rank's windows, seed and GPU
     dev = resolve_device(device)
