@@ -109,7 +109,7 @@ STRUCTURE_GROUPS = ("neck", "shoulders", "pelvis")
 REAL_BODIES = Augment(structure=(0.6, 1.6), other_character=0.5)
 """Training augmentation for bodies unlike the training characters': wide structure ranges
 and half of the ``x_s`` copies from another real skeleton (``retarget.pipeline.fit.fit(...,
-augment=REAL_BODIES)``; not the default: 4000 steps of it gave 1.2-1.3x the shipped model's
+augment=REAL_BODIES)``; not the default: 4000 steps of it gave 1.1-1.3x the shipped model's
 in-view MSE on the test split and the same cross-view MSE)."""
 
 
