@@ -44,13 +44,18 @@ def project_3d(
     return out
 
 
-def as_2d(seq: PoseSequence) -> PoseSequence:
-    """``seq`` as 2D openpose15 pixels (see the module docstring)."""
+def as_2d(seq: PoseSequence, whole_body: bool = False) -> PoseSequence:
+    """``seq`` as 2D openpose15 pixels (see the module docstring); with ``whole_body`` a 2D
+    sequence keeps its own skeleton (hands, face and feet, for :func:`retarget.transfer` to
+    carry) and only 3D ones are projected."""
     if seq.dims == 3:
         return project_3d(seq)
-    return seq if seq.skeleton.name == OPENPOSE15.name else convert(seq, OPENPOSE15)
+    if whole_body or seq.skeleton.name == OPENPOSE15.name:
+        return seq
+    return convert(seq, OPENPOSE15)
 
 
-def read_2d(path: str | Path, **kw: Any) -> PoseSequence:
-    """Load any pose input (:func:`skeleton_io.load_file` options) as 2D openpose15."""
-    return as_2d(load_file(path, **kw))
+def read_2d(path: str | Path, whole_body: bool = False, **kw: Any) -> PoseSequence:
+    """Load any pose input (:func:`skeleton_io.load_file` options) as 2D openpose15, or
+    with ``whole_body`` as 2D on its own skeleton (see :func:`as_2d`)."""
+    return as_2d(load_file(path, **kw), whole_body=whole_body)

@@ -42,10 +42,10 @@ def test_one_meaning_per_option_name():
                     assert seen[opt][1] == kind, f"{opt}: {seen[opt][0]} vs {name}"
                 seen.setdefault(opt, (name, kind))
     ctx = click.Context(cli)
-    for name in ("transfer", "video"):  # one --view parser
+    for name in ("transfer", "video", "align"):  # one --view parser
         view = next(p for p in cli.get_command(ctx, name).params if p.name == "view")
         assert type(view.type).__name__ == "ViewParam"
-    for name in ("extract", "transfer", "video"):  # one --denoise METHOD / --no-denoise
+    for name in ("extract", "transfer", "video", "align"):  # one --denoise METHOD / --no-denoise
         opts = {o for p in cli.get_command(ctx, name).params for o in p.opts}
         assert {"--denoise", "--no-denoise"} <= opts, name
 

@@ -237,7 +237,8 @@ def pose_images(
 
 
 def write_png(rgb: np.ndarray, path: Path) -> None:
-    """Write an RGB image as PNG (``cv2.imwrite``; raises ``OSError`` if it cannot)."""
+    """Write an RGB image as PNG (or JPEG, by ``path``'s suffix; ``cv2.imwrite``; raises
+    ``OSError`` if it cannot)."""
     cv2 = _cv2()
     if not cv2.imwrite(str(path), np.ascontiguousarray(rgb[..., ::-1])):
         raise OSError(f"{path}: could not write the PNG")
@@ -249,14 +250,16 @@ IMAGE_SUFFIX = ".png"
 
 
 def output_kind(output: str | Path) -> str:
-    """``"video"`` (``.mp4``), ``"image"`` (``.png``: one frame) or ``"folder"`` (no suffix:
-    numbered PNGs); anything else is refused before any work."""
+    """``"video"`` (``.mp4``), ``"image"`` (``.png``, or ``.jpg``/``.jpeg`` as some animators
+    want it: one frame) or ``"folder"`` (no suffix: numbered PNGs); anything else is refused
+    before any work."""
     suffix = Path(output).suffix.lower()
-    kinds = {VIDEO_SUFFIX: "video", IMAGE_SUFFIX: "image", "": "folder"}
+    kinds = {VIDEO_SUFFIX: "video", IMAGE_SUFFIX: "image", ".jpg": "image", ".jpeg": "image"}
+    kinds[""] = "folder"
     if suffix not in kinds:
         raise InvalidArgumentError(
-            f"{output}: cannot write pose images as {suffix}; write a .mp4 video, a .png of "
-            "one frame, or a folder of PNGs (a path without a suffix)"
+            f"{output}: cannot write pose images as {suffix}; write a .mp4 video, a .png (or "
+            ".jpg) of one frame, or a folder of PNGs (a path without a suffix)"
         )
     return kinds[suffix]
 

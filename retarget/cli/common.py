@@ -68,6 +68,7 @@ COMMANDS: dict[str, str] = {
     "transfer": "retarget.cli.transfer:transfer_cmd",
     "denoise": "retarget.cli.denoise:denoise_cmd",
     "draw": "retarget.cli.draw:draw_cmd",
+    "align": "retarget.cli.align:align_cmd",
     "plot": "retarget.cli.plot:plot_cmd",
     "animate": "retarget.cli.plot:animate_cmd",
     "render": "retarget.cli.render:render_cmd",

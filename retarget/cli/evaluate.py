@@ -37,7 +37,8 @@ def _load_model(run_dir: Path):
     "--baseline",
     type=click.Choice([*BASELINES, "all"]),
     default=None,
-    help="A baseline instead of a model; 'all' runs copy, limb, edn and limb+gapfill.",
+    help="A baseline instead of a model: ours (copy, limb, edn) or a pose-guided animator's "
+    "alignment (musepose, unianimate, mimicmotion); 'all' runs every one and limb+gapfill.",
 )
 @mocap_data_option()
 @click.option(
@@ -123,7 +124,7 @@ def evaluate_cmd(
     if model_dir is not None:
         retargeters = [_load_model(model_dir)]
     elif baseline == "all":
-        retargeters = [make_baseline(n) for n in ("copy", "limb", "edn", "limb+gapfill")]
+        retargeters = [make_baseline(n) for n in (*BASELINES, "limb+gapfill")]
     else:
         retargeters = [make_baseline(baseline)]
     stats = None

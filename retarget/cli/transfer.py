@@ -66,6 +66,12 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
     show_default=True,
     help="fused: observed 2D directions + the network's depth (default); network: TransMoMo's decoder output as is.",
 )
+@click.option(
+    "--body-only",
+    is_flag=True,
+    help="Retarget the 15 body joints only (openpose15); by default the motion's hands, face "
+    "and feet are carried onto the result at the structure's size.",
+)
 @denoise_options("both inputs")
 @device_option
 @input_options
@@ -78,6 +84,7 @@ def transfer_cmd(
     overwrite: bool,
     model_dir: Path | None,
     mode: str,
+    body_only: bool,
     denoise_method: str,
     no_denoise: bool,
     device: str,
@@ -95,6 +102,7 @@ def transfer_cmd(
         mode=mode,
         device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
+        extremities=not body_only,
         out_format=out_format,
         overwrite=overwrite,
         **read_pose_kwargs(**kw),

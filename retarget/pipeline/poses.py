@@ -138,6 +138,7 @@ def transfer_file(
     mode: str | None = None,
     device: str = "auto",
     denoise: str | bool | None = None,
+    extremities: bool = True,
     out_format: str = "native",
     overwrite: bool = False,
     **load_kw: Any,
@@ -146,7 +147,8 @@ def transfer_file(
 
     Inputs may be paths (read with ``load_kw``; the structure and a view input whole) or
     sequences already read; ``model`` a run folder or a loaded retargeter (see
-    :func:`retarget.transfer`).
+    :func:`retarget.transfer`); ``extremities``: carry the motion's hands, face and feet
+    (inputs are read on their own skeletons), else the body only.
     """
     from ..inputs import read_2d
     from ..retargeters import transfer
@@ -155,11 +157,14 @@ def transfer_file(
     check_output_path(output, inputs=paths)
     whole = {k: v for k, v in load_kw.items() if k not in ("start_frame", "max_frames")}
     if not isinstance(motion, PoseSequence):
-        motion = read_2d(motion, **load_kw)
+        motion = read_2d(motion, whole_body=extremities, **load_kw)
     if not isinstance(structure, PoseSequence):
-        structure = read_2d(structure, **whole)
+        structure = read_2d(structure, whole_body=extremities, **whole)
     if isinstance(view, Path):
         view = read_2d(view, **whole)
-    out = transfer(motion, structure, view, model=model, mode=mode, device=device, denoise=denoise)
+    out = transfer(
+        motion, structure, view, model=model, mode=mode, device=device, denoise=denoise,
+        extremities=extremities,
+    )  # fmt: skip
     save_file(out, output, out_format, overwrite=overwrite)
     return out

@@ -44,6 +44,7 @@ from skeleton_io.pose import PoseSequence
 from ..render.base import Renderer, SourceAppearance, as_body15
 from ..render.registry import get_renderer
 from ..retargeters import load_retargeter
+from ..retargeters.extremities import with_extremities
 from .scene import SceneSampler
 
 log = logging.getLogger(__name__)
@@ -87,15 +88,18 @@ def retarget_onto(
     model: Any = None,
     device: str = "auto",
 ) -> PoseSequence:
-    """``motion`` retargeted onto the body of ``structure`` (2D, pixels of ``structure``).
+    """``motion`` retargeted onto the body of ``structure`` (2D, pixels of ``structure``),
+    with the motion's hands, face and feet when it shows them
+    (:func:`~retarget.retargeters.extremities.carry_extremities`).
 
-    ``model``: a loaded retargeter, a run folder, or None (see :func:`load_retargeter`).
+    ``model``: a loaded retargeter, a run folder, a baseline's name, or None (see
+    :func:`load_retargeter`).
     """
     from ..retargeters import ModelRetargeter, transfer
 
     r = load_retargeter(model, device=device)
     if not isinstance(r, ModelRetargeter):
-        return r(motion, structure, None)
+        return with_extremities(motion, structure, r(motion, structure, None))
     try:
         return transfer(motion, structure, view, model=r)
     except ModelError:
@@ -105,29 +109,69 @@ def retarget_onto(
 
 
 ANCHOR_VISIBILITY = 0.5
-"""The source's hip must be seen this surely (and lie in the image) to anchor the target."""
+"""A source joint must be seen this surely (and lie in the image) to anchor the target."""
+ANCHORS = ("hip", "ground")
+"""Where :func:`place_on_source` puts the target first: its hip on the source's hip, or its
+feet on the source's ground point."""
 
 
-def place_on_source(target: PoseSequence, source_pose: PoseSequence) -> PoseSequence:
-    """``target`` translated so that its hip (MidHip) in its first frame with one is at the
-    source person's hip; canvas set to the source's. When the source does not show its hip
-    (an upper-body photo: confidence under :data:`ANCHOR_VISIBILITY` or outside the image),
-    the neck is the anchor instead: the upper body stays where the source shows it. Pixels,
-    y down."""
+def _anchor_seen(s15: PoseSequence, j: int) -> bool:
+    w, h = s15.canvas or (np.inf, np.inf)
+    x, y = s15.coords[0, j]
+    return bool(s15.confidence[0, j] >= ANCHOR_VISIBILITY and 0 <= x < w and 0 <= y < h)
+
+
+def ground_point(seq15: PoseSequence, t: int, seen: list[int] | None = None) -> np.ndarray | None:
+    """Where a person stands in frame ``t`` of an ``openpose15`` sequence: the mean x of its
+    ankles (those in ``seen``, default those present), the y of the lower one (pixels, y
+    down); None when there is none."""
+    idx = [seq15.skeleton.idx(n) for n in ("LAnkle", "RAnkle")]
+    idx = [j for j in idx if (seq15.confidence[t, j] > 0 if seen is None else j in seen)]
+    if not idx:
+        return None
+    xy = seq15.coords[t, idx]
+    return np.array([xy[:, 0].mean(), xy[:, 1].max()])
+
+
+def place_on_source(
+    target: PoseSequence, source_pose: PoseSequence, anchor: str = "hip"
+) -> PoseSequence:
+    """``target`` translated so that its first frame with a hip has its anchor on the source
+    person's (frame 0 of ``source_pose``); canvas set to the source's; the target keeps its
+    skeleton (hands and face move with the body). Pixels, y down.
+
+    ``anchor``: ``hip`` (MidHip on MidHip) or ``ground`` (the target's :func:`ground_point`
+    on the source's ankles, so the feet stand where the source person stands). A source
+    anchor must be seen (confidence at least :data:`ANCHOR_VISIBILITY`, in the image): no
+    ankle falls back to the hip, no hip (an upper-body photo) to the neck, so the upper body
+    stays where the source shows it. ``meta["placed"]`` records the anchor used and the
+    shift.
+    """
+    if anchor not in ANCHORS:
+        raise InvalidArgumentError(f"`anchor` must be one of {', '.join(ANCHORS)}, got {anchor!r}")
     t15 = as_body15(target)
     s15 = as_body15(source_pose)
-    anchor = t15.skeleton.idx("MidHip")
-    w, h = s15.canvas or (np.inf, np.inf)
-    x, y = s15.coords[0, anchor]
-    if s15.confidence[0, anchor] < ANCHOR_VISIBILITY or not (0 <= x < w and 0 <= y < h):
-        anchor = t15.skeleton.idx("Neck")
-    seen = np.nonzero(t15.confidence[:, anchor] > 0)[0]
-    if len(seen) == 0 or s15.confidence[0, anchor] <= 0:
-        return t15.with_coords(t15.coords, canvas=s15.canvas)
-    shift = s15.coords[0, anchor] - t15.coords[seen[0], anchor]
-    coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift, 0.0)
-    out = t15.with_coords(coords, canvas=s15.canvas)
+    seen = np.nonzero(t15.confidence[:, t15.skeleton.idx("MidHip")] > 0)[0]
+    if len(seen) == 0:
+        return target.with_coords(target.coords, canvas=s15.canvas)
+    t0 = int(seen[0])
+    ankles = [s15.skeleton.idx(n) for n in ("LAnkle", "RAnkle")]
+    ankles = [j for j in ankles if _anchor_seen(s15, j)]
+    if anchor == "ground" and ankles and ground_point(t15, t0) is not None:
+        src, tgt = ground_point(s15, 0, ankles), ground_point(t15, t0)
+    else:
+        anchor = "hip"
+        j = t15.skeleton.idx("MidHip")
+        if not _anchor_seen(s15, j):
+            anchor, j = "neck", t15.skeleton.idx("Neck")
+        if s15.confidence[0, j] <= 0 or t15.confidence[t0, j] <= 0:
+            return target.with_coords(target.coords, canvas=s15.canvas)
+        src, tgt = s15.coords[0, j], t15.coords[t0, j]
+    shift = np.asarray(src) - np.asarray(tgt)
+    coords = np.where(target.confidence[..., None] > 0, target.coords + shift, 0.0)
+    out = target.with_coords(coords, canvas=s15.canvas)
     out.meta["placed_shift_px"] = shift.tolist()
+    out.meta["placed"] = {"anchor": anchor, "shift_px": shift.tolist(), "frame": t0}
     return out
 
 
@@ -487,10 +531,13 @@ def source_structure(
     max_side: int | None,
     denoise_method: str,
     sampler: SceneSampler | None = None,
+    hands_face: bool = False,
 ) -> PoseSequence | None:
     """Poses of the source person over several frames to measure its body on (see
     :func:`pose_transfer_video`), or None for a photo or when they cannot be had.
-    ``sampler`` keeps frames of the source video read here, and gets their poses."""
+    ``sampler`` keeps frames of the source video read here, and gets their poses; with
+    ``hands_face`` they come with the person's hands and face
+    (:func:`skeleton_io.hands_face.add_hands_face`)."""
     from skeleton_io.errors import RetargetError
 
     from ..render.source import is_image
@@ -510,6 +557,10 @@ def source_structure(
         )  # fmt: skip
         if sampler is not None:
             sampler.poses = seq
+        if hands_face:
+            from skeleton_io.hands_face import add_hands_face
+
+            seq = add_hands_face(seq, source)
     except RetargetError as e:
         log.info("%s: body measured on the source frame only (%s)", source, e)
         return None
@@ -686,12 +737,14 @@ __all__ = [
     "DEFAULT_PRESET",
     "STRUCTURE_SECONDS",
     "carry_face",
+    "ANCHORS",
     "FITS",
     "RenderReport",
     "driving_background",
     "driving_target",
     "fit_target",
     "keep_in_view",
+    "ground_point",
     "place_on_source",
     "place_scaled",
     "pose_transfer_video",

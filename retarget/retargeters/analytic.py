@@ -12,6 +12,8 @@ Baselines (all 2D, so they ignore ``view``):
   one scale (the ratio of skeleton heights) and a translation that keeps the feet on the
   motion's ground line; in an orthographic camera EDN's near/far ankle interpolation reduces
   to this.
+* the pose alignments of MusePose, UniAnimate and MimicMotion (:mod:`.alignment`:
+  ``musepose``, ``unianimate``, ``mimicmotion``), registered here too;
 * :class:`GapFilled`: a wrapper that fills missing joints of every input (interpolation in
   time, nearest frame at the ends) before calling another retargeter.
 """
@@ -26,6 +28,7 @@ from skeleton_io.pose import PoseSequence
 from ..data.performers import BONE_ORDER
 from ..denoising.filters import fill_all_gaps
 from ..geometry import BONES, HIP, LEG_BONES, J, as_openpose15, height_from_bones, robust_lengths
+from .alignment import ALIGNMENT_BASELINES
 from .base import Retargeter, output_sequence
 
 
@@ -171,13 +174,18 @@ class GapFilled:
         return out
 
 
-BASELINES = {"copy": CopyMotion, "limb": LimbNormalization, "edn": GlobalNormalization}
-"""Baseline classes by name."""
+BASELINES = {
+    "copy": CopyMotion,
+    "limb": LimbNormalization,
+    "edn": GlobalNormalization,
+    **ALIGNMENT_BASELINES,
+}
+"""Baseline classes by name: ours and the animators' alignments (:mod:`.alignment`)."""
 
 
 def make_baseline(name: str) -> Retargeter:
-    """A baseline by name: ``copy``, ``limb``, ``edn``; ``NAME+gapfill`` wraps it in
-    :class:`GapFilled`."""
+    """A baseline by name: ``copy``, ``limb``, ``edn``, ``musepose``, ``unianimate``,
+    ``mimicmotion``; ``NAME+gapfill`` wraps it in :class:`GapFilled`."""
     base, _, suffix = name.partition("+")
     if base not in BASELINES or suffix not in ("", "gapfill"):
         raise InvalidArgumentError(

@@ -16,6 +16,7 @@ from skeleton_io.pose import PoseSequence
 
 from ..inputs import as_2d
 from .base import Mode
+from .extremities import with_extremities
 
 
 def transfer(
@@ -27,11 +28,13 @@ def transfer(
     mode: Mode | None = None,
     device: str = "auto",
     denoise: str | bool | None = None,
+    extremities: bool = True,
 ) -> PoseSequence:
     """The motion of ``motion`` on the body of ``structure``, seen from the chosen view.
 
     Args:
-        motion, structure: 2D pose sequences (any skeleton converting to openpose15).
+        motion, structure: 2D pose sequences (any skeleton converting to openpose15; the
+            body is retargeted on its 15 ``openpose15`` joints).
         view: ``"motion"`` (A's view), ``"structure"`` (B's), a number (yaw in degrees
             relative to A's view, positive turns the performer to its own left), or a
             sequence whose view is taken.
@@ -41,6 +44,14 @@ def transfer(
         device: where a model loaded here runs.
         denoise: the denoising method applied to every input; False (or ``"none"``) for none;
             None keeps a loaded model's setting (``"learned"`` for one loaded here).
+        extremities: carry the motion's hands, face and feet onto the result
+            (:func:`~.extremities.carry_extremities`, at the structure's size); False keeps
+            the body only.
+
+    Returns:
+        A 2D sequence in the structure's pixels: ``openpose15`` when the motion shows no
+        hands, face or feet (or ``extremities`` is False), else ``openpose_wholebody`` with
+        the same body joints.
     """
     from .model import ModelRetargeter
 
@@ -53,7 +64,8 @@ def transfer(
             mode=mode or "fused",
             denoise="learned" if denoise is None else denoise_method(denoise),
         )
-    return r(motion, structure, resolve_view(view, structure))
+    out = r(motion, structure, resolve_view(view, structure))
+    return with_extremities(motion, structure, out) if extremities else out
 
 
 def denoise_method(denoise: str | bool) -> str | None:

@@ -1,0 +1,152 @@
+"""``retarget align``: the driving motion on the reference person's body, standing where the
+reference stands, drawn as the pose images diffusion animators take."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skeleton_io.errors import InvalidArgumentError
+
+from .common import (
+    denoise_choice,
+    denoise_options,
+    device_option,
+    input_options,
+    overwrite_option,
+    read_pose_kwargs,
+    view_option,
+)
+from .transfer import read_view
+
+
+@click.command("align")
+@click.argument("reference", metavar="REFERENCE", type=click.Path(path_type=Path))
+@click.argument("driving", metavar="DRIVING", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="OUT.mp4 (the pose video, at the driving's fps), a path without a suffix (a folder "
+    "of numbered PNGs) or OUT.png (a one-frame driving).",
+)
+@click.option(
+    "--json",
+    "json_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Also write the aligned keypoints into this folder, one file per frame: OpenPose "
+    "JSON (--style openpose) or DWPose annotator JSON (--style dwpose).",
+)
+@click.option(
+    "--style",
+    default="openpose",
+    show_default=True,
+    metavar="openpose|dwpose",
+    help="Draw as the ControlNet OpenPose annotator (70-point face) or the DWPose annotator "
+    "(68-point face).",
+)
+@click.option(
+    "--reference-pose",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Also draw the reference person's own pose image here (.png or .jpg; UniAnimate "
+    "reads it as ref_pose.jpg beside the frames).",
+)
+@click.option(
+    "--reference-frame",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The frame of a reference video or pose file that shows the person.",
+)
+@view_option()
+@click.option(
+    "--hands/--no-hands",
+    default=None,
+    help="Draw the hands (default: when the driving shows them); --no-hands also skips "
+    "finding them in videos.",
+)
+@click.option(
+    "--face/--no-face",
+    default=None,
+    help="Draw the face (default: when the driving shows one; MusePose and UniAnimate draw "
+    "their pose videos without).",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    default=None,
+    metavar="RUN_DIR|NAME",
+    help="Retargeting model run folder or an analytic retargeter's name (limb, musepose, "
+    "unianimate, mimicmotion, ...); default: the shipped model.",
+)
+@denoise_options("the driving and reference body poses")
+@device_option
+@overwrite_option
+@input_options
+def align_cmd(
+    reference: Path,
+    driving: Path,
+    output: Path,
+    json_dir: Path | None,
+    style: str,
+    reference_pose: Path | None,
+    reference_frame: int,
+    view: str | float | Path,
+    hands: bool | None,
+    face: bool | None,
+    model_dir: str | None,
+    denoise_method: str,
+    no_denoise: bool,
+    device: str,
+    overwrite: bool,
+    **kw: Any,
+) -> None:
+    """The motion of DRIVING (a video or pose file) on the body of the person in REFERENCE
+    (a photo, video or pose file), standing where that person stands, drawn on the
+    reference's canvas as OpenPose/DWPose pose images: the pose input of MimicMotion,
+    MusePose, UniAnimate, Animate Anyone and ControlNet OpenPose (docs/animators.md)."""
+    from viz.pose_image import STYLES
+
+    from ..pipeline.align import pose_align_video
+
+    if style not in STYLES:
+        raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")
+    read_kw = read_pose_kwargs(**kw)
+    start_frame, max_frames = read_kw.pop("start_frame"), read_kw.pop("max_frames")
+    max_side = read_kw.pop("max_side", 512)
+    report = pose_align_video(
+        reference,
+        driving,
+        output,
+        json_dir=json_dir,
+        reference_pose=reference_pose,
+        style=style,
+        view=read_view(view, read_kw),
+        start_frame=start_frame,
+        max_frames=max_frames,
+        max_side=max_side,
+        reference_frame=reference_frame,
+        hands=hands,
+        face=face,
+        model=model_dir,
+        device=device,
+        denoise_method=denoise_choice(denoise_method, no_denoise),
+        overwrite=overwrite,
+        **read_kw,
+    )
+    w, h = report.canvas
+    parts = [p for p, on in (("hands", report.hands), ("face", report.face)) if on]
+    extra = f"; keypoints in {report.json_dir}" if report.json_dir else ""
+    click.echo(
+        f"wrote {report.output}: {report.frames} pose image(s), {w}x{h} at {report.fps:g} fps, "
+        f"{style} style, body{''.join(' + ' + p for p in parts)}, placed by the "
+        f"{report.placement.get('anchor', 'hip')}{extra}",
+        err=True,
+    )

@@ -1,0 +1,379 @@
+"""``retarget align REFERENCE DRIVING``: the driving motion on the reference person's body,
+standing where the reference person stands, as the pose images diffusion animators take.
+
+Pose-guided animators (MusePose, UniAnimate, MimicMotion, Animate Anyone, ControlNet
+OpenPose in ComfyUI or diffusers) animate a reference photo with a *pose video*: the
+OpenPose/DWPose whole-body skeleton drawn on a black canvas the size of the photo. Their
+own alignment re-proportions the driving skeleton from one frame's bone ratios
+(:mod:`retarget.retargeters.alignment`); :func:`align_poses` retargets it instead:
+
+1. **Reference** (:func:`read_reference`): a photo, a video (the person of frame
+   ``reference_frame``; the body measured over :data:`~.video.STRUCTURE_SECONDS` from
+   there, :func:`~.video.source_structure`) or a pose file (its ``canvas`` from the file or
+   the caller); the reference's pose in that frame fixes where the person stands, its hands
+   and face (when seen) their sizes.
+2. **Driving** (:func:`read_driving`): a video (poses with hands and face found by
+   :func:`skeleton_io.hands_face.add_hands_face`) or any pose file.
+3. **Retargeting** (:func:`~.video.retarget_onto`): the driving body onto the reference's
+   (the shipped model, which denoises both first; any retargeter name or run folder), in
+   the chosen ``view``; hands, face and feet carried at the reference's size
+   (:func:`~retarget.retargeters.extremities.carry_extremities`; hidden reference hands are
+   scaled from the forearm, with a warning). Driving frames with nobody stay empty.
+4. **Placement** (:func:`~.video.place_on_source`, ``anchor="ground"``): the result is
+   moved so that in the driving's first frame with a person its feet stand on the
+   reference person's ground point (the mean x of the ankles, the lower ankle's y); later
+   frames move as the driving person moves, scaled by the body ratio (the retargeter scales
+   the hip's path by the ratio of leg lengths), so feet on the driving's floor stay on the
+   reference's ground line. A reference without visible ankles (confidence under
+   :data:`~.video.ANCHOR_VISIBILITY` or outside the image) is anchored at the hips, one
+   without visible hips either (an upper-body photo) at the neck.
+5. **Output** (:func:`pose_align_video`): the pose images
+   (:func:`viz.pose_image.write_pose_images`) on the reference image's canvas, one per
+   driving frame at the driving's fps (``.mp4``, a folder of PNGs, or a ``.png`` for one
+   frame); optionally the keypoints as OpenPose (``openpose`` style) or DWPose (``dwpose``
+   style) JSON in a folder, and the reference's own pose image (UniAnimate wants it as
+   ``ref_pose.jpg`` beside the frames).
+
+Coordinates: pixels of the reference image (x right, y down, origin top-left).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skeleton_io import convert, load_file, save_file
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError
+from skeleton_io.io import detect_format
+from skeleton_io.pose import PoseSequence
+
+from ..inputs import as_2d
+from ..retargeters import load_retargeter
+from .video import STRUCTURE_SECONDS, place_on_source, retarget_onto, source_structure
+
+log = logging.getLogger(__name__)
+
+JSON_FORMATS = {"openpose": "openpose", "dwpose": "dwpose"}
+"""The pose format ``json_dir`` is written in, by drawing style."""
+
+
+@dataclass
+class AlignReport:
+    """What :func:`pose_align_video` wrote.
+
+    Attributes:
+        output: the pose images (video, PNG or folder); frames: how many; fps: their rate;
+        canvas: ``(width, height)``, the reference image's size; style: the drawing style.
+        json_dir: the keypoints folder (or None); reference_pose: the reference's own pose
+        image (or None).
+        hands, face: whether they were drawn.
+        placement: the anchor used (``ground`` or ``hip``) and the shift in pixels.
+        extremities: each part's size ratio and what it was measured on.
+        seconds: wall time per stage.
+    """
+
+    output: Path
+    frames: int
+    fps: float
+    canvas: tuple[int, int]
+    style: str
+    json_dir: Path | None = None
+    reference_pose: Path | None = None
+    hands: bool = False
+    face: bool = False
+    placement: dict[str, Any] = field(default_factory=dict)
+    extremities: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _present_or_fail(seq: PoseSequence, path: str | Path, what: str) -> None:
+    if not seq.present.any():
+        raise NoPersonFoundError(
+            f"{path}: nobody in the {what} ({seq.num_frames} frame(s)); give a {what} that "
+            "shows a person"
+        )
+
+
+def read_reference(
+    path: str | Path,
+    *,
+    reference_frame: int = 0,
+    max_side: int | None = 512,
+    hands_face: bool = True,
+    driving: str | Path | None = None,
+    driving_poses: PoseSequence | None = None,
+    **read_kw: Any,
+) -> tuple[PoseSequence, PoseSequence]:
+    """The reference person: ``(pose, structure)``, both 2D in the reference's pixels.
+
+    ``pose`` is one frame (the photo, frame ``reference_frame`` of a video or pose file),
+    ``structure`` the frames the body is measured on (the photo itself; up to
+    :data:`~.video.STRUCTURE_SECONDS` of a video or pose file from ``reference_frame``).
+    ``read_kw``: :func:`skeleton_io.load_file` options for pose files (``fps``, ``canvas``,
+    ``format``).
+
+    Raises:
+        NoPersonFoundError: nobody in the reference (frame).
+        InvalidArgumentError: a pose file without a canvas, a frame out of range.
+    """
+    fmt = detect_format(path)
+    if fmt not in ("image", "video") and read_kw.get("format"):
+        fmt = read_kw["format"]
+    if fmt == "image":
+        if reference_frame:
+            log.warning("%s: is an image; `reference_frame` %d ignored", path, reference_frame)
+        seq = load_file(path, max_side=max_side, hands_face=hands_face, fps=read_kw.get("fps"))
+        pose = structure = seq
+    elif fmt == "video":
+        structure = source_structure(
+            path, driving or "", driving_poses, reference_frame, max_side, "none", hands_face
+        )
+        if structure is None:
+            structure = load_file(
+                path, start_frame=reference_frame, max_frames=1, max_side=max_side,
+                hands_face=hands_face,
+            )  # fmt: skip
+        pose = structure[0]
+    else:
+        seq = load_file(path, **read_kw)
+        if not 0 <= reference_frame < seq.num_frames:
+            raise InvalidArgumentError(
+                f"{path}: has no frame {reference_frame} (it has {seq.num_frames}); choose a "
+                "smaller `reference_frame`"
+            )
+        pose = seq[reference_frame]
+        span = max(1, round(STRUCTURE_SECONDS * seq.fps))
+        structure = seq[reference_frame : reference_frame + span]
+    pose, structure = as_2d(pose, whole_body=True), as_2d(structure, whole_body=True)
+    if pose.canvas is None:
+        raise InvalidArgumentError(
+            f"{path}: the reference states no image size; pass one (`canvas`, WIDTHxHEIGHT "
+            "or an image)"
+        )
+    if not pose.present[0]:
+        raise NoPersonFoundError(
+            f"{path}: nobody in the reference (frame {reference_frame}); give a photo or frame "
+            "that shows the person (`reference_frame` picks a video's frame)"
+        )
+    for seq in (pose, structure):
+        seq.meta.setdefault("source_path", str(path))
+    return pose, structure
+
+
+def read_driving(
+    path: str | Path,
+    *,
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    max_side: int | None = 512,
+    hands_face: bool = True,
+    **read_kw: Any,
+) -> PoseSequence:
+    """The driving poses, 2D on their own skeleton (a video's with hands and face when
+    ``hands_face``). Raises :class:`NoPersonFoundError` when nobody is in any frame."""
+    seq = load_file(
+        path, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
+        hands_face=hands_face, **read_kw,
+    )  # fmt: skip
+    seq = as_2d(seq, whole_body=True)
+    _present_or_fail(seq, path, "driving poses")
+    return seq
+
+
+def align_poses(
+    reference_pose: PoseSequence,
+    structure: PoseSequence,
+    driving: PoseSequence,
+    *,
+    view: str | float | PoseSequence = "motion",
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+) -> PoseSequence:
+    """The driving motion on the reference's body, placed where the reference stands (steps
+    3 and 4 of the module docstring).
+
+    Args:
+        reference_pose: the reference person's pose, one frame, 2D pixels with a canvas.
+        structure: the frames its body is measured on (may be ``reference_pose``).
+        driving: the driving poses, 2D (any skeleton; hands, face and feet carried).
+        view: ``motion`` (the driving's view), ``structure`` (the reference's), a yaw in
+            degrees relative to the driving's view, or a sequence whose view is taken.
+        model: a retargeter, its name (``limb``, ``musepose``, ...), a run folder, or None
+            (the shipped model).
+        denoise_method: applied by the model to both inputs first (``none`` to skip).
+
+    Returns:
+        The aligned poses (``openpose_wholebody`` when the driving shows hands, a face or
+        feet, else ``openpose15``), the driving's frame count and fps, on the reference's
+        canvas; ``meta["placed"]`` the anchor and shift, ``meta["extremities"]`` the part
+        size ratios.
+    """
+    _present_or_fail(driving, driving.meta.get("source_path", "driving"), "driving poses")
+    _present_or_fail(
+        reference_pose, reference_pose.meta.get("source_path", "reference"), "reference"
+    )
+    denoise = None if denoise_method == "none" else denoise_method
+    r = load_retargeter(model, device=device, denoise=denoise)
+    out = retarget_onto(driving, structure, view, model=r, device=device)
+    gone = ~driving.present
+    if gone.any():
+        log.info("nobody in %d driving frames; they stay empty", int(gone.sum()))
+        out = out.with_coords(out.coords, np.where(gone[:, None], 0.0, out.confidence))
+    placed = place_on_source(out, reference_pose, anchor="ground")
+    placed.meta["reference"] = reference_pose.meta.get("source_path")
+    used = placed.meta.get("placed", {}).get("anchor", "ground")
+    if used != "ground":
+        log.warning(
+            "%s: no feet seen in the reference; the result is placed by the %s",
+            reference_pose.meta.get("source_path", "the reference"),
+            "hips" if used == "hip" else "neck",
+        )
+    return placed
+
+
+def _check_outputs(
+    output: Path, json_dir: Path | None, reference_pose: Path | None, inputs: list[Path]
+) -> None:
+    from viz.pose_image import output_kind
+
+    output_kind(output)
+    check_output_path(output, inputs=inputs)
+    outs = [output]
+    if json_dir is not None:
+        if json_dir.suffix.lower() == ".json":
+            raise InvalidArgumentError(
+                f"{json_dir}: `json_dir` is a folder (one JSON file per frame); give a path "
+                "without .json"
+            )
+        check_output_path(json_dir, inputs=inputs)
+        outs.append(json_dir)
+    if reference_pose is not None:
+        if output_kind(reference_pose) != "image":
+            raise InvalidArgumentError(
+                f"{reference_pose}: `reference_pose` is one image; give a .png or .jpg path"
+            )
+        check_output_path(reference_pose, inputs=inputs)
+        outs.append(reference_pose)
+    resolved = [p.resolve() for p in outs]
+    if len(set(resolved)) < len(resolved):
+        raise InvalidArgumentError("the outputs must be different paths")
+
+
+def pose_align_video(
+    reference: str | Path,
+    driving: str | Path,
+    output: str | Path,
+    *,
+    json_dir: str | Path | None = None,
+    reference_pose: str | Path | None = None,
+    style: str = "openpose",
+    view: str | float | PoseSequence = "motion",
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    max_side: int | None = 512,
+    reference_frame: int = 0,
+    hands: bool | None = None,
+    face: bool | None = None,
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+    overwrite: bool = False,
+    **read_kw: Any,
+) -> AlignReport:
+    """``retarget align``: read both inputs, :func:`align_poses`, draw and write (see the
+    module docstring).
+
+    Args:
+        reference: a photo, video or pose file of the target person.
+        driving: a video or pose file of the driving person.
+        output: ``*.mp4``, a folder (no suffix: numbered PNGs) or ``*.png`` (one frame).
+        json_dir: also write the keypoints here (OpenPose JSON for ``style="openpose"``,
+            DWPose JSON for ``"dwpose"``; one file per frame).
+        reference_pose: also draw the reference's own pose here (``.png``/``.jpg``).
+        style: ``openpose`` or ``dwpose`` (:func:`viz.pose_image.draw_pose_image`).
+        start_frame, max_frames: the driving frames used.
+        max_side: videos and images are scaled to this long side for pose estimation.
+        reference_frame: the frame of a reference video or pose file.
+        hands, face: draw them (None: when the driving shows them; asked for without them:
+            drawn without, warned); False also skips finding them in videos.
+        overwrite: write into existing output folders holding other files (kept).
+        read_kw: :func:`skeleton_io.load_file` options for pose files (``fps``, ``canvas``,
+            ``format``).
+
+    Raises:
+        InvalidArgumentError: an unknown style or output kind, outputs equal to inputs.
+        NoPersonFoundError: nobody in the reference, or in any driving frame.
+    """
+    from viz.pose_image import style_skeleton, write_pose_images
+
+    t0 = time.perf_counter()
+    style_skeleton(style)
+    output = Path(output)
+    json_path = None if json_dir is None else Path(json_dir)
+    ref_path = None if reference_pose is None else Path(reference_pose)
+    _check_outputs(output, json_path, ref_path, [Path(reference), Path(driving)])
+    find = hands is not False or face is not False
+    motion = read_driving(
+        driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
+        hands_face=find, **read_kw,
+    )  # fmt: skip
+    t1 = time.perf_counter()
+    pose, structure = read_reference(
+        reference, reference_frame=reference_frame, max_side=max_side, hands_face=find,
+        driving=driving, driving_poses=motion, **read_kw,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    poses = align_poses(
+        pose, structure, motion, view=view, model=model, device=device,
+        denoise_method=denoise_method,
+    )  # fmt: skip
+    t3 = time.perf_counter()
+    from viz.pose_image import parts_to_draw
+
+    hands, face = parts_to_draw(poses, hands, face)
+    draw = {"style": style, "canvas": pose.canvas, "hands": hands, "face": face}
+    if json_path is not None:
+        keypoints = convert(poses, style_skeleton(style))
+        save_file(keypoints, json_path, JSON_FORMATS[style], overwrite=overwrite)
+    n = write_pose_images(poses, output, overwrite=overwrite, **draw)
+    if ref_path is not None:  # its parts when it shows them (hidden hands were warned of)
+        ref_draw = {**draw, "hands": None if hands else False, "face": None if face else False}
+        write_pose_images(pose, ref_path, **ref_draw)
+    t4 = time.perf_counter()
+    return AlignReport(
+        output=output,
+        frames=n,
+        fps=poses.fps,
+        canvas=tuple(pose.canvas),  # type: ignore[arg-type]
+        style=style,
+        json_dir=json_path,
+        reference_pose=ref_path,
+        hands=hands,
+        face=face,
+        placement=dict(poses.meta.get("placed", {})),
+        extremities=dict(poses.meta.get("extremities", {})),
+        seconds={
+            "driving": t1 - t0,
+            "reference": t2 - t1,
+            "retarget": t3 - t2,
+            "write": t4 - t3,
+            "total": t4 - t0,
+        },
+    )
+
+
+__all__ = [
+    "JSON_FORMATS",
+    "AlignReport",
+    "align_poses",
+    "pose_align_video",
+    "read_driving",
+    "read_reference",
+]

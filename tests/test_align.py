@@ -1,0 +1,233 @@
+"""``retarget align`` (retarget/pipeline/align.py): the driving motion on the reference's
+body where the reference stands, as pose images; known answers on generated inputs, the CLI
+as a user runs it, and hostile input (one error line, nothing written)."""
+
+from __future__ import annotations
+
+import logging
+
+import av
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from retarget.cli import cli
+from retarget.geometry import HIP, as_openpose15, robust_lengths
+from retarget.pipeline.align import align_poses, pose_align_video
+from retarget.pipeline.video import ground_point
+from skeleton_io import OPENPOSE15, OPENPOSE_WHOLEBODY, convert, load_file, save_file
+from skeleton_io.errors import NoPersonFoundError
+from skeleton_io.wholebody import LEFT_HAND
+
+from .conftest import MEDIA, need
+from .test_cli_extract import listing
+from .test_extremities import wholebody_dance
+
+REF_CANVAS = (400, 600)
+
+
+def reference(hands: bool = True):
+    """A small person standing in a 400 x 600 photo, feet at (150, 520), as a pose file."""
+    ref = wholebody_dance("small", frames=1, size=0.7, yaw=-20, hands=hands)
+    o15 = as_openpose15(ref)
+    shift = np.array([150.0, 520.0]) - ground_point(o15, 0)
+    ref = ref.with_coords(np.where(ref.confidence[..., None] > 0, ref.coords + shift, 0.0))
+    ref.canvas = REF_CANVAS
+    return ref
+
+
+def driving(frames: int = 40):
+    return wholebody_dance("average", frames=frames)
+
+
+@pytest.fixture
+def files(tmp_path):
+    ref, drv = tmp_path / "ref.npz", tmp_path / "drv.npz"
+    save_file(reference(), ref)
+    save_file(driving(), drv)
+    return ref, drv
+
+
+# ---------------------------------------------------------------- known answers
+def test_first_frame_stands_where_the_reference_stands_at_its_size():
+    ref, drv = reference(), driving()
+    out = align_poses(ref, ref, drv, model="limb")
+    o15, r15 = as_openpose15(out), as_openpose15(ref)
+    np.testing.assert_allclose(ground_point(o15, 0), ground_point(r15, 0), atol=1e-9)
+    np.testing.assert_allclose(robust_lengths(o15), robust_lengths(r15), rtol=1e-9)
+    assert out.canvas == REF_CANVAS and out.fps == drv.fps and out.num_frames == drv.num_frames
+    assert out.meta["placed"]["anchor"] == "ground"
+    # afterwards the hip moves as the driving's, scaled by the ratio of leg lengths
+    m15 = as_openpose15(drv)
+    lm, lr = robust_lengths(m15), robust_lengths(r15)
+    k = (lr[9] + lr[10] + lr[12] + lr[13]) / (lm[9] + lm[10] + lm[12] + lm[13])
+    np.testing.assert_allclose(
+        o15.coords[:, HIP] - o15.coords[0, HIP],
+        k * (m15.coords[:, HIP] - m15.coords[0, HIP]),
+        atol=1e-9,
+    )
+
+
+def test_with_the_model_feet_within_3_percent_and_size_within_5():
+    ref, drv = reference(), driving(48)
+    out = align_poses(ref, ref, drv)  # the shipped model, denoising both
+    o15, r15 = as_openpose15(out), as_openpose15(ref)
+    h = float(np.sum(robust_lengths(r15)[[0, 1, 9, 10]]))
+    assert np.linalg.norm(ground_point(o15, 0) - ground_point(r15, 0)) <= 0.03 * h
+    size = float(np.sum(robust_lengths(o15)[[0, 1, 9, 10]]))
+    assert abs(size / h - 1) <= 0.05
+    # hands follow at the reference's hand size (0.7 of the driving's)
+    sk = OPENPOSE_WHOLEBODY
+    hand = out.coords[:, [sk.idx(n) for n in LEFT_HAND]] - out.coords[:, [sk.idx("LWrist")]]
+    src = drv.coords[:, [sk.idx(n) for n in LEFT_HAND]] - drv.coords[:, [sk.idx("LWrist")]]
+    ratio = np.linalg.norm(hand, axis=-1)[:, 1:] / np.linalg.norm(src, axis=-1)[:, 1:]
+    np.testing.assert_allclose(ratio, 0.7, rtol=0.10)
+
+
+def test_a_reference_without_feet_is_placed_by_the_hips(caplog):
+    ref = reference()
+    for j in ("LAnkle", "RAnkle"):
+        ref.confidence[:, ref.skeleton.idx(j)] = 0.1  # an estimator's guess
+    with caplog.at_level(logging.WARNING):
+        out = align_poses(ref, ref, driving(10), model="limb")
+    assert out.meta["placed"]["anchor"] == "hip" and "no feet seen" in caplog.text
+    hip = as_openpose15(out).coords[0, HIP]
+    np.testing.assert_allclose(hip, as_openpose15(ref).coords[0, HIP], atol=1e-9)
+
+
+def test_empty_driving_frames_stay_empty_and_nobody_is_an_error():
+    drv = driving(12)
+    drv.confidence[5] = 0.0
+    drv.coords[5] = 0.0
+    out = align_poses(reference(), reference(), drv, model="limb")
+    assert not out.confidence[5].any() and out.confidence[6].any()
+    drv.confidence[:] = 0.0
+    with pytest.raises(NoPersonFoundError, match="nobody"):
+        align_poses(reference(), reference(), drv, model="limb")
+
+
+def test_pose_align_video_writes_video_json_and_reference_pose(tmp_path, files):
+    ref, drv = files
+    rep = pose_align_video(
+        ref, drv, tmp_path / "out.mp4", json_dir=tmp_path / "kp", style="dwpose",
+        reference_pose=tmp_path / "ref_pose.jpg", model="limb",
+    )  # fmt: skip
+    assert (rep.frames, rep.canvas, rep.hands, rep.face) == (40, REF_CANVAS, True, True)
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        s = c.streams.video[0]
+        assert (s.width, s.height) == REF_CANVAS and float(s.average_rate) == pytest.approx(30)
+        assert sum(1 for _ in c.decode(s)) == 40
+    kp = load_file(tmp_path / "kp")
+    assert kp.skeleton.name == "dwpose" and kp.num_frames == 40 and kp.canvas == REF_CANVAS
+    assert (tmp_path / "ref_pose.jpg").stat().st_size > 0
+
+
+# --------------------------------------------------------------------- the CLI
+def test_cli_smoke(tmp_path, files):
+    ref, drv = files
+    r = CliRunner().invoke(
+        cli,
+        ["align", str(ref), str(drv), "-o", str(tmp_path / "frames"), "--json",
+         str(tmp_path / "kp"), "--max-frames", "6", "--no-face"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "6 pose image(s), 400x600" in r.output and "body + hands" in r.output
+    assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 6
+    kp = load_file(tmp_path / "kp", fps=30)
+    assert kp.skeleton == OPENPOSE_WHOLEBODY and kp.num_frames == 6
+
+
+def _bad_cases(tmp, ref, drv):
+    nobody = reference()
+    nobody.confidence[:] = 0.0
+    save_file(nobody, tmp / "nobody.npz")
+    no_canvas = reference()
+    no_canvas.canvas = None
+    save_file(no_canvas, tmp / "no_canvas.npz")
+    return {
+        "unknown style": ([ref, drv, "-o", tmp / "a.mp4", "--style", "comic"], "--style"),
+        "unknown suffix": ([ref, drv, "-o", tmp / "a.gif"], "a.gif"),
+        "json is a file": ([ref, drv, "-o", tmp / "a.mp4", "--json", tmp / "k.json"], "--json"),
+        "reference pose is a video": (
+            [ref, drv, "-o", tmp / "a.mp4", "--reference-pose", tmp / "r.mp4"], "--reference-pose"),
+        "same outputs": ([ref, drv, "-o", tmp / "a", "--json", tmp / "a"], "different"),
+        "reference with nobody": ([tmp / "nobody.npz", drv, "-o", tmp / "a.mp4"], "nobody"),
+        "driving with nobody": ([ref, tmp / "nobody.npz", "-o", tmp / "a.mp4"], "nobody"),
+        "reference without a canvas": ([tmp / "no_canvas.npz", drv, "-o", tmp / "a.mp4"], "--canvas"),
+        "reference frame out of range": (
+            [ref, drv, "-o", tmp / "a.mp4", "--reference-frame", "3"], "--reference-frame"),
+        "start frame past the end": ([ref, drv, "-o", tmp / "a.mp4", "--start-frame", "99"], "--start-frame"),
+        "bad view": ([ref, drv, "-o", tmp / "a.mp4", "--view", "sideways"], "sideways"),
+        "unknown model": ([ref, drv, "-o", tmp / "a.mp4", "--model", "gorilla"], "gorilla"),
+        "output is an input": ([ref, drv, "-o", drv], "drv.npz"),
+        "missing driving": ([ref, tmp / "none.mp4", "-o", tmp / "a.mp4"], "none.mp4"),
+    }  # fmt: skip
+
+
+BAD = [
+    "unknown style", "unknown suffix", "json is a file", "reference pose is a video",
+    "same outputs", "reference with nobody", "driving with nobody",
+    "reference without a canvas", "reference frame out of range", "start frame past the end",
+    "bad view", "unknown model", "output is an input", "missing driving",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, files, case):
+    args, named = _bad_cases(tmp_path, *files)[case]
+    before = listing(tmp_path)
+    args = [*map(str, args), *([] if "--model" in map(str, args) else ["--model", "limb"])]
+    r = CliRunner().invoke(cli, ["align", *args])
+    lines = r.stderr.splitlines()
+    assert r.exit_code == 2, r.output
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], r.stderr
+    assert listing(tmp_path) == before
+
+
+def test_hidden_reference_hands_and_asked_for_missing_hands_are_warned(tmp_path):
+    ref, drv, body = tmp_path / "ref.npz", tmp_path / "drv.npz", tmp_path / "body.npz"
+    save_file(reference(hands=False), ref)
+    save_file(driving(8), drv)
+    save_file(convert(driving(8), OPENPOSE15), body)
+    r = CliRunner().invoke(cli, ["align", str(ref), str(drv), "-o", str(tmp_path / "a.mp4")])
+    assert r.exit_code == 0, r.output
+    assert "ref.npz: no hands seen" in r.stderr and "forearm" in r.stderr
+    r = CliRunner().invoke(
+        cli,
+        ["align", str(ref), str(body), "-o", str(tmp_path / "b.mp4"), "--hands", "--model", "limb"],
+    )
+    assert r.exit_code == 0, r.output
+    assert "body.npz: has no hands; drawing without" in r.stderr
+    assert (tmp_path / "b.mp4").exists()
+
+
+def test_a_photo_and_a_video_with_nobody_are_named(tmp_path):
+    from skeleton_io.video_writer import VideoWriter
+    from viz.pose_image import write_png
+
+    write_png(np.full((240, 160, 3), 90, np.uint8), tmp_path / "empty.png")
+    with VideoWriter(tmp_path / "empty.mp4", fps=10) as w:
+        for _ in range(4):
+            w.write(np.full((240, 160, 3), 90, np.uint8))
+    before = listing(tmp_path)
+    ref, drv = tmp_path / "ref.npz", tmp_path / "drv.npz"
+    save_file(reference(), ref)
+    save_file(driving(4), drv)
+    runner = CliRunner()
+    for args, name in (
+        ([tmp_path / "empty.png", drv], "empty.png"),
+        ([ref, tmp_path / "empty.mp4"], "empty.mp4"),
+    ):
+        r = runner.invoke(cli, ["align", *map(str, args), "-o", str(tmp_path / "a.mp4")])
+        assert r.exit_code == 2 and r.stderr.startswith("error: ") and name in r.stderr, r.output
+        assert "no person" in r.stderr or "nobody" in r.stderr
+    assert sorted(set(listing(tmp_path)) - set(before)) == ["drv.npz", "ref.npz"]
+
+
+@pytest.mark.slow
+def test_real_photo_and_dance_video(tmp_path):
+    photo = need(MEDIA / "i07_unianimate_deepfashion.jpg")
+    video = need(MEDIA / "v02_animatex_dance_1.mp4")
+    rep = pose_align_video(photo, video, tmp_path / "a.mp4", max_frames=12)
+    assert rep.frames == 12 and rep.canvas == (750, 1101) and rep.placement["anchor"] == "ground"
+    assert rep.hands and rep.face
