@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/python -m retarget.demo --out $(DEMO_OUT)
+	$(BIN)/python -m retarget.demo --out $(DEMO_OUT) --docs docs/images
 
 test: install
 	$(BIN)/python -m pytest -q -ra

@@ -165,3 +165,92 @@ def project_to_canvas(
     out = seq3d.with_coords(xy, canvas=canvas, units="px", up="-y")
     out.meta.update(yaw=yaw, px_per_cm=px_per_cm)
     return out
+
+
+# ------------------------------------------------------------------ hands and face
+HAND_TO_FOREARM = 0.75
+"""Hand length (wrist to middle finger tip) over forearm length (about 19 / 26 cm)."""
+FACE_TO_HEAD = 0.7
+"""Face height (brows to chin) over the neck-nose bone."""
+
+_FINGER_ANGLES = (-48.0, -16.0, 0.0, 14.0, 28.0)  # thumb .. pinky, degrees from the forearm
+_FINGER_REACH = (
+    (0.22, 0.42, 0.58, 0.72),  # thumb CMC, MCP, IP, tip
+    (0.48, 0.70, 0.84, 0.96),
+    (0.50, 0.74, 0.89, 1.00),
+    (0.48, 0.70, 0.84, 0.95),
+    (0.44, 0.62, 0.74, 0.84),
+)
+
+
+def hand_template(side: str) -> np.ndarray:
+    """``(21, 2)`` hand points (OpenPose's order) in units of the hand length, pointing along
+    +x, the thumb towards -y for the left hand (+y for the right): relaxed fingers fanned."""
+    sign = -1.0 if side == "L" else 1.0
+    pts = [np.zeros(2)]
+    for angle, reach in zip(_FINGER_ANGLES, _FINGER_REACH):
+        a = np.deg2rad(angle) * -sign
+        pts += [r * np.array([np.cos(a), np.sin(a)]) for r in reach]
+    return np.array(pts)
+
+
+def face_template() -> np.ndarray:
+    """``(70, 2)`` face points (iBUG 68 order, then the right and left pupils) in units of
+    the face height (brows to chin), the nose tip at the origin, x to the image's right
+    (the person's left), y down, seen from the front."""
+    t = np.linspace(np.pi, 0, 17)  # from the person's right ear (the image's left)
+    jaw = np.stack([0.42 * np.cos(t), -0.2 + 0.62 * np.sin(t)], 1)
+    brows = [(-0.36 + 0.065 * k, -0.42 + 0.02 * abs(k - 2)) for k in range(5)]
+    brows += [(0.10 + 0.065 * k, -0.42 + 0.02 * abs(k - 2)) for k in range(5)]
+    nose = [(0.0, -0.30 + 0.075 * k) for k in range(4)] + [
+        (-0.09 + 0.045 * k, 0.02) for k in range(5)
+    ]
+    eye = [(-0.09, 0), (-0.045, -0.03), (0.0, -0.03), (0.045, 0), (0.0, 0.025), (-0.045, 0.025)]
+    eyes = [(x - 0.18, y - 0.22) for x, y in eye] + [(x + 0.18, y - 0.22) for x, y in eye]
+    turns = np.linspace(np.pi, -np.pi, 13)[:-1]  # the upper lip first, from the right corner
+    lips = [(0.17 * np.cos(a), 0.2 - 0.06 * np.sin(a)) for a in turns]
+    inner = [
+        (0.11 * np.cos(a), 0.2 - 0.025 * np.sin(a)) for a in np.linspace(np.pi, -np.pi, 9)[:-1]
+    ]
+    pupils = [(-0.18, -0.22), (0.18, -0.22)]
+    return np.array([*map(tuple, jaw), *brows, *nose, *eyes, *lips, *inner, *pupils])
+
+
+def _turn(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``(P, 2)`` template points turned by ``(T,)`` angles (radians): ``(T, P, 2)``."""
+    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    return np.stack([c * points[:, 0] - s * points[:, 1], s * points[:, 0] + c * points[:, 1]], -1)
+
+
+def with_hands_and_face(seq2d: PoseSequence) -> PoseSequence:
+    """A 2D sequence with template hands and a face added (``openpose_wholebody``): each hand
+    (:func:`hand_template`, :data:`HAND_TO_FOREARM` of the forearm's longest 2D length)
+    continues its forearm from the wrist, the face (:func:`face_template`,
+    :data:`FACE_TO_HEAD` of the neck-nose length) sits on the nose, upright along the
+    neck-nose direction. For demos and tests of whole-body retargeting; pixels, y down."""
+    from skeleton_io import convert
+    from skeleton_io import wholebody as wb
+    from skeleton_io.skeleton import OPENPOSE_WHOLEBODY as SK
+
+    out = convert(seq2d, SK)
+    coords, conf = out.coords.copy(), out.confidence.copy()
+
+    def joint(name: str) -> np.ndarray:
+        return coords[:, SK.idx(name)]
+
+    for side, names in (("L", wb.LEFT_HAND), ("R", wb.RIGHT_HAND)):
+        arm = joint(f"{side}Wrist") - joint(f"{side}Elbow")
+        size = HAND_TO_FOREARM * np.linalg.norm(arm, axis=-1).max()
+        pts = size * _turn(hand_template(side), np.arctan2(arm[:, 1], arm[:, 0]))
+        idx = [SK.idx(n) for n in names]
+        coords[:, idx] = joint(f"{side}Wrist")[:, None] + pts
+        conf[:, idx] = np.minimum(conf[:, [SK.idx(f"{side}Wrist")]], 0.9)
+    head = joint("Nose") - joint("Neck")
+    size = FACE_TO_HEAD * np.linalg.norm(head, axis=-1).max()
+    up = np.arctan2(head[:, 1], head[:, 0]) + np.pi / 2  # 0 when the head is upright
+    idx = [SK.idx(n) for n in wb.FACE70]
+    coords[:, idx] = joint("Nose")[:, None] + size * _turn(face_template(), up)
+    conf[:, idx] = np.minimum(conf[:, [SK.idx("Nose")]], 0.9)
+    res = out.with_coords(np.where(conf[..., None] > 0, coords, 0.0), conf)
+    res.meta.pop("converted_from", None)
+    return res

@@ -24,3 +24,17 @@ def test_demo_runs_on_builtin_inputs(tmp_path):
     assert r["cross_view_mae_height"] < r["copy_motion_mae_height"]
     for path in summary["outputs"]:
         assert (tmp_path / path).exists() or __import__("pathlib").Path(path).exists(), path
+
+
+def test_align_demo_places_the_dance_on_the_astronaut(tmp_path):
+    from retarget.demo.align import align_demo
+    from skeleton_io.video_io import read_image
+
+    written, info = align_demo(tmp_path, frames=24)
+    assert all(p.exists() for p in written)
+    assert info["frames"] == 24 and info["canvas"] == [512, 512]
+    # the photo shows no feet: placed by the hips; the face is measured on the photo's own
+    assert info["placement"]["anchor"] == "hip"
+    assert info["extremities"]["face"]["measured_on"] == "face"
+    picture = read_image(written[-1])
+    assert picture.shape[0] == 320 and picture.shape[1] > 4 * 320

@@ -12,7 +12,11 @@
    exact answer (the same dance performed by the small body).
 5. **Render**: the dance on scikit-image's ``astronaut`` photo with the CPU reference
    renderer (an MP4 and a frame strip).
-Every output goes to ``--out``; a summary table is printed at the end.
+6. **Align**: ``retarget align`` of the dance (with template hands and a face) to the
+   astronaut photo: the pose video animators take, its OpenPose JSON, and a picture of
+   photo, driving pose and aligned pose side by side (:mod:`.align`).
+Every output goes to ``--out``; a summary table is printed at the end. ``--docs DIR`` also
+copies the README's pictures there (``make demo`` passes ``docs/images``).
 """
 
 from __future__ import annotations
@@ -176,7 +180,17 @@ def render_step(out: Path, dance3d, image, summary: dict) -> None:
     summary["outputs"] += [str(p) for p in rendered]
 
 
-STEPS = [io_step, plot_step, denoise_step, retarget_step, render_step]
+def align_step(out: Path, dance3d, image, summary: dict) -> None:
+    """6. ``retarget align`` to the astronaut photo (pose images for diffusion animators)."""
+    from .align import align_demo
+
+    written, info = align_demo(out)
+    summary["align"] = info
+    summary["outputs"] += [str(p) for p in written]
+    summary.setdefault("pictures", []).append(str(written[-1]))
+
+
+STEPS = [io_step, plot_step, denoise_step, retarget_step, render_step, align_step]
 """The demo's steps, in order: ``step(out, dance3d, image, summary)`` writes into ``out`` and
 adds to ``summary`` (``summary["outputs"]`` lists every file written)."""
 
@@ -184,6 +198,9 @@ adds to ``summary`` (``summary["outputs"]`` lists every file written)."""
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_out"))
+    parser.add_argument(
+        "--docs", type=Path, default=None, help="Also copy the README's pictures into this folder."
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     summary = run(args.out)
@@ -208,5 +225,18 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"render: {', '.join(Path(p).name for p in summary['render']['outputs'])} in {summary['render']['seconds']:.1f} s"
     )
+    if "align" in summary:
+        a = summary["align"]
+        print(
+            f"align: {a['frames']} pose images {a['canvas'][0]}x{a['canvas'][1]}, placed by the "
+            f"{a['placement'].get('anchor')}, in {a['seconds']:.1f} s"
+        )
+    if args.docs is not None:
+        import shutil
+
+        args.docs.mkdir(parents=True, exist_ok=True)
+        for picture in summary.get("pictures", []):
+            shutil.copyfile(picture, args.docs / Path(picture).name)
+            print("copied", Path(picture).name, "to", args.docs)
     print(f"{len(summary['outputs'])} outputs in {summary['seconds']:.1f} s")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
