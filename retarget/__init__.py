@@ -51,6 +51,8 @@ _LAZY: dict[str, str] = {
     # pose images (the ControlNet OpenPose / DWPose annotators' drawing)
     "draw_pose_image": "viz.pose_image:draw_pose_image",
     "write_pose_images": "viz.pose_image:write_pose_images",
+    # hands, face and feet carried onto a retargeted body
+    "carry_extremities": "retarget.retargeters.extremities:carry_extremities",
     # rendering
     "Renderer": "retarget.render.base:Renderer",
     "get_renderer": "retarget.render.registry:get_renderer",
@@ -58,6 +60,9 @@ _LAZY: dict[str, str] = {
     "pose_transfer_video": "retarget.pipeline.video:pose_transfer_video",
     "render_skeleton": "retarget.pipeline.video:render_skeleton",
     "run_batch": "retarget.pipeline.batch:run_batch",
+    # pose images for diffusion animators
+    "align_poses": "retarget.pipeline.align:align_poses",
+    "pose_align_video": "retarget.pipeline.align:pose_align_video",
 }
 
 _ERRORS = [n for n in dir(_errors) if n.endswith("Error")]

@@ -231,3 +231,19 @@ def test_real_photo_and_dance_video(tmp_path):
     rep = pose_align_video(photo, video, tmp_path / "a.mp4", max_frames=12)
     assert rep.frames == 12 and rep.canvas == (750, 1101) and rep.placement["anchor"] == "ground"
     assert rep.hands and rep.face
+
+
+def test_unianimate_layout_frames_and_ref_pose_in_one_folder_rerun(tmp_path, files):
+    ref, drv = files
+    folder = tmp_path / "saved_pose" / "me"
+    folder.parent.mkdir()
+    args = ["align", str(ref), str(drv), "-o", str(folder), "--style", "dwpose", "--no-face",
+            "--reference-pose", str(folder / "ref_pose.jpg"), "--max-frames", "3", "--model", "limb"]  # fmt: skip
+    for _ in range(2):  # the second run replaces its own frames and reference pose
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["frame_000000.png", "frame_000001.png", "frame_000002.png", "ref_pose.jpg"]
+    (folder / "notes.txt").write_text("mine")
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "--overwrite" in r.output

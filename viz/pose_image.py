@@ -281,7 +281,7 @@ def parts_to_draw(seq: PoseSequence, hands: bool | None, face: bool | None) -> t
     return bool(have_hands and hands is not False), bool(have_face and face is not False)
 
 
-def _frame_file(entry: Path) -> bool:
+def frame_file(entry: Path) -> bool:
     """A file a folder of pose images owns (and a new one replaces)."""
     return entry.is_file() and entry.name.startswith("frame_") and entry.suffix == IMAGE_SUFFIX
 
@@ -355,7 +355,7 @@ def write_pose_images(
             write_png(next(images), tmp)
         return 1
     if kind == "folder":
-        with atomic_dir(output, _frame_file, overwrite) as tmp:
+        with atomic_dir(output, frame_file, overwrite) as tmp:
             for k, rgb in enumerate(images):
                 write_png(rgb, tmp / f"frame_{k:06d}.png")
         return seq.num_frames

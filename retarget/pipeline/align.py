@@ -238,6 +238,26 @@ def align_poses(
     return placed
 
 
+def _inside(image: Path, folder: Path) -> bool:
+    """Whether ``image`` goes into the folder of frames ``folder`` (UniAnimate's layout)."""
+    from viz.pose_image import output_kind
+
+    return output_kind(folder) == "folder" and image.parent.resolve() == folder.resolve()
+
+
+def _frames_overwrite(output: Path, reference_pose: Path | None, overwrite: bool) -> bool:
+    """``overwrite`` for the frames' folder: also when the only other file in it is the
+    reference pose image this run rewrites."""
+    from viz.pose_image import frame_file
+
+    if overwrite or reference_pose is None or not _inside(reference_pose, output):
+        return overwrite
+    if not output.is_dir():
+        return False
+    own = reference_pose.resolve()
+    return all(frame_file(p) or p.resolve() == own for p in output.iterdir())
+
+
 def _check_outputs(
     output: Path, json_dir: Path | None, reference_pose: Path | None, inputs: list[Path]
 ) -> None:
@@ -259,7 +279,8 @@ def _check_outputs(
             raise InvalidArgumentError(
                 f"{reference_pose}: `reference_pose` is one image; give a .png or .jpg path"
             )
-        check_output_path(reference_pose, inputs=inputs)
+        if not _inside(reference_pose, output):  # else the frames' folder makes its folder
+            check_output_path(reference_pose, inputs=inputs)
         outs.append(reference_pose)
     resolved = [p.resolve() for p in outs]
     if len(set(resolved)) < len(resolved):
@@ -342,7 +363,9 @@ def pose_align_video(
     if json_path is not None:
         keypoints = convert(poses, style_skeleton(style))
         save_file(keypoints, json_path, JSON_FORMATS[style], overwrite=overwrite)
-    n = write_pose_images(poses, output, overwrite=overwrite, **draw)
+    n = write_pose_images(
+        poses, output, overwrite=_frames_overwrite(output, ref_path, overwrite), **draw
+    )
     if ref_path is not None:  # its parts when it shows them (hidden hands were warned of)
         ref_draw = {**draw, "hands": None if hands else False, "face": None if face else False}
         write_pose_images(pose, ref_path, **ref_draw)
