@@ -44,6 +44,8 @@ both sequences' ``canvas`` when both have one (else pixels as they are); the res
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from skeleton_io.pose import PoseSequence
@@ -70,12 +72,28 @@ _MUSE_CHAINS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _canvas_units(motion: PoseSequence, structure: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
-    """``(W, H)`` of each sequence's image for normalised coordinates (ones when either
-    lacks a canvas)."""
-    if motion.canvas is None or structure.canvas is None:
-        return np.ones(2), np.ones(2)
-    return np.asarray(motion.canvas, dtype=float), np.asarray(structure.canvas, dtype=float)
+@dataclass
+class _Inputs:
+    """Driving and reference on ``openpose15``, each image's ``(W, H)`` for normalised
+    coordinates (ones when either lacks a canvas), the reference photo's frame ``r0`` and
+    the driving's align frame ``d0``."""
+
+    m: PoseSequence
+    s: PoseSequence
+    wm: np.ndarray
+    ws: np.ndarray
+    r0: int
+    d0: int
+
+
+def _inputs(motion: PoseSequence, structure: PoseSequence) -> _Inputs:
+    m = as_openpose15(motion, "motion")
+    s = as_openpose15(structure, "structure")
+    if m.canvas is None or s.canvas is None:
+        wm = ws = np.ones(2)
+    else:
+        wm, ws = np.asarray(m.canvas, dtype=float), np.asarray(s.canvas, dtype=float)
+    return _Inputs(m, s, wm, ws, _first_frame(s), _first_frame(m))
 
 
 def _length(p: np.ndarray, conf: np.ndarray, a: str, b: str) -> float:
@@ -152,11 +170,9 @@ class MusePoseAlign:
     def __call__(
         self, motion: PoseSequence, structure: PoseSequence, view: PoseSequence | None = None
     ) -> PoseSequence:
-        m = as_openpose15(motion, "motion")
-        s = as_openpose15(structure, "structure")
-        (_, hm), (_, hs) = _canvas_units(m, s)
+        a = _inputs(motion, structure)
+        m, s, r0, d0, hm, hs = a.m, a.s, a.r0, a.d0, a.wm[1], a.ws[1]
         x = m.coords / hm
-        r0, d0 = _first_frame(s), _first_frame(m)
         ref = s.coords[r0] / hs
         k = self.ratios(ref, s.confidence[r0], x[d0], m.confidence[d0])
         links = tuple((p, c, k[name]) for p, c, name in _MUSE_CHAINS)
@@ -201,10 +217,8 @@ class UniAnimateAlign:
     def __call__(
         self, motion: PoseSequence, structure: PoseSequence, view: PoseSequence | None = None
     ) -> PoseSequence:
-        m = as_openpose15(motion, "motion")
-        s = as_openpose15(structure, "structure")
-        wm, ws = _canvas_units(m, s)
-        r0, d0 = _first_frame(s), _first_frame(m)
+        a = _inputs(motion, structure)
+        m, s, wm, ws, r0, d0 = a.m, a.s, a.wm, a.ws, a.r0, a.d0
         ref, rc = np.where(s.visible[r0][:, None], s.coords[r0] / ws, np.nan), s.confidence[r0]
         x = m.coords / wm
         drv = np.where(m.visible[d0][:, None], x[d0], np.nan)
@@ -253,10 +267,8 @@ class MimicMotionAlign:
     def __call__(
         self, motion: PoseSequence, structure: PoseSequence, view: PoseSequence | None = None
     ) -> PoseSequence:
-        m = as_openpose15(motion, "motion")
-        s = as_openpose15(structure, "structure")
-        wm, ws = _canvas_units(m, s)
-        r0 = _first_frame(s)
+        a = _inputs(motion, structure)
+        m, s, wm, ws, r0 = a.m, a.s, a.wm, a.ws, a.r0
         aspect = (wm[1] / wm[0]) / (ws[1] / ws[0])
         x = m.coords / wm
         a, b = self.fit(s.coords[r0] / ws, s.confidence[r0], x, m.confidence, aspect)
