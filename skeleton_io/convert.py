@@ -90,3 +90,30 @@ def convert(seq: PoseSequence, target: str | Skeleton, *, strict: bool = False) 
         meta=meta,
     )
     return out
+
+
+def fill_derived(seq: PoseSequence, never_seen: bool = False) -> PoseSequence:
+    """``seq`` with each derived joint of its skeleton (``Neck`` = mean of the shoulders,
+    ``MidHip`` = mean of the hips) computed where it is missing and its sources are present
+    (confidence: the minimum of theirs); the sequence itself when nothing changes.
+
+    A gap filler in space: a single frame (a photo) has no other frame to fill a missing
+    joint from, and joints such as the MidHip root everything measured from it. With
+    ``never_seen`` only joints missing in every frame are filled (the others are left to
+    filling in time).
+    """
+    coords, conf = seq.coords, seq.confidence
+    changed = False
+    for rule in seq.skeleton.derived:
+        j = seq.skeleton.index.get(rule.name)
+        src = [seq.skeleton.index.get(s) for s in rule.sources]
+        if j is None or any(i is None for i in src):
+            continue
+        fill = (conf[:, j] <= 0) & (conf[:, src] > 0).all(axis=1)
+        if not fill.any() or (never_seen and (conf[:, j] > 0).any()):
+            continue
+        if not changed:
+            coords, conf, changed = coords.copy(), conf.copy(), True
+        coords[fill, j] = seq.coords[fill][:, src].mean(axis=1)
+        conf[fill, j] = seq.confidence[fill][:, src].min(axis=1)
+    return seq.with_coords(coords, conf) if changed else seq

@@ -247,3 +247,29 @@ def test_unianimate_layout_frames_and_ref_pose_in_one_folder_rerun(tmp_path, fil
     (folder / "notes.txt").write_text("mine")
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2 and "--overwrite" in r.output
+
+
+def test_fill_derived_known_answer():
+    from skeleton_io.convert import fill_derived
+
+    seq = as_openpose15(reference())
+    j = seq.skeleton.idx
+    seq.confidence[0, [j("MidHip"), j("Neck")]] = 0.0
+    seq.confidence[0, j("LShoulder")] = 0.4
+    out = fill_derived(seq)
+    np.testing.assert_allclose(
+        out.coords[0, j("MidHip")], seq.coords[0, [j("LHip"), j("RHip")]].mean(0)
+    )
+    assert out.confidence[0, j("Neck")] == pytest.approx(0.4)
+    assert fill_derived(out) is out  # nothing left to fill
+
+
+@pytest.mark.parametrize("missing", ["MidHip", "Nose"])
+def test_a_photo_missing_a_trunk_joint_keeps_its_size(missing):
+    # one frame has no other frame to fill a joint from: the body is still measured
+    ref = reference()
+    ref.confidence[0, ref.skeleton.idx(missing)] = 0.0
+    out = as_openpose15(align_poses(ref, ref, driving(24)))
+    r15 = as_openpose15(reference())
+    legs = [9, 10, 12, 13]  # thighs and shins
+    np.testing.assert_allclose(robust_lengths(out)[legs], robust_lengths(r15)[legs], rtol=0.05)

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
+from skeleton_io.convert import fill_derived
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
@@ -184,7 +185,9 @@ class ModelRetargeter:
 
     @torch.no_grad()
     def _analyse(self, seq: PoseSequence) -> Analysis:
-        seq = as_openpose15(seq)
+        # a joint never seen cannot be filled in time: derive it in space first (a photo
+        # without its MidHip would otherwise be measured from the image's origin)
+        seq = fill_derived(as_openpose15(seq), never_seen=True)
         if self.denoise:
             from ..denoising import denoise
 
@@ -194,7 +197,9 @@ class ModelRetargeter:
         dev = self.device
         x = torch.as_tensor(coords, dtype=torch.float32, device=dev)[None]
         c = torch.as_tensor(conf, dtype=torch.float32, device=dev)[None]
-        scale = body_scale(x, c)
+        # partial: a trunk or both legs never seen (a photo without its nose, say) measure
+        # the body by its other bones or its bounding box rather than as 1 pixel
+        scale = body_scale(x, c, partial=True)
         local = to_local(torch.where(c[..., None] > 0, x, x[:, :, HIP : HIP + 1]), scale)
         inp = network_input(local, c, self.stats)
         motion = self.model.motion(inp)
