@@ -287,6 +287,38 @@ def _check_outputs(
         raise InvalidArgumentError("the outputs must be different paths")
 
 
+def write_aligned(
+    poses: PoseSequence,
+    reference_pose: PoseSequence,
+    output: Path,
+    json_dir: Path | None = None,
+    reference_image: Path | None = None,
+    *,
+    style: str = "openpose",
+    hands: bool | None = None,
+    face: bool | None = None,
+    overwrite: bool = False,
+) -> tuple[int, bool, bool]:
+    """Draw the aligned ``poses`` on the reference's canvas into ``output``, their keypoints
+    into ``json_dir`` and the reference's own pose into ``reference_image`` (see
+    :func:`pose_align_video`); returns the images written and whether hands and face were
+    drawn."""
+    from viz.pose_image import parts_to_draw, style_skeleton, write_pose_images
+
+    hands, face = parts_to_draw(poses, hands, face)
+    draw = {"style": style, "canvas": reference_pose.canvas, "hands": hands, "face": face}
+    if json_dir is not None:
+        keypoints = convert(poses, style_skeleton(style))
+        save_file(keypoints, json_dir, JSON_FORMATS[style], overwrite=overwrite)
+    n = write_pose_images(
+        poses, output, overwrite=_frames_overwrite(output, reference_image, overwrite), **draw
+    )
+    if reference_image is not None:  # its parts when it shows them (hidden hands: warned)
+        ref_draw = {**draw, "hands": None if hands else False, "face": None if face else False}
+        write_pose_images(reference_pose, reference_image, **ref_draw)
+    return n, hands, face
+
+
 def pose_align_video(
     reference: str | Path,
     driving: str | Path,
@@ -332,7 +364,7 @@ def pose_align_video(
         InvalidArgumentError: an unknown style or output kind, outputs equal to inputs.
         NoPersonFoundError: nobody in the reference, or in any driving frame.
     """
-    from viz.pose_image import style_skeleton, write_pose_images
+    from viz.pose_image import style_skeleton
 
     t0 = time.perf_counter()
     style_skeleton(style)
@@ -356,19 +388,10 @@ def pose_align_video(
         denoise_method=denoise_method,
     )  # fmt: skip
     t3 = time.perf_counter()
-    from viz.pose_image import parts_to_draw
-
-    hands, face = parts_to_draw(poses, hands, face)
-    draw = {"style": style, "canvas": pose.canvas, "hands": hands, "face": face}
-    if json_path is not None:
-        keypoints = convert(poses, style_skeleton(style))
-        save_file(keypoints, json_path, JSON_FORMATS[style], overwrite=overwrite)
-    n = write_pose_images(
-        poses, output, overwrite=_frames_overwrite(output, ref_path, overwrite), **draw
-    )
-    if ref_path is not None:  # its parts when it shows them (hidden hands were warned of)
-        ref_draw = {**draw, "hands": None if hands else False, "face": None if face else False}
-        write_pose_images(pose, ref_path, **ref_draw)
+    n, hands, face = write_aligned(
+        poses, pose, output, json_path, ref_path, style=style, hands=hands, face=face,
+        overwrite=overwrite,
+    )  # fmt: skip
     t4 = time.perf_counter()
     return AlignReport(
         output=output,
@@ -399,4 +422,5 @@ __all__ = [
     "pose_align_video",
     "read_driving",
     "read_reference",
+    "write_aligned",
 ]
