@@ -219,9 +219,8 @@ def main() -> None:
     lines += real_tables(retargeters[:4] + [ours], Path(args.data).parent)
     lines += [
         "",
-        f"Command: `.venv/bin/python benchmarks/align.py --seed {args.seed}"
-        f"{f' --max-cases {args.max_cases}' if args.max_cases else ''} --placement-cases "
-        f"{args.placement_cases}`. Machine: {platform.platform()}, {os.cpu_count()} CPU cores "
+        f"Command: `.venv/bin/python benchmarks/align.py {' '.join(sys.argv[1:])}`. "
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores "
         f"(shared), Python {platform.python_version()}.",
     ]
     text = "\n".join(lines)
