@@ -33,8 +33,8 @@ def test_align_demo_places_the_dance_on_the_astronaut(tmp_path):
     written, info = align_demo(tmp_path, frames=24)
     assert all(p.exists() for p in written)
     assert info["frames"] == 24 and info["canvas"] == [512, 512]
-    # the photo shows no feet: placed by the hips; the face is measured on the photo's own
-    assert info["placement"]["anchor"] == "hip"
+    # the photo shows neither feet nor hips: placed by the neck; the face is the photo's size
+    assert info["placement"]["anchor"] == "neck"
     assert info["extremities"]["face"]["measured_on"] == "face"
     picture = read_image(written[-1])
     assert picture.shape[0] == 320 and picture.shape[1] > 4 * 320

@@ -12,8 +12,9 @@ a face, aligned to scikit-image's astronaut photo as the pose images animators t
 * ``align_demo.png``: the reference photo, the driving pose, the aligned pose image and the
   aligned pose over the photo, side by side (the README's picture).
 
-The photo shows the astronaut from the chest up, so its feet are not seen: the result is
-placed by the hips (with a warning) and its legs leave the canvas below, as the photo's do.
+The photo shows the astronaut from the chest up, so neither its feet nor its hips are seen:
+the result is placed by the neck (with a warning) and its legs leave the canvas below, as
+the photo's do.
 """
 
 from __future__ import annotations
