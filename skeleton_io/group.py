@@ -316,17 +316,21 @@ def person_boxes(seq: PoseSequence) -> np.ndarray:
 def overlap(group: PoseGroup) -> np.ndarray:
     """``(T,)`` how much people overlap in each frame: over every pair present, the largest
     share of the smaller person's box that the other's box covers (0: apart, 1: one box
-    inside the other); 0 in frames with fewer than two people.
+    inside the other); 0 in frames with fewer than two people (:func:`box_overlap`).
 
     Unlike the boxes' IoU this does not fall when one person grows: a child in front of an
     adult covers the same share of the child however tall the adult is."""
-    box = group.boxes()  # (K, T, 4)
-    out = np.zeros(group.num_frames)
-    area = np.prod(np.maximum(box[..., 2:] - box[..., :2], 0.0), axis=-1)
-    for i in range(group.num_people):
-        for j in range(i + 1, group.num_people):
-            lo = np.maximum(box[i, :, :2], box[j, :, :2])
-            hi = np.minimum(box[i, :, 2:], box[j, :, 2:])
+    return box_overlap(group.boxes())
+
+
+def box_overlap(boxes: np.ndarray) -> np.ndarray:
+    """:func:`overlap` of ``(K, T, 4)`` boxes ``(x0, y0, x1, y1)`` (NaN where absent)."""
+    out = np.zeros(boxes.shape[1])
+    area = np.prod(np.maximum(boxes[..., 2:] - boxes[..., :2], 0.0), axis=-1)
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            lo = np.maximum(boxes[i, :, :2], boxes[j, :, :2])
+            hi = np.minimum(boxes[i, :, 2:], boxes[j, :, 2:])
             inter = np.prod(np.maximum(hi - lo, 0.0), axis=-1)
             small = np.minimum(area[i], area[j])
             with np.errstate(all="ignore"):

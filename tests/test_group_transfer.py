@@ -183,3 +183,17 @@ def test_cli_bad_input_is_one_line_and_nothing_written(files, monkeypatch, args,
     assert r.exit_code == 2, r.output
     assert message in r.output and "Traceback" not in r.output
     assert not (files / "out.npz").exists()
+
+
+def test_bodies_of_different_sizes_never_overlap_more_than_the_motion(model):
+    from retarget.retargeters.group import OVERLAP_SLACK
+
+    group = PoseGroup({0: dancer(dx=-80), 1: dancer(dx=80)})  # their hands meet
+    big, small = dancer("tall", 2.2), dancer("small", 1.0)
+    out = transfer_group(group, [big, small], model=model, denoise=False)
+    assert out.meta["layout_spread"] > 0
+    assert (overlap(out) <= overlap(group) + OVERLAP_SLACK + 1e-9).all()
+    assert bone_error(out.person(0), big) < 0.03 and bone_error(out.person(1), small) < 0.03
+    # the same body for both (the motion's proportions at another size): no spread
+    same = transfer_group(group, dancer(px_per_cm=2.2), model=model, denoise=False)
+    assert same.meta["layout_spread"] == 0.0

@@ -26,6 +26,15 @@ bodies. For two people the offset between them scales by exactly the mean of the
 with one ratio for all, every offset (the gaps between people included) scales by it; a
 group of one is placed as :func:`retarget.transfer` places one person.
 
+Bodies of different sizes are not scaled alike, though: a person made larger who reaches
+towards one made smaller (an arm out) reaches further than the mean ratio spaces them. So
+the offsets between people are then spread a little wider (the same ``spread`` added to
+every ratio in the offset term, :func:`least_spread`): the least that keeps every frame's
+overlap of their boxes (:func:`skeleton_io.group.overlap`) within :data:`OVERLAP_SLACK` of
+the motion's. People never overlap more than in the motion, and drift apart no more than
+that takes (``meta["layout_spread"]``; 0 where the bodies differ from the motion's by size
+alone).
+
 **Views**: the whole group turns as one about the vertical axis through its centre
 (``c(0)``), so relative positions turn too: a yaw in degrees turns everyone by it;
 ``structure`` or a pose input turns the group by the yaw that gives its *main* person
@@ -47,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from skeleton_io.errors import InvalidArgumentError
-from skeleton_io.group import PoseGroup
+from skeleton_io.group import PoseGroup, overlap, person_boxes
 from skeleton_io.pose import PoseSequence
 
 from ..geometry import HIP, as_openpose15, height_from_bones, robust_lengths
@@ -143,7 +152,9 @@ def size_ratio(out: PoseSequence, motion: PoseSequence) -> float:
     return h_out / h_in if np.isfinite(h_out) and np.isfinite(h_in) and h_in > 0 else 1.0
 
 
-def layout_shifts(hips: np.ndarray, ratios: np.ndarray, yaw: float = 0.0) -> np.ndarray:
+def layout_shifts(
+    hips: np.ndarray, ratios: np.ndarray, yaw: float = 0.0, spread: float = 0.0
+) -> np.ndarray:
     """``(K, T, 2)`` what to add to each person's retargeted pose so the group keeps its
     layout (the module docstring's ``P_k(t)``).
 
@@ -152,24 +163,73 @@ def layout_shifts(hips: np.ndarray, ratios: np.ndarray, yaw: float = 0.0) -> np.
         ratios: ``(K,)`` each person's size ratio ``R_k`` (output body over motion body).
         yaw: the group's turn in degrees (the retargeter turned each person's hip motion
             about their first hip by it; the group turns about its centre instead).
+        spread: added to every ratio where it scales the offsets between people (not the
+            group's own motion): the group spread wider (see :func:`least_spread`).
 
     A retargeter places person ``k`` at ``h_k(0) + Π(R_k (h_k(t) - h_k(0)))``, with ``Π`` the
     orthographic view of the turn (x times cos yaw, depth 0); the shift to ``P_k(t)`` is
-    ``c(0) - h_k(0) + Π(R̄ (c(t) - c(0)) - R_k (c(t) - h_k(0)) - mean_j R_j (h_j(t) - c(t)))``.
-    It is 0 for a group of one.
+    ``c(0) - h_k(0) + Π(R̄ (c(t) - c(0)) + S_k (h_k(t) - c(t)) - mean_j S_j (h_j(t) - c(t))
+    - R_k (h_k(t) - h_k(0)))`` with ``S_k = R_k + spread``. It is 0 for a group of one.
     """
     hips = np.asarray(hips, dtype=np.float64)
     ratios = np.asarray(ratios, dtype=np.float64)
     centre = hips.mean(axis=0)  # (T, 2)
     c0, h0 = centre[0], hips[:, 0]  # (2,), (K, 2)
-    spread = ratios[:, None, None] * (hips - centre[None])  # (K, T, 2)
+    offsets = (ratios + spread)[:, None, None] * (hips - centre[None])  # (K, T, 2)
     inner = (
         ratios.mean() * (centre - c0)[None]
-        - ratios[:, None, None] * (centre[None] - h0[:, None])
-        - spread.mean(axis=0)[None]
+        + offsets
+        - offsets.mean(axis=0)[None]
+        - ratios[:, None, None] * (hips - h0[:, None])
     )
     inner[..., 0] *= np.cos(np.radians(yaw))
     return (c0 - h0)[:, None] + inner
+
+
+OVERLAP_SLACK = 0.02
+"""How much more (as a share of the smaller person's box) people may overlap in a frame
+than in the motion before :func:`least_spread` spreads the group."""
+
+
+def least_spread(
+    boxes: np.ndarray,
+    driving: np.ndarray,
+    hips: np.ndarray,
+    ratios: np.ndarray,
+    slack: float = OVERLAP_SLACK,
+) -> float:
+    """The least ``spread`` (:func:`layout_shifts`) with which no frame's overlap
+    (:func:`skeleton_io.group.box_overlap`) exceeds ``driving``'s by more than ``slack``.
+
+    With one ratio for all it is 0. A larger person who reaches towards a smaller one
+    (an arm out) reaches further than the mean ratio spaces them: the offsets then grow
+    as little as keeps every frame's overlap within the motion's. Where no spread up to
+    the largest ratio does, the one that leaves the least excess.
+
+    Args:
+        boxes: ``(K, T, 4)`` each retargeted person's box before the layout shifts.
+        driving: ``(T,)`` the motion's overlap.
+        hips, ratios: as :func:`layout_shifts` takes them (no turn).
+    """
+    from skeleton_io.group import box_overlap
+
+    def excess(spread: float) -> float:
+        shift = layout_shifts(hips, ratios, 0.0, spread)
+        ours = box_overlap(boxes + np.concatenate([shift, shift], axis=-1))
+        return float(np.maximum(ours - driving - slack, 0.0).sum())
+
+    if len(ratios) < 2 or excess(0.0) == 0.0:
+        return 0.0
+    grid = np.linspace(0.0, float(np.max(ratios)), 17)
+    costs = [excess(s) for s in grid]
+    best = int(np.argmin(costs))
+    if costs[best] > 0.0:
+        return float(grid[best])
+    lo, hi = float(grid[best - 1]), float(grid[best])  # excess(lo) > 0 = excess(hi)
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if excess(mid) == 0.0 else (mid, hi)
+    return hi
 
 
 # ---------------------------------------------------------------------- retargeting
@@ -258,7 +318,13 @@ def transfer_group(
     outs = {k: r(prepared[k], ready[id(bodies[k])], yaw or None) for k in seen}
     ratios = np.array([size_ratio(outs[k], prepared[k]) for k in seen])
     hips = np.stack([filled_hips(prepared[k]) for k in seen])
-    shifts = layout_shifts(hips, ratios, yaw)
+    spread = 0.0
+    if not yaw:  # in another view the motion's overlap is no measure
+        visible = [out.with_coords(out.coords, np.where(sub.person(k).present[:, None], out.confidence, 0.0))
+                   for k, out in outs.items()]  # fmt: skip
+        boxes = np.stack([person_boxes(v) for v in visible])
+        spread = least_spread(boxes, overlap(sub), hips, ratios)
+    shifts = layout_shifts(hips, ratios, yaw, spread)
     tracks = {}
     for (k, out), shift, ratio in zip(outs.items(), shifts, ratios):
         present = motion.person(k).present
@@ -278,7 +344,7 @@ def transfer_group(
             )
             tracks[k].meta["track_id"] = k
     group = PoseGroup({k: tracks[k] for k in motion.ids}, dict(motion.meta))
-    group.meta.update(view_yaw=float(yaw), main_track=main)
+    group.meta.update(view_yaw=float(yaw), main_track=main, layout_spread=spread)
     return group
 
 
@@ -297,6 +363,7 @@ __all__ = [
     "assign_structures",
     "filled_hips",
     "layout_shifts",
+    "least_spread",
     "size_ratio",
     "transfer_group",
 ]
