@@ -186,7 +186,7 @@ def layout_shifts(
     return (c0 - h0)[:, None] + inner
 
 
-OVERLAP_SLACK = 0.02
+OVERLAP_SLACK = 0.05
 """How much more (as a share of the smaller person's box) people may overlap in a frame
 than in the motion before :func:`least_spread` spreads the group."""
 
