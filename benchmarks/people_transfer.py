@@ -110,9 +110,9 @@ def case(group: PoseGroup, structs: list, model) -> dict[str, float]:
     t0 = time.perf_counter()
     out = transfer_group(group, mapping, model=model)
     seconds = time.perf_counter() - t0
-    alone = PoseGroup(
-        {k: transfer(s, mapping[k], model=model) for k, s in group.items()}
-    ).map(lambda s: s)
+    alone = PoseGroup({k: transfer(s, mapping[k], model=model) for k, s in group.items()}).map(
+        lambda s: s
+    )
     for k, s in group.items():  # unseen frames stay missing, as in ours
         alone.tracks[k].confidence[~s.present] = 0.0
     props, sizes = [], []

@@ -197,3 +197,23 @@ def test_bodies_of_different_sizes_never_overlap_more_than_the_motion(model):
     # the same body for both (the motion's proportions at another size): no spread
     same = transfer_group(group, dancer(px_per_cm=2.2), model=model, denoise=False)
     assert same.meta["layout_spread"] == 0.0
+
+
+def test_batch_transfer_gives_every_person_of_a_group_file_the_body(files, tmp_path):
+    from retarget.pipeline.batch import run_batch
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (files / "two.npz").rename(inputs / "two.npz")
+    save_file(dancer(frames=24), inputs / "one.npz")
+    res = run_batch(
+        "transfer", inputs, tmp_path / "out",
+        settings={"structure": files / "big.npz", "denoise": "none"},
+        engine="serial", progress=False,
+    )  # fmt: skip
+    assert res.done == 2 and not res.failed
+    two = load_group(tmp_path / "out/two.npz")
+    assert two.ids == (0, 1)
+    for k in two.ids:
+        assert bone_error(two.person(k), dancer("tall", 3.0, frames=24)) < 0.03
+    assert load_group(tmp_path / "out/one.npz").num_people == 1

@@ -20,8 +20,8 @@ from skeleton_io.video_io import iter_frames, probe
 
 from .conftest import MEDIA, need
 from .test_render import (
-    J,
     STAND,
+    J,
     background,
     dance,
     draw_person,
