@@ -119,6 +119,13 @@ def test_a_turned_view_turns_the_group_about_its_centre(model):
     assert out.meta["view_yaw"] == 60.0
     gap = hip_x(out.person(1)) - hip_x(out.person(0))
     np.testing.assert_allclose(gap[0], 400.0 * np.cos(np.radians(60)), rtol=0.02)
+    # the structure's view: one yaw for the whole group, from its main person
+    turned = project_to_canvas(builtin_motion("tall", frames=48), CANVAS, yaw=40, px_per_cm=1.5)
+    out = transfer_group(group, turned, "structure", model=model, denoise=False)
+    yaw, ratio = out.meta["view_yaw"], out.person(0).meta["root_scale"]
+    assert 15 < yaw < 60
+    gap = hip_x(out.person(1)) - hip_x(out.person(0))
+    np.testing.assert_allclose(gap[0], 400.0 * ratio * np.cos(np.radians(yaw)), rtol=0.02)
 
 
 def test_frames_where_a_person_is_unseen_stay_missing(model):
