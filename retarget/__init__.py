@@ -46,10 +46,12 @@ _LAZY: dict[str, str] = {
     "Retargeter": "retarget.retargeters.base:Retargeter",
     "load_retargeter": "retarget.retargeters:load_retargeter",
     "transfer": "retarget.retargeters.transfer:transfer",
+    "transfer_group": "retarget.retargeters.group:transfer_group",
     "lift_3d": "retarget.retargeters.transfer:lift_3d",
     "ModelRetargeter": "retarget.retargeters.model:ModelRetargeter",
     # pose images (the ControlNet OpenPose / DWPose annotators' drawing)
     "draw_pose_image": "viz.pose_image:draw_pose_image",
+    "draw_people_image": "viz.pose_image:draw_people_image",
     "write_pose_images": "viz.pose_image:write_pose_images",
     # hands, face and feet carried onto a retargeted body
     "carry_extremities": "retarget.retargeters.extremities:carry_extremities",

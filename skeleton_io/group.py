@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,20 +31,21 @@ import numpy as np
 
 from .errors import InvalidArgumentError, SkeletonMismatchError
 from .pose import PoseSequence
+from .skeleton import Skeleton
 
 log = logging.getLogger(__name__)
 
+DEPTH_SMOOTH = 0.5
+"""Seconds over which :meth:`PoseGroup.nearness` is averaged."""
 _SHARED = ("num_frames", "fps", "canvas", "units", "up", "dims")
 
 
 def body_size(seq: PoseSequence) -> np.ndarray:
     """``(T,)`` size of the person in each frame: the square root of the area of the box
     around the found joints (in ``seq``'s units), 0 in frames without the person."""
-    vis = seq.visible
-    big = np.where(vis[..., None], seq.coords, -np.inf).max(axis=1)
-    small = np.where(vis[..., None], seq.coords, np.inf).min(axis=1)
-    span = np.where(vis.any(axis=1)[:, None], big - small, 0.0)[:, :2]
-    return np.sqrt(np.prod(span, axis=1))
+    box = person_boxes(seq)
+    size = np.sqrt(np.prod(box[:, 2:] - box[:, :2], axis=1))
+    return np.where(seq.present, size, 0.0)
 
 
 @dataclass
@@ -214,12 +216,127 @@ class PoseGroup:
             out[k] = new
         return PoseGroup(out, copy.deepcopy(self.meta))
 
+    def boxes(self) -> np.ndarray:
+        """``(K, T, 4)`` box ``(x0, y0, x1, y1)`` around each person's found joints in each
+        frame (in :attr:`ids` order; the first two coordinates), NaN where absent."""
+        return np.stack([person_boxes(s) for s in self.tracks.values()])
+
+    def left_to_right(self) -> tuple[int, ...]:
+        """The track ids ordered by each person's mean x over the frames they are in (the
+        centre of their box), left to right; people never seen go last, in listed order.
+
+        Extraction numbers tracks by first appearance, so this, not id order, is how
+        people are matched to a list of bodies or sources given left to right."""
+        centre = self.boxes()[..., [0, 2]].mean(axis=-1)  # (K, T), NaN where absent
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean_x = np.nanmean(centre, axis=1)
+        keys = np.where(np.isfinite(mean_x), mean_x, np.inf)
+        order = sorted(range(self.num_people), key=lambda k: (keys[k], k))
+        return tuple(self.ids[k] for k in order)
+
+    def nearness(self, smooth_seconds: float = DEPTH_SMOOTH) -> np.ndarray:
+        """``(K, T)`` how near each person is to the camera (larger: nearer; NaN where
+        absent): the bottom of their box plus its height, in pixels, averaged over
+        ``smooth_seconds`` of the frames they are in. Under a camera above the floor a
+        nearer person stands lower in the picture and is taller; the average keeps two
+        people side by side from swapping order with every jitter."""
+        from scipy.ndimage import uniform_filter1d
+
+        box = self.boxes()
+        key = box[..., 3] + (box[..., 3] - box[..., 1])  # (K, T)
+        ok = np.isfinite(key)
+        size = max(1, int(round(smooth_seconds * self.fps)) | 1)
+        num = uniform_filter1d(np.where(ok, key, 0.0), size, axis=1, mode="nearest")
+        den = uniform_filter1d(ok.astype(float), size, axis=1, mode="nearest")
+        with np.errstate(all="ignore"):
+            return np.where(ok, num / np.maximum(den, 1e-12), np.nan)
+
+    def depth_order(self, frame: int, nearness: np.ndarray | None = None) -> list[int]:
+        """Track ids of the people present in ``frame``, farthest first (the order to draw
+        or composite them in: nearer people over farther ones); ``nearness`` as
+        :meth:`nearness` gives it (computed when None). Ties keep the listed order."""
+        near = self.nearness() if nearness is None else nearness
+        here = [k for k in range(self.num_people) if np.isfinite(near[k, frame])]
+        return [self.ids[k] for k in sorted(here, key=lambda k: (near[k, frame], k))]
+
+    def merged(self) -> PoseSequence:
+        """Everyone as one sequence: the tracks' joints side by side (in :attr:`ids` order)
+        on a skeleton of one copy per person, joint names ``"ID:Name"``, with each copy's
+        bones and left/right pairs; ``meta["people"]`` lists the ids and
+        ``meta["joint_owner"]`` the track id of each joint. For code that draws or
+        measures one sequence (plots, limits); convert it back by slicing the joints."""
+        sk = self.skeleton
+        n = sk.num_joints
+        joints, parents, edges, sym = [], [], [], []
+        for k, tid in enumerate(self.ids):
+            joints += [f"{tid}:{j}" for j in sk.joints]
+            parents += [p + k * n if p >= 0 else -1 for p in sk.parents]
+            edges += [(a + k * n, b + k * n) for a, b in sk.edges]
+            sym += [(a + k * n, b + k * n) for a, b in sk.symmetry]
+        skeleton = Skeleton(
+            f"{self.num_people}x{sk.name}", tuple(joints), tuple(parents), tuple(edges), tuple(sym)
+        )
+        coords, conf = self.stacked()
+        first = self.first
+        return PoseSequence(
+            np.concatenate(list(coords), axis=1),
+            np.concatenate(list(conf), axis=1),
+            skeleton,
+            fps=first.fps,
+            canvas=first.canvas,
+            units=first.units,
+            up=first.up,
+            meta={
+                **copy.deepcopy(self.meta),
+                "people": list(self.ids),
+                "joint_owner": [tid for tid in self.ids for _ in range(n)],
+            },
+        )
+
     def renumbered(self) -> PoseGroup:
         """The same tracks with ids 0, 1, ... in listed order."""
         return PoseGroup(dict(enumerate(self.tracks.values())), copy.deepcopy(self.meta))
 
     def copy(self) -> PoseGroup:
         return PoseGroup({k: s.copy() for k, s in self.items()}, copy.deepcopy(self.meta))
+
+
+def person_boxes(seq: PoseSequence) -> np.ndarray:
+    """``(T, 4)`` box ``(x0, y0, x1, y1)`` around the found joints of each frame (the first
+    two coordinates), NaN in frames without the person."""
+    vis = seq.visible[..., None]
+    xy = seq.coords[..., :2]
+    lo = np.where(vis, xy, np.inf).min(axis=1)
+    hi = np.where(vis, xy, -np.inf).max(axis=1)
+    box = np.concatenate([lo, hi], axis=1)
+    return np.where(seq.present[:, None], box, np.nan)
+
+
+def overlap(group: PoseGroup) -> np.ndarray:
+    """``(T,)`` how much people overlap in each frame: over every pair present, the largest
+    share of the smaller person's box that the other's box covers (0: apart, 1: one box
+    inside the other); 0 in frames with fewer than two people (:func:`box_overlap`).
+
+    Unlike the boxes' IoU this does not fall when one person grows: a child in front of an
+    adult covers the same share of the child however tall the adult is."""
+    return box_overlap(group.boxes())
+
+
+def box_overlap(boxes: np.ndarray) -> np.ndarray:
+    """:func:`overlap` of ``(K, T, 4)`` boxes ``(x0, y0, x1, y1)`` (NaN where absent)."""
+    out = np.zeros(boxes.shape[1])
+    area = np.prod(np.maximum(boxes[..., 2:] - boxes[..., :2], 0.0), axis=-1)
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            lo = np.maximum(boxes[i, :, :2], boxes[j, :, :2])
+            hi = np.minimum(boxes[i, :, 2:], boxes[j, :, 2:])
+            inter = np.prod(np.maximum(hi - lo, 0.0), axis=-1)
+            small = np.minimum(area[i], area[j])
+            with np.errstate(all="ignore"):
+                share = np.where(small > 0, inter / small, 0.0)
+            out = np.fmax(out, np.nan_to_num(share, nan=0.0))
+    return out
 
 
 def one_person(group: PoseGroup, path: str | Path) -> PoseSequence:

@@ -202,6 +202,26 @@ def people_option(f: Callable) -> Callable:
     )(f)
 
 
+def person_options(f: Callable) -> Callable:
+    """``--people`` and ``--person ID`` of the commands that draw several people."""
+    f = click.option(
+        "--person",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="ID",
+        help="Only the person with this track id (as `retarget extract --people all` numbers "
+        "them; a video or image is then tracked).",
+    )(f)
+    return click.option(
+        "--people",
+        type=PeopleParam(),
+        default=None,
+        metavar="all|main|N",
+        help="Whom to draw: all, main (one person) or the N largest on average [default: "
+        "everyone a pose file holds; the main person of a video or image].",
+    )(f)
+
+
 def people_count(people: str | int) -> int | None:
     """``--people`` as :func:`skeleton_io.load_group`'s ``people`` (None: everyone)."""
     return None if people == "all" else int(people)

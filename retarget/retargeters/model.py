@@ -287,6 +287,7 @@ class ModelRetargeter:
             structure_scale_px=b.scale,
             motion_scale_px=a.scale,
             view_yaw=yaw,
+            root_scale=float(leg_ratio),
             structure_lengths=(b.lengths * b.scale).tolist(),
         )
         return out

@@ -300,7 +300,7 @@ def _run_transfer(state: _TransferState, item: Item, settings: dict[str, Any]) -
 register_job(
     Job(
         "transfer",
-        "the motion of each input on the body of --structure (as `retarget transfer`)",
+        "the motion of each input (every person of a group) on the body of --structure (as `retarget transfer`)",
         frozenset(POSE_EXTS | VIDEO_EXTS | IMAGE_EXTS),
         folders=True,
         options={**READ_OPTIONS, "structure": str, "view": _view},
