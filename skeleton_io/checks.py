@@ -131,7 +131,7 @@ def require_joints(seq: Any, before: Any, target: str, what: str | None = None) 
         return seq
     names = ", ".join(before.skeleton.joints[:6]) + (", ..." if before.num_joints > 6 else "")
     raise NoPersonFoundError(
-        f"{source_name(before, what)}: none of its joints ({names}) is a {target} joint, so "
-        "nobody is left; name the joints as the toolkit's skeletons do (Nose, Neck, RShoulder, "
+        f"{source_name(before, what)}: none of its joints ({names}) is on the {target} "
+        "skeleton, so nobody is left; name the joints as the toolkit's skeletons do (Nose, Neck, RShoulder, "
         "...) or choose another input"
     )

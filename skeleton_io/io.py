@@ -279,8 +279,7 @@ def load_file(
         else:
             seq = mod.load(path, **_accepted(mod.load, opts))
     seq = _sliced(seq, path, start_frame, max_frames) if fmt not in ("video", "image") else seq
-    seq.meta.setdefault("source_path", str(path))
-    seq.meta.setdefault("source_format", fmt)
+    seq.meta.update(source_path=str(path), source_format=fmt)  # the file read now
     if hands_face and fmt in ("video", "image"):
         from .hands_face import add_hands_face  # mediapipe and PyAV on use, as the formats
 
@@ -332,8 +331,8 @@ def load_group(
         group = _sliced(group, path, start_frame, max_frames)
     if people is not None and group.num_people > people:
         group = group.largest(people)
-    group.meta.setdefault("source_path", str(path))
-    group.meta.setdefault("source_format", fmt)
+    for one in (group, *group.tracks.values()):  # each person names the file read now
+        one.meta.update(source_path=str(path), source_format=fmt)
     return group
 
 

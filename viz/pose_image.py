@@ -415,7 +415,8 @@ def write_pose_images(
             f"{source}: nobody in any of its {n} frames (no point with confidence >= "
             f"{threshold:g}); nothing drawn"
         )
-    require_joints(convert(seq, style_skeleton(style)), seq, style_skeleton(style).name)
+    one = seq.first if isinstance(seq, PoseGroup) else seq  # every person has one skeleton
+    require_joints(convert(one, style_skeleton(style)), one, style_skeleton(style).name)
     hands, face = parts_to_draw(seq, hands, face)
     frames = list(range(n)) if frame is None else [frame]
     images = pose_images(
