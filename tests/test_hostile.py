@@ -262,6 +262,17 @@ _NUMERIC = [
     ("extract {good.csv} --format coco -o {out.json}", "--canvas"),
     ("extract {good.bvh} --format openpose -o {out}", "3D"),
     *[(f"extract {{good.mp4}} --people {v} -o {{out.npz}}", "--people") for v in ("0", "-1", "x")],
+    *[(f"{c} --person {v}", "--person")
+      for c in ("draw {good.npz} -o {out.mp4}", "plot {good.npz} -o {out.png}",
+                "animate {good.npz} -o {out.gif}")
+      for v in ("99", "-1", "x")],
+    *[(f"{c} --people {v}", "--people")
+      for c in ("draw {good.npz} -o {out.mp4}", "transfer --motion {good.npz} --structure "
+                "{good.npz} -o {out.npz}", "video {good.png} {good.mp4} -o {out.mp4}")
+      for v in ("0", "x")],
+    *[(f"transfer --motion {{good.npz}} --structure {{good.npz}} -o {{out.npz}} --assign {v}", n)
+      for v, n in [("x", "--assign"), ("0=", "--assign"), ("0={missing.npz}", "missing.npz"),
+                   ("0={nobody_op}", "nobody_op"), ("7={good.npz}", "7")]],
     ("plot {good.npz} -o {out.xyz}", "out.xyz"),
     ("animate {good.npz} -o {out.avi}", "out.avi"),
     ("transfer --motion {good.npz} --structure {good.npz} --view {missing.npz} -o {out.npz}",

@@ -278,11 +278,14 @@ def read_structure(path: str | Path | PoseSequence, **load_kw: Any) -> PoseSeque
 
     Raises:
         InvalidArgumentError: a pose file with several people.
+        NoPersonFoundError: nobody in it (or only joints no skeleton knows).
     """
     from skeleton_io.io import detect_format
 
+    from ..retargeters.transfer import require_somebody
+
     if isinstance(path, PoseSequence):
-        return as_2d(path)
+        return require_somebody(path, "structure")
     fmt = load_kw.get("format") or detect_format(path)
     if fmt in ("video", "image"):
         return as_2d(load_file(path, **load_kw))
@@ -294,4 +297,4 @@ def read_structure(path: str | Path | PoseSequence, **load_kw: Any) -> PoseSeque
             "(retarget extract --people main), or give the motion's people their bodies "
             "one file each"
         )
-    return as_2d(group.first)
+    return require_somebody(group.first, "structure")
