@@ -62,20 +62,28 @@ def check_output_path(
 
 
 def check_folder_output(
-    path: str | Path, owned: Callable[[Path], bool] | None = None, overwrite: bool = False
+    path: str | Path,
+    owned: Callable[[Path], bool] | None = None,
+    overwrite: bool | None = False,
 ) -> list[Path]:
     """The entries of an existing output folder ``path`` that its writer does not own
-    (``owned(entry)``; None: it owns nothing), after :func:`check_output_path`. Without
-    ``overwrite`` any such entry is an :class:`OutputError` (call it before any work: the
-    folder would be refused at the end anyway)."""
+    (``owned(entry)``; None: it owns nothing), after :func:`check_output_path`. Unless
+    ``overwrite`` any such entry is an :class:`OutputError` (None: the writer cannot keep
+    them, so the message does not offer it). Call it before any work: the folder would be
+    refused at the end anyway."""
     path = Path(path)
     check_output_path(path, folder=True)
     foreign = [] if not path.is_dir() else [e for e in path.iterdir() if not (owned and owned(e))]
     if foreign and not overwrite:
+        offer = (
+            ""
+            if overwrite is None
+            else ", or pass `overwrite` to write into it (those files are kept)"
+        )
         raise OutputError(
             f"{path}: the folder holds files this command does not write ({foreign[0].name}"
             f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); choose a new or "
-            "empty folder, or pass `overwrite` to write into it (those files are kept)"
+            f"empty folder{offer}"
         )
     return foreign
 
@@ -176,7 +184,7 @@ def atomic_dir(
     moved into the new folder, and only the writer's own files are replaced.
     """
     path = Path(path)
-    foreign = check_folder_output(path, owned, overwrite)
+    foreign = check_folder_output(path, owned, overwrite or (None if owned is None else False))
     tmp = _temporary(path, tempfile.mkdtemp, prefix=f".{path.name}.")
     try:
         yield tmp

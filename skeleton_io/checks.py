@@ -42,14 +42,15 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def check_fps(fps: Any, name: str = "fps") -> float:
+def check_fps(fps: Any, name: str | None = "fps") -> float:
     """``fps`` as a float, or :class:`InvalidArgumentError` unless it is a frame rate in
-    [:data:`FPS_MIN`, :data:`FPS_MAX`]."""
+    [:data:`FPS_MIN`, :data:`FPS_MAX`] (``name``: the parameter that gave it; None for a
+    value read from data, which no option can fix)."""
     v = _number(fps)
     if v is None or not FPS_MIN <= v <= FPS_MAX:
+        what = f"`{name}`" if name else "the frame rate"
         raise InvalidArgumentError(
-            f"`{name}` must be a frame rate from {FPS_MIN:g} to {FPS_MAX:g} frames per second, "
-            f"got {fps!r}"
+            f"{what} must be from {FPS_MIN:g} to {FPS_MAX:g} frames per second, got {fps!r}"
         )
     return v
 

@@ -195,6 +195,15 @@ def check_input_path(path: str | Path) -> Path:
     return path
 
 
+def _check_kind(path: Path, fmt: str) -> None:
+    """A folder is read only by the formats that have folders (OpenPose, DWPose JSON)."""
+    if path.is_dir() and fmt not in ("openpose", "dwpose"):
+        raise InvalidArgumentError(
+            f"{path}: a folder, but {fmt} input is a file; name the file, or the folder's "
+            "format (`format` openpose or dwpose)"
+        )
+
+
 def _check_request(path: Path, start_frame: int, max_frames: int | None, opts: dict) -> None:
     check_input_path(path)
     if start_frame < 0 or (max_frames is not None and max_frames < 1):
@@ -269,6 +278,7 @@ def load_file(
     path = Path(path)
     _check_request(path, start_frame, max_frames, opts)
     fmt = format or detect_format(path)
+    _check_kind(path, fmt)
     mod = format_module(fmt)
     with naming(path):
         if fmt in ("video", "image"):
@@ -326,6 +336,7 @@ def load_group(
             group = reader(path, people=people, **frames, **_accepted(reader, opts))
     else:
         reader = _function(_GROUP_READERS[fmt])
+        _check_kind(path, fmt)
         with naming(path):
             group = reader(path, **_accepted(reader, opts))
         group = _sliced(group, path, start_frame, max_frames)

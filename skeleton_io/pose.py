@@ -96,16 +96,18 @@ class PoseSequence:
             )
         self.coords = coords
         self.confidence = conf
-        self.fps = check_fps(self.fps)
+        self.fps = check_fps(self.fps, None)
         if self.canvas is not None:
             try:
                 w, h = (int(v) for v in self.canvas)
             except (TypeError, ValueError, OverflowError):
                 w = h = 0
             if not (0 < w <= MAX_CANVAS_SIDE and 0 < h <= MAX_CANVAS_SIDE):
+                shown = " x ".join(f"{v:.6g}" if isinstance(v, (int, float)) else repr(v)
+                                   for v in tuple(self.canvas)[:2])  # fmt: skip
                 raise SkeletonMismatchError(
-                    f"`canvas` must be (width, height) from 1 to {MAX_CANVAS_SIDE} pixels, got "
-                    f"{self.canvas}"
+                    f"canvas must be (width, height) from 1 to {MAX_CANVAS_SIDE} pixels, got "
+                    f"{shown}"
                 )
             self.canvas = (w, h)
         if self.world is not None:

@@ -143,6 +143,35 @@ def _coco_with(value: object) -> Callable[[Path], None]:
     return write
 
 
+def _coco_size(value: object) -> Callable[[Path], None]:
+    def write(p: Path) -> None:
+        save_file(dance_2d(2), p, format="coco")
+        doc = json.loads(p.read_text())
+        for im in doc["images"]:
+            im["width"] = value
+        p.write_text(json.dumps(doc))
+
+    return write
+
+
+def _dwpose_with(key: str, value: object) -> Callable[[Path], None]:
+    def write(p: Path) -> None:
+        save_file(dance_2d(2), p, format="dwpose")
+        doc = json.loads(p.read_text())
+        doc[0][key] = value
+        p.write_text(json.dumps(doc))
+
+    return write
+
+
+def _bvh_edit(old: str, new: str) -> Callable[[Path], None]:
+    def write(p: Path) -> None:
+        save_file(dance_3d(2), p, format="bvh")
+        p.write_text(p.read_text().replace(old, new, 1))
+
+    return write
+
+
 def _video(p: Path) -> None:
     import av
 
@@ -243,6 +272,10 @@ INPUTS: dict[str, Callable[[Path], None]] = {
     "coco_nan.json": _coco_with(float("nan")),
     "coco_huge.json": _coco_with(1e300),
     "coco_str.json": _coco_with("x"),
+    "coco_size_str.json": _coco_size("abc"),
+    "coco_size_huge.json": _coco_size(1e300),
+    "dw_canvas_huge.json": _dwpose_with("canvas_width", 1e300),
+    "dw_canvas_str.json": _dwpose_with("canvas_width", "abc"),
     "nobody.json": _json({"people": []}),
     "deep.json": _text("[" * 100_000 + "]" * 100_000),
     "huge_num.json": _text('{"people": [{"pose_keypoints_2d": [1e999' + ", 1" * 74 + "]}]}"),
@@ -250,6 +283,7 @@ INPUTS: dict[str, Callable[[Path], None]] = {
     "nobody_op": _frames_folder([{"people": []}] * 5),
     "zeros_op": _frames_folder([{"people": [{"pose_keypoints_2d": [0.0] * 75}]}] * 5),
     "huge_op": _frames_folder([{"people": [{"pose_keypoints_2d": _body25(1e300)}]}] * 3),
+    "conf5_op": _frames_folder([{"people": [{"pose_keypoints_2d": _body25(conf=5.0)}]}] * 2),
     "inf_op": _frames_folder([{"people": [{"pose_keypoints_2d": _body25(float("inf"))}]}] * 3),
     "mixed_op": _frames_folder([{"people": []}, {"people": [1]}]),
     "empty_op": _frames_folder([]),
@@ -268,6 +302,8 @@ INPUTS: dict[str, Callable[[Path], None]] = {
     "hugeframes.bvh": _text(_bvh([_ROW9], frames=10**12)),
     "bom.bvh": lambda p: p.write_bytes(b"\xef\xbb\xbf" + _bvh([_ROW9, _ROW9]).encode()),
     "noroot.bvh": _text("HIERARCHY\nMOTION\nFrames: 1\nFrame Time: 0.1\n0\n"),
+    "dupjoint.bvh": _bvh_edit("JOINT LHip", "JOINT RHip"),
+    "negframes.bvh": _bvh_edit("Frames: 2", "Frames: -2"),
     # CSV
     "header_only.csv": _csv([]),
     "unknown_joints.csv": _csv([f"{t},{j},10,20,,1" for t in range(3) for j in ("foo", "bar")]),
@@ -302,6 +338,9 @@ INPUTS: dict[str, Callable[[Path], None]] = {
     "npz_fpsnan.npz": _native(np.ones((3, 15, 2)), fps=float("nan")),
     "npz_noskel.npz": _native(np.ones((3, 15, 2)), skeleton={"name": "x"}),
     "npz_conf2.npz": _native(np.ones((3, 15, 2)), np.full((3, 15), 2.0)),
+    "npz_confnan.npz": _native(np.ones((3, 15, 2)), np.full((3, 15), np.nan)),
+    "npz_4d.npz": _native(np.ones((3, 15, 4))),
+    "npz_fpsstr.npz": _native(np.ones((3, 15, 2)), fps="abc"),
     "npz_header_garbage.npz": lambda p: np.savez(
         p,
         coords=np.zeros((1, 15, 2)),

@@ -65,14 +65,17 @@ _READ_ERRORS = [
     "list.json", "string.json", "null.json", "people_dict.json", "people_num.json",
     "short_body.json", "body_str.json",
     "coco_nan.json", "coco_huge.json", "coco_str.json", "coco_images_str.json", "deep.json",
-    "huge_num.json",
+    "huge_num.json", "coco_size_str.json", "coco_size_huge.json", "dw_canvas_huge.json",
+    "dw_canvas_str.json",
     "huge_op", "inf_op", "mixed_op", "empty_op", "noise_op",
     "shortlong.bvh", "short.bvh", "long.bvh", "nan.bvh", "huge.bvh", "noroot.bvh",
+    "dupjoint.bvh", "negframes.bvh",
     "header_only.csv", "dup.csv", "negframe.csv", "floatframe.csv", "x_huge.csv", "x_inf.csv",
     "x_nan.csv", "x_text.csv", "conf_nan.csv", "conf_2.csv", "no_frame_col.csv",
     "semicolon.csv", "longline.csv",
     "npz_huge.npz", "npz_badshape.npz", "npz_fps0.npz",
     "npz_fpsnan.npz", "npz_noskel.npz", "npz_conf2.npz", "npz_header_garbage.npz",
+    "npz_confnan.npz", "npz_4d.npz", "npz_fpsstr.npz",
     "npz_other.npz",
 ]  # fmt: skip
 _NOBODY = [
@@ -82,7 +85,7 @@ _NOBODY = [
 _GUARDED = ["hugeframe.csv", "hugeframes.bvh"]
 _READ_OK = ["bom.csv", "crlf.csv", "bom.bvh", "dup_same.csv", "unknown_joints.csv"]
 _READ_WARN = {"ft0.bvh": "Frame Time", "ftneg.bvh": "Frame Time", "ftnan.bvh": "Frame Time",
-              "fthuge.bvh": "Frame Time"}  # fmt: skip
+              "fthuge.bvh": "Frame Time", "conf5_op": "above 1"}  # fmt: skip
 
 CASES: list[Case] = [
     *[Case("reader", f"extract {{{n}}} -o {{out.npz}}", n.split("/")[0]) for n in _READ_ERRORS],
@@ -528,7 +531,9 @@ def test_a_pose_sequence_refuses_impossible_values(value: str, bad: object) -> N
         kw["coords"] = np.full((2, 15, 2), bad)
     else:
         kw[value] = bad
-    with pytest.raises(RetargetError, match=value[:5]):
+    with pytest.raises(
+        RetargetError, match={"fps": "frame rate", "coords": "coordinate"}.get(value, value)
+    ):
         PoseSequence(skeleton=OPENPOSE15, **kw)
 
 

@@ -180,6 +180,7 @@ def transfer_file(
     """
     from ..inputs import read_2d
     from ..retargeters import transfer
+    from ..retargeters.transfer import require_somebody
 
     structs = list(structure) if isinstance(structure, (list, tuple)) else [structure]
     assign = dict(assign or {})
@@ -197,6 +198,7 @@ def transfer_file(
         if len(bodies) != 1 or assign:
             group = PoseGroup.from_sequence(one, int(one.meta.get("track_id", 0)))
         else:
+            require_somebody(one, "motion")  # before as_2d, which keeps only openpose15's joints
             out = transfer(
                 as_2d(one), bodies[0], view, model=model, mode=mode, device=device,
                 denoise=denoise,

@@ -109,7 +109,7 @@ def train_renderer(
     check_size(max_side, "max_side", MAX_IMAGE_SIDE, low=64)
     check_input_path(video)
     check_output_path(out_dir, inputs=[video], folder=True)
-    check_folder_output(out_dir)
+    check_folder_output(out_dir, overwrite=None)  # a model folder is written whole
     check_retargeter(model)
     check_start_frame(video, a, probe(video).num_frames, "frames")
     t0 = time.perf_counter()

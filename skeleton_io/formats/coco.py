@@ -236,6 +236,9 @@ def _canvas(path: Path, images: list[dict[str, Any]]) -> tuple[int, int] | None:
         return None
     if len(sizes) > 1:
         log.warning("%s: images of different sizes %s; using the first", path, sorted(sizes))
+    for w, h in sizes:
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (w, h)):
+            raise PoseFormatError(f"{path}: image size {w!r} x {h!r} is not a number of pixels")
     first = images[0]
     w, h = first.get("width"), first.get("height")
     return (int(w), int(h)) if w and h else sorted(sizes)[0]

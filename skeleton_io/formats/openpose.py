@@ -208,6 +208,9 @@ def people_sequence(
     pixel sequence on the skeleton their parts call for (``scale``: multiply normalised
     coordinates by it)."""
     skeleton = people_json.skeleton_for(path, per_frame)
+    top = max((float(a[:, 2].max()) for fr in per_frame for p in fr for a in p.values()), default=0)
+    if top > 1.0:
+        log.warning("%s: confidences above 1 (up to %g) are read as 1", path, top)
     people = [[people_json.to_skeleton(path, p, skeleton, scale) for p in fr] for fr in per_frame]
     coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
     warn_several_people(path, crowded, len(per_frame))

@@ -232,6 +232,7 @@ def _check_settings(settings: dict[str, Any]) -> None:
 
 
 def _make_folder(out_dir: Path) -> None:
+    check_output_path(out_dir, folder=True)
     parent = out_dir.absolute().parent
     if not out_dir.exists() and not parent.is_dir():
         raise OutputError(f"{out_dir}: folder {parent} does not exist; create it first")

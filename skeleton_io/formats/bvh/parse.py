@@ -183,6 +183,10 @@ class _Hierarchy:
         if key == "ROOT" and self.stack:
             raise self.lines.error(lineno, f"ROOT {name} inside another joint's block")
         parent = self.stack[-1] if key == "JOINT" else -1
+        if any(j.name == name for j in self.joints):
+            raise self.lines.error(
+                lineno, f"a second joint named {name!r}; joint names must be unique"
+            )
         self.joints.append(BvhJoint(name, parent, np.full(3, np.nan), ()))
         self.pending = len(self.joints) - 1
 
