@@ -10,6 +10,8 @@ import click
 
 from ..pipeline.video import FITS
 from .common import (
+    Finite,
+    FrameRate,
     command_line,
     denoise_choice,
     denoise_options,
@@ -117,7 +119,7 @@ def _backend_options(f):
     help="retarget: onto the source's body, placed at the source person; place: scaled and placed only; none: coordinates as they are.",
 )
 @click.option(
-    "--fps", type=float, default=None, help="Output frame rate (default: the sequence's)."
+    "--fps", type=FrameRate(), default=None, help="Output frame rate (default: the sequence's)."
 )
 @_backend_options
 def render_cmd(
@@ -229,9 +231,9 @@ def video_cmd(
     _report(report)
 
 
-def _frames(text: str) -> tuple[int, int]:
+def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int, int]:
     try:
-        a, b = (int(v) for v in text.split(":"))
+        a, b = (int(v) for v in str(text).split(":"))
     except ValueError:
         raise click.BadParameter(f"{text!r}: expected A:B, e.g. 0:96") from None
     return a, b
@@ -245,12 +247,13 @@ def _frames(text: str) -> tuple[int, int]:
 @click.option(
     "--frames",
     default="0:96",
+    callback=_frames,
     show_default=True,
     help="Frames A:B to learn from; frame A is the source.",
 )
 @click.option(
     "--minutes",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=5.0,
     show_default=True,
     help="Training time budget.",
@@ -281,7 +284,7 @@ def _frames(text: str) -> tuple[int, int]:
 def train_renderer_cmd(
     video_path: Path,
     output: Path,
-    frames: str,
+    frames: tuple[int, int],
     minutes: float,
     side: int,
     max_side: int,
@@ -296,7 +299,7 @@ def train_renderer_cmd(
     report = train_renderer(
         video_path,
         output,
-        frames=_frames(frames),
+        frames=frames,
         minutes=minutes,
         side=side,
         max_side=max_side,

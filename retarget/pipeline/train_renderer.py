@@ -28,6 +28,11 @@ from ..render.learned import (
 
 log = logging.getLogger(__name__)
 
+MAX_MINUTES = 7 * 24 * 60.0
+"""The longest training budget taken (a week); more is a typo."""
+MAX_NET_SIDE = 1024
+"""The largest network side (``side``) trained."""
+
 
 @dataclass
 class TrainReport:
@@ -82,22 +87,31 @@ def train_renderer(
     """
     import cv2
 
-    from skeleton_io.atomic import atomic_dir, check_output_path
+    from skeleton_io.atomic import atomic_dir, check_folder_output, check_output_path
+    from skeleton_io.checks import MAX_IMAGE_SIDE, check_range, check_size
     from skeleton_io.formats.video import load as load_video
-    from skeleton_io.video_io import iter_frames
+    from skeleton_io.io import check_input_path
+    from skeleton_io.video_io import iter_frames, probe
 
     from ..device import resolve_device
     from ..render.reference import PartWarpRenderer
     from ..render.source import load_source
+    from ..retargeters import check_retargeter
+    from .checks import check_start_frame
     from .video import video_target
 
     torch = _torch()
     a, b = frames
     if a < 0 or b <= a + 1:
         raise InvalidArgumentError(f"`frames` {a}:{b}: expected A:B with 0 <= A < B - 1")
-    if minutes <= 0:
-        raise InvalidArgumentError(f"`minutes` must be positive, got {minutes}")
-    check_output_path(out_dir, inputs=[video])
+    check_range(minutes, "minutes", 1e-3, MAX_MINUTES, "a number of minutes")
+    check_size(side, "side", MAX_NET_SIDE, low=32)
+    check_size(max_side, "max_side", MAX_IMAGE_SIDE, low=64)
+    check_input_path(video)
+    check_output_path(out_dir, inputs=[video], folder=True)
+    check_folder_output(out_dir, overwrite=None)  # a model folder is written whole
+    check_retargeter(model)
+    check_start_frame(video, a, probe(video).num_frames, "frames")
     t0 = time.perf_counter()
     source = load_source(video, source_frame=a, max_side=max_side)
     motion = load_video(video, start_frame=a, max_frames=b - a, max_side=max_side)
