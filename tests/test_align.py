@@ -273,3 +273,100 @@ def test_a_photo_missing_a_trunk_joint_keeps_its_size(missing):
     r15 = as_openpose15(reference())
     legs = [9, 10, 12, 13]  # thighs and shins
     np.testing.assert_allclose(robust_lengths(out)[legs], robust_lengths(r15)[legs], rtol=0.05)
+
+
+# ------------------------------------------------------------------ several people
+def _moved(seq, dx: float, dy: float = 0.0):
+    return seq.with_coords(np.where(seq.confidence[..., None] > 0, seq.coords + [dx, dy], 0.0))
+
+
+def _group(*seqs):
+    from skeleton_io.group import PoseGroup
+
+    return PoseGroup({k: s for k, s in enumerate(seqs)})
+
+
+@pytest.fixture
+def group_files(tmp_path):
+    """Two reference people (the right one larger) and two dancers, as pose files."""
+    small = reference()
+    big = reference()
+    o15 = as_openpose15(big)
+    gp = ground_point(o15, 0)
+    big = big.with_coords(np.where(big.confidence[..., None] > 0, (big.coords - gp) * 1.3 + gp, 0))
+    refs = _group(_moved(big, 180.0), _moved(small, -60.0))  # listed right one first
+    d = driving(30)
+    dancers = _group(_moved(d, 300.0), d)  # listed right one first
+    ref, drv = tmp_path / "refs.npz", tmp_path / "dancers.npz"
+    save_file(refs, ref)
+    save_file(dancers, drv)
+    return ref, drv, refs, dancers
+
+
+def test_people_all_each_dancer_stands_where_their_reference_person_stands(group_files):
+    from retarget.pipeline.align import align_people, read_reference_people
+
+    ref, _, refs, dancers = group_files
+    people = read_reference_people(ref)
+    assert [p.meta["track_id"] for p, _ in people] == [1, 0]  # left to right
+    out = align_people(people, dancers, model="limb", denoise_method="none")
+    assert out.ids == dancers.ids and out.canvas == REF_CANVAS
+    assert out.meta["whom"] == {"1": 0, "0": 1}  # the left dancer on the left person
+    for k, r in ((1, refs.person(1)), (0, refs.person(0))):
+        o15, r15 = as_openpose15(out.person(k)), as_openpose15(r)
+        np.testing.assert_allclose(ground_point(o15, 0), ground_point(r15, 0), atol=1e-6)
+        np.testing.assert_allclose(robust_lengths(o15), robust_lengths(r15), rtol=1e-6)
+    assert out.skeleton == OPENPOSE_WHOLEBODY  # hands and face came along
+
+
+def test_people_all_one_reference_for_all_keeps_the_group_around_them(tmp_path):
+    from retarget.pipeline.align import align_people
+
+    ref = reference()
+    d = driving(20)
+    dancers = _group(d, _moved(d, 200.0))
+    out = align_people([(ref, ref)], dancers, model="limb", denoise_method="none")
+    r15 = as_openpose15(ref)
+    feet = [ground_point(as_openpose15(out.person(k)), 0) for k in out.ids]
+    # the group's centre stands where the one reference person stands
+    np.testing.assert_allclose(np.mean(feet, axis=0), ground_point(r15, 0), atol=1e-6)
+    gap = feet[1][0] - feet[0][0]
+    assert 100 < gap < 200  # the dancers' 200 px, scaled with the smaller body
+    for k in out.ids:
+        np.testing.assert_allclose(
+            robust_lengths(as_openpose15(out.person(k))), robust_lengths(r15), rtol=1e-6
+        )
+
+
+def test_people_all_cli_writes_every_dancer(tmp_path, group_files):
+    ref, drv, _, _ = group_files
+    r = CliRunner().invoke(
+        cli,
+        ["align", str(ref), str(drv), "--people", "all", "-o", str(tmp_path / "out.mp4"),
+         "--json", str(tmp_path / "kp"), "--reference-pose", str(tmp_path / "ref.png"),
+         "--model", "limb", "--no-denoise"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "30 pose image(s), 400x600" in r.output and "2 dancers on 2 reference people" in r.output
+    from skeleton_io import load_group
+
+    kp = load_group(tmp_path / "kp", fps=30)
+    assert kp.num_people == 2 and kp.num_frames == 30
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 30
+    assert (tmp_path / "ref.png").stat().st_size > 0
+
+
+def test_people_all_counts_that_do_not_match_are_one_line(tmp_path, group_files):
+    ref, _, _, _ = group_files
+    d = driving(10)
+    drv = tmp_path / "three.npz"
+    save_file(_group(d, _moved(d, 100.0), _moved(d, 200.0)), drv)
+    out = tmp_path / "out.mp4"
+    r = CliRunner().invoke(
+        cli, ["align", str(ref), str(drv), "--people", "all", "-o", str(out), "--model", "limb"]
+    )
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and "refs.npz shows 2 people but the driving has 3" in lines[0]
+    assert "--people 2" in lines[0] and not out.exists()

@@ -145,9 +145,7 @@ def test_dancers_match_source_people_left_to_right_or_all_one():
     group = dancers([500.0, 100.0])  # id 0 on the right
     assert match_people(group, two, "src") == {1: 0, 0: 1}
     assert match_people(group, two[:1], "src") == {0: 0, 1: 0}
-    with pytest.raises(
-        InvalidArgumentError, match="src shows 2 people but the driving video has 3"
-    ):
+    with pytest.raises(InvalidArgumentError, match="src shows 2 people but the driving has 3"):
         match_people(dancers([0.0, 200.0, 400.0]), two, "src")
 
 
@@ -193,7 +191,7 @@ def test_cli_video_people_bad_input(tmp_path, scripted):
     assert res.exit_code == 2 and "--people" in res.output
     res = CliRunner().invoke(cli, ["video", str(src), str(drv), "-o", str(out), "--people", "1"])
     assert res.exit_code == 2, res.output
-    assert "shows 2 people but the driving video has 1" in res.output and "--people 2" in res.output
+    assert "shows 2 people but the driving has 1" in res.output and "--people 2" in res.output
     assert not out.exists()
 
 

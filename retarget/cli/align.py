@@ -16,6 +16,7 @@ from .common import (
     device_option,
     input_options,
     overwrite_option,
+    people_option,
     read_pose_kwargs,
     view_option,
 )
@@ -86,6 +87,7 @@ from .transfer import read_view
     help="Retargeting model run folder or an analytic retargeter's name (limb, musepose, "
     "unianimate, mimicmotion, ...); default: the shipped model.",
 )
+@people_option
 @denoise_options("the driving and reference body poses")
 @device_option
 @overwrite_option
@@ -102,6 +104,7 @@ def align_cmd(
     hands: bool | None,
     face: bool | None,
     model_dir: str | None,
+    people: int | str,
     denoise_method: str,
     no_denoise: bool,
     device: str,
@@ -111,7 +114,9 @@ def align_cmd(
     """The motion of DRIVING (a video or pose file) on the body of the person in REFERENCE
     (a photo, video or pose file), standing where that person stands, drawn on the
     reference's canvas as OpenPose/DWPose pose images: the pose input of MimicMotion,
-    MusePose, UniAnimate, Animate Anyone and ControlNet OpenPose (docs/animators.md)."""
+    MusePose, UniAnimate, Animate Anyone and ControlNet OpenPose (docs/animators.md).
+    With --people all every dancer goes on a person of REFERENCE (left to right) or, when
+    it shows one person, on that person's body."""
     from viz.pose_image import STYLES
 
     from ..pipeline.align import pose_align_video
@@ -139,14 +144,22 @@ def align_cmd(
         device=device,
         denoise_method=denoise_choice(denoise_method, no_denoise),
         overwrite=overwrite,
+        people=people,
         **read_kw,
     )
     w, h = report.canvas
     parts = [p for p, on in (("hands", report.hands), ("face", report.face)) if on]
     extra = f"; keypoints in {report.json_dir}" if report.json_dir else ""
+    if report.people > 1 or people != "main":
+        who = (f"{report.people} dancers on {report.reference_people} reference "
+               f"{'person' if report.reference_people == 1 else 'people'}")  # fmt: skip
+        anchors = report.placement.get("anchors") or ["hip"]
+        placed = max(set(anchors), key=anchors.count)
+    else:
+        who, placed = "one person", report.placement.get("anchor", "hip")
     click.echo(
         f"wrote {report.output}: {report.frames} pose image(s), {w}x{h} at {report.fps:g} fps, "
-        f"{style} style, body{''.join(' + ' + p for p in parts)}, placed by the "
-        f"{report.placement.get('anchor', 'hip')}{extra}",
+        f"{style} style, {who}, body{''.join(' + ' + p for p in parts)}, placed by the "
+        f"{placed}{extra}",
         err=True,
     )

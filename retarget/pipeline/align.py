@@ -34,6 +34,18 @@ own alignment re-proportions the driving skeleton from one frame's bone ratios
    style) JSON in a folder, and the reference's own pose image (UniAnimate wants it as
    ``ref_pose.jpg`` beside the frames).
 
+Several people (``people`` ``all`` or N, :func:`align_people`): every dancer of the driving
+(tracked, :func:`read_driving_people`) on a person of the reference
+(:func:`read_reference_people`: everyone seen in the reference frame, left to right): with
+one reference person every dancer gets their body; with one per dancer they are matched
+left to right; other counts are refused. The group is retargeted together
+(:func:`retarget.retargeters.group.transfer_group`: each dancer's path scaled with their
+body, the group turned as one) and placed with ``anchor="ground"``: with one reference
+person, as one group (:func:`~.people.place_group`: its centre where that person stands,
+the driving's layout kept around it); with one reference person per dancer, each dancer
+where their reference person stands (the animator draws each person from the reference
+pixels under their pose). Drawn on one canvas, nearer people over farther ones.
+
 Coordinates: pixels of the reference image (x right, y down, origin top-left).
 """
 
@@ -50,6 +62,7 @@ import numpy as np
 from skeleton_io import convert, load_file, save_file
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError
+from skeleton_io.group import PoseGroup
 from skeleton_io.io import detect_format
 from skeleton_io.pose import PoseSequence
 
@@ -76,6 +89,8 @@ class AlignReport:
         placement: the anchor used (``ground`` or ``hip``) and the shift in pixels.
         extremities: each part's size ratio and what it was measured on.
         seconds: wall time per stage.
+        people, reference_people: the dancers drawn and the reference people they were
+            put on (1 and 1 for one person).
     """
 
     output: Path
@@ -90,6 +105,8 @@ class AlignReport:
     placement: dict[str, Any] = field(default_factory=dict)
     extremities: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    people: int = 1
+    reference_people: int = 1
 
 
 def _present_or_fail(seq: PoseSequence, path: str | Path, what: str) -> None:
@@ -238,6 +255,151 @@ def align_poses(
     return placed
 
 
+def read_reference_people(
+    path: str | Path,
+    *,
+    reference_frame: int = 0,
+    max_side: int | None = 512,
+    hands_face: bool = True,
+    **read_kw: Any,
+) -> list[tuple[PoseSequence, PoseSequence]]:
+    """Every person seen in the reference (a photo, frame ``reference_frame`` of a video or
+    pose file), left to right, as ``(pose, structure)`` pairs like :func:`read_reference`'s
+    (a video's or pose file's people measured over :data:`~.video.STRUCTURE_SECONDS`).
+
+    Raises:
+        NoPersonFoundError: nobody in the reference (frame).
+        InvalidArgumentError: a pose file without a canvas, a frame out of range.
+    """
+    from skeleton_io import load_group
+    from skeleton_io.hands_face import add_hands_face
+    from skeleton_io.video_io import probe
+
+    fmt = detect_format(path)
+    if fmt not in ("image", "video") and read_kw.get("format"):
+        fmt = read_kw["format"]
+    if fmt == "image":
+        if reference_frame:
+            log.warning("%s: is an image; `reference_frame` %d ignored", path, reference_frame)
+        group = load_group(path, max_side=max_side)
+    elif fmt == "video":
+        span = max(1, round(STRUCTURE_SECONDS * (probe(path).fps or 25.0)))
+        group = load_group(path, start_frame=reference_frame, max_frames=span, max_side=max_side)
+    else:
+        group = load_group(path, **read_kw)
+        if not 0 <= reference_frame < group.num_frames:
+            raise InvalidArgumentError(
+                f"{path}: has no frame {reference_frame} (it has {group.num_frames}); choose a "
+                "smaller `reference_frame`"
+            )
+        span = max(1, round(STRUCTURE_SECONDS * group.fps))
+        group = group[reference_frame : reference_frame + span]
+    if hands_face and fmt in ("image", "video"):
+        group = group.map(lambda s: add_hands_face(s, path, max_side=max_side))
+    here = [k for k, s in group.items() if s.present[0]]
+    if not here:
+        raise NoPersonFoundError(
+            f"{path}: nobody in the reference (frame {reference_frame}); give a photo or frame "
+            "that shows the people (`reference_frame` picks a video's frame)"
+        )
+    group = group.select(here)
+    order = group[:1].left_to_right()  # where they stand in the reference frame
+    out = []
+    for k in order:
+        structure = as_2d(group.person(k), whole_body=True)
+        pose = structure[0]
+        if pose.canvas is None:
+            raise InvalidArgumentError(
+                f"{path}: the reference states no image size; pass one (`canvas`, "
+                "WIDTHxHEIGHT or an image)"
+            )
+        for seq in (pose, structure):
+            seq.meta.update(source_path=str(path), track_id=int(k))
+        out.append((pose, structure))
+    return out
+
+
+def read_driving_people(
+    path: str | Path,
+    people: int | str = "all",
+    *,
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    max_side: int | None = 512,
+    hands_face: bool = True,
+    **read_kw: Any,
+) -> PoseGroup:
+    """The driving's dancers (``people``: ``all`` or the N largest on average), tracked,
+    2D on their own skeleton (a video's with each dancer's hands and face when
+    ``hands_face``). Raises :class:`NoPersonFoundError` when nobody is in any frame."""
+    from skeleton_io import load_group
+    from skeleton_io.hands_face import add_hands_face
+
+    count = None if people in ("all", None) else int(people)
+    group = load_group(
+        path, people=count, start_frame=start_frame, max_frames=max_frames,
+        max_side=max_side, **read_kw,
+    )  # fmt: skip
+    fmt = read_kw.get("format") or detect_format(path)
+    if hands_face and fmt in ("image", "video"):
+        group = group.map(lambda s: add_hands_face(s, path, max_side=max_side))
+    group = group.map(lambda s: as_2d(s, whole_body=True), keep_missing=False)
+    if not group.present.any():
+        raise NoPersonFoundError(
+            f"{path}: nobody in the driving poses ({group.num_frames} frame(s)); give a "
+            "driving that shows a person"
+        )
+    group.meta.setdefault("source_path", str(path))
+    return group
+
+
+def align_people(
+    references: list[tuple[PoseSequence, PoseSequence]],
+    driving: PoseGroup,
+    *,
+    view: str | float | PoseSequence = "motion",
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+    name: str = "the reference",
+) -> PoseGroup:
+    """Every dancer of ``driving`` on a reference person's body, the group placed where the
+    reference people stand (see the module docstring; ``references`` as
+    :func:`read_reference_people` gives them).
+
+    Returns:
+        A group with the driving's track ids, frames and fps on the reference's canvas;
+        ``meta["placed"]`` the anchors and shift, ``meta["whom"]`` track id -> index of the
+        reference person (left to right).
+
+    Raises:
+        InvalidArgumentError: neither one reference person nor one per dancer.
+    """
+    from ..retargeters.group import transfer_group
+    from .people import match_people, place_group
+
+    whom = match_people(driving, references, name, what="reference")
+    r = load_retargeter(model, device=device, denoise=None)
+    bodies = {k: references[whom[k]][1] for k in driving.ids}
+    denoise = False if denoise_method == "none" else denoise_method
+    moved = transfer_group(driving, bodies, view, model=r, device=device, denoise=denoise)
+    poses = [p for p, _ in references]
+    if len(references) == 1:  # copies of one person: the driving's layout around them
+        placed = place_group(moved, poses, whom, anchor="ground")
+    else:  # each dancer where their reference person stands
+        tracks = {k: place_on_source(s, poses[whom[k]], anchor="ground") for k, s in moved.items()}
+        placed = PoseGroup(tracks, dict(moved.meta))
+        placed.meta["placed"] = {
+            "anchors": [t.meta.get("placed", {}).get("anchor", "hip") for t in tracks.values()],
+            "shift_px": [t.meta.get("placed_shift_px", [0.0, 0.0]) for t in tracks.values()],
+        }
+    placed.meta["whom"] = {str(k): int(i) for k, i in whom.items()}
+    if any(a != "ground" for a in placed.meta["placed"]["anchors"]):
+        log.warning("%s: no feet seen in a reference person; the group is placed partly by "
+                    "the hips or necks", name)  # fmt: skip
+    return placed
+
+
 def _inside(image: Path, folder: Path) -> bool:
     """Whether ``image`` goes into the folder of frames ``folder`` (UniAnimate's layout)."""
     from viz.pose_image import output_kind
@@ -288,8 +450,8 @@ def _check_outputs(
 
 
 def write_aligned(
-    poses: PoseSequence,
-    reference_pose: PoseSequence,
+    poses: PoseSequence | PoseGroup,
+    reference_pose: PoseSequence | PoseGroup,
     output: Path,
     json_dir: Path | None = None,
     reference_image: Path | None = None,
@@ -308,7 +470,12 @@ def write_aligned(
     hands, face = parts_to_draw(poses, hands, face)
     draw = {"style": style, "canvas": reference_pose.canvas, "hands": hands, "face": face}
     if json_dir is not None:
-        keypoints = convert(poses, style_skeleton(style))
+        skeleton = style_skeleton(style)
+        keypoints = (
+            poses.map(lambda s: convert(s, skeleton), keep_missing=False)
+            if isinstance(poses, PoseGroup)
+            else convert(poses, skeleton)
+        )
         save_file(keypoints, json_dir, JSON_FORMATS[style], overwrite=overwrite)
     n = write_pose_images(
         poses, output, overwrite=_frames_overwrite(output, reference_image, overwrite), **draw
@@ -338,6 +505,7 @@ def pose_align_video(
     device: str = "auto",
     denoise_method: str = "learned",
     overwrite: bool = False,
+    people: int | str = "main",
     **read_kw: Any,
 ) -> AlignReport:
     """``retarget align``: read both inputs, :func:`align_poses`, draw and write (see the
@@ -357,6 +525,8 @@ def pose_align_video(
         hands, face: draw them (None: when the driving shows them; asked for without them:
             drawn without, warned); False also skips finding them in videos.
         overwrite: write into existing output folders holding other files (kept).
+        people: ``main`` (one person), ``all`` or N (the N largest dancers): every dancer
+            on a person of the reference (see the module docstring).
         read_kw: :func:`skeleton_io.load_file` options for pose files (``fps``, ``canvas``,
             ``format``).
 
@@ -368,6 +538,14 @@ def pose_align_video(
 
     t0 = time.perf_counter()
     style_skeleton(style)
+    if people != "main":
+        return _align_group(
+            reference, driving, output, json_dir=json_dir, reference_pose=reference_pose,
+            style=style, view=view, start_frame=start_frame, max_frames=max_frames,
+            max_side=max_side, reference_frame=reference_frame, hands=hands, face=face,
+            model=model, device=device, denoise_method=denoise_method, overwrite=overwrite,
+            people=people, **read_kw,
+        )  # fmt: skip
     output = Path(output)
     json_path = None if json_dir is None else Path(json_dir)
     ref_path = None if reference_pose is None else Path(reference_pose)
@@ -415,12 +593,89 @@ def pose_align_video(
     )
 
 
+def _align_group(
+    reference: str | Path,
+    driving: str | Path,
+    output: str | Path,
+    *,
+    json_dir: str | Path | None,
+    reference_pose: str | Path | None,
+    style: str,
+    view: str | float | PoseSequence,
+    start_frame: int,
+    max_frames: int | None,
+    max_side: int | None,
+    reference_frame: int,
+    hands: bool | None,
+    face: bool | None,
+    model: Any,
+    device: str,
+    denoise_method: str,
+    overwrite: bool,
+    people: int | str,
+    **read_kw: Any,
+) -> AlignReport:
+    """:func:`pose_align_video` for several people (see the module docstring)."""
+    t0 = time.perf_counter()
+    output = Path(output)
+    json_path = None if json_dir is None else Path(json_dir)
+    ref_path = None if reference_pose is None else Path(reference_pose)
+    _check_outputs(output, json_path, ref_path, [Path(reference), Path(driving)])
+    find = hands is not False or face is not False
+    dancers = read_driving_people(
+        driving, people, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
+        hands_face=find, **read_kw,
+    )  # fmt: skip
+    t1 = time.perf_counter()
+    refs = read_reference_people(
+        reference, reference_frame=reference_frame, max_side=max_side, hands_face=find,
+        **read_kw,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    poses = align_people(
+        refs, dancers, view=view, model=model, device=device, denoise_method=denoise_method,
+        name=str(reference),
+    )  # fmt: skip
+    t3 = time.perf_counter()
+    ref_group = PoseGroup({i: p for i, (p, _) in enumerate(refs)})
+    n, hands, face = write_aligned(
+        poses, ref_group, output, json_path, ref_path, style=style, hands=hands, face=face,
+        overwrite=overwrite,
+    )  # fmt: skip
+    t4 = time.perf_counter()
+    return AlignReport(
+        output=output,
+        frames=n,
+        fps=poses.fps,
+        canvas=tuple(refs[0][0].canvas),  # type: ignore[arg-type]
+        style=style,
+        json_dir=json_path,
+        reference_pose=ref_path,
+        hands=hands,
+        face=face,
+        placement=dict(poses.meta.get("placed", {})),
+        extremities={str(k): s.meta.get("extremities", {}) for k, s in poses.items()},
+        seconds={
+            "driving": t1 - t0,
+            "reference": t2 - t1,
+            "retarget": t3 - t2,
+            "write": t4 - t3,
+            "total": t4 - t0,
+        },  # fmt: skip
+        people=poses.num_people,
+        reference_people=len(refs),
+    )
+
+
 __all__ = [
     "JSON_FORMATS",
     "AlignReport",
+    "align_people",
     "align_poses",
     "pose_align_video",
     "read_driving",
+    "read_driving_people",
     "read_reference",
+    "read_reference_people",
     "write_aligned",
 ]

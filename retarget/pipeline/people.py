@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,11 @@ from .video import (
 log = logging.getLogger(__name__)
 
 
-def match_people(dancers: PoseGroup, sources: list[SourceAppearance], name: str) -> dict[int, int]:
-    """Track id -> index of the source person each dancer drives (see the module docstring).
+def match_people(
+    dancers: PoseGroup, sources: Sequence[Any], name: str, what: str = "source"
+) -> dict[int, int]:
+    """Track id -> index of the source person each dancer drives (see the module docstring;
+    ``sources`` left to right, ``what`` names them in the message).
 
     Raises:
         InvalidArgumentError: neither one source person nor one per dancer.
@@ -65,32 +69,54 @@ def match_people(dancers: PoseGroup, sources: list[SourceAppearance], name: str)
     if len(sources) == dancers.num_people:
         return {k: i for i, k in enumerate(dancers.left_to_right())}
     raise InvalidArgumentError(
-        f"{name} shows {len(sources)} people but the driving video has {dancers.num_people} "
-        f"dancers (track ids {', '.join(map(str, dancers.ids))}): use a source with one person "
+        f"{name} shows {len(sources)} people but the driving has {dancers.num_people} "
+        f"dancers (track ids {', '.join(map(str, dancers.ids))}): use a {what} with one person "
         f"(everyone dances as them) or one per dancer, or keep {len(sources)} dancers "
         f"(`people` {len(sources)})"
     )
+
+
+def place_group(
+    targets: PoseGroup,
+    poses: Sequence[PoseSequence],
+    whom: Mapping[int, int],
+    anchor: str = "hip",
+) -> PoseGroup:
+    """The retargeted people of ``targets`` moved together, as one group, so that their
+    centre lands on the centre of the people they are placed as: each one's shift onto
+    their own person (:func:`~.video.place_on_source` with ``anchor``, onto frame 0 of
+    ``poses[whom[k]]``), averaged, applied to all. The driving's layout is kept: people who
+    stand apart there do not walk into each other here. Every track keeps its skeleton;
+    the canvas is ``poses[0]``'s; ``meta["placed"]`` records the anchors used and the
+    shift."""
+    shifts, used = [], []
+    for k, s in targets.items():
+        placed = place_on_source(s, poses[whom[k]], anchor=anchor)
+        if "placed_shift_px" in placed.meta:
+            shifts.append(placed.meta["placed_shift_px"])
+            used.append(placed.meta.get("placed", {}).get("anchor", anchor))
+    shift = np.mean(shifts, axis=0) if shifts else np.zeros(2)
+    tracks = {}
+    for k, s in targets.items():
+        coords = np.where(s.confidence[..., None] > 0, s.coords + shift, 0.0)
+        tracks[k] = s.with_coords(coords, canvas=poses[0].canvas)
+        tracks[k].meta["placed_shift_px"] = np.asarray(shift).tolist()
+    group = PoseGroup(tracks, dict(targets.meta))
+    group.meta["placed"] = {"anchors": used, "shift_px": np.asarray(shift).tolist()}
+    return group
 
 
 def place_people(
     targets: PoseGroup, sources: list[SourceAppearance], whom: dict[int, int]
 ) -> dict[int, PoseSequence]:
     """The retargeted dancers (pixels of the source image) placed in the source's scene as
-    one group (step 4 of the module docstring): moved together so that their centre (the
-    mean of their first hips) lands on the centre of the source people they dance as;
+    one group (step 4 of the module docstring, :func:`place_group` at the hips);
     ``openpose15`` sequences on the source's canvas."""
-    shifts = []
-    for k, s in targets.items():
-        placed = place_on_source(s, sources[whom[k]].pose)  # each on their own source person
-        if "placed_shift_px" in placed.meta:
-            shifts.append(placed.meta["placed_shift_px"])
-    shift = np.mean(shifts, axis=0) if shifts else np.zeros(2)
+    placed = place_group(targets, [s.pose for s in sources], whom)
     out = {}
-    for k, s in targets.items():
+    for k, s in placed.items():
         t15 = as_body15(s)
-        coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift, 0.0)
-        out[k] = t15.with_coords(coords, canvas=sources[0].size)
-        out[k].meta["placed_shift_px"] = np.asarray(shift).tolist()
+        out[k] = t15.with_coords(t15.coords, canvas=sources[0].size)
     return out
 
 

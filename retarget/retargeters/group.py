@@ -55,9 +55,11 @@ from typing import Any
 
 import numpy as np
 
+from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup, overlap, person_boxes
 from skeleton_io.pose import PoseSequence
+from skeleton_io.skeleton import OPENPOSE_WHOLEBODY
 
 from ..geometry import HIP, as_openpose15, height_from_bones, robust_lengths
 from ..inputs import as_2d
@@ -330,7 +332,7 @@ def transfer_group(
         spread = least_spread(boxes, overlap(sub), hips, ratios)
     shifts = layout_shifts(hips, ratios, yaw, spread)
     if extremities:  # after the layout, which measures the bodies
-        outs = {k: with_extremities(seen[k], bodies[k], out) for k, out in outs.items()}
+        outs = _with_extremities(outs, seen, bodies)
     tracks = {}
     for (k, out), shift, ratio in zip(outs.items(), shifts, ratios):
         present = motion.person(k).present
@@ -352,6 +354,19 @@ def transfer_group(
     group = PoseGroup({k: tracks[k] for k in motion.ids}, dict(motion.meta))
     group.meta.update(view_yaw=float(yaw), main_track=main, layout_spread=spread)
     return group
+
+
+def _with_extremities(
+    outs: dict[int, PoseSequence],
+    motion: Mapping[int, PoseSequence],
+    bodies: Mapping[int, PoseSequence],
+) -> dict[int, PoseSequence]:
+    """Each person's hands, face and feet carried onto their result; when only some show
+    them, the others on ``openpose_wholebody`` too (a group shares one skeleton)."""
+    outs = {k: with_extremities(motion[k], bodies[k], out) for k, out in outs.items()}
+    if len({o.skeleton.name for o in outs.values()}) > 1:
+        outs = {k: convert(o, OPENPOSE_WHOLEBODY) for k, o in outs.items()}
+    return outs
 
 
 def _prepared(seq: PoseSequence, method: str | None) -> PoseSequence:
