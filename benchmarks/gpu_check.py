@@ -89,11 +89,16 @@ def _unpack_pose(z, prefix: str):
 
 
 def prepare(media: Path, clip: str, out: Path, model: str | None) -> Path:
-    """Poses, source person and frames of the protocol's two clips into one ``.npz``."""
-    from retarget.pipeline.train_renderer import load_clip
+    """Poses, source person and frames of the protocol into one ``.npz``: the training clip
+    as ``train-renderer --frames 0:96`` makes it, and frames 96:144 of the targets of frames
+    0:144 (placed as ``retarget video CLIP CLIP --max-frames 144`` places them, so that the
+    person stands where the real one does)."""
+    from retarget.pipeline.train_renderer import TrainingClip, load_clip
 
     train = load_clip(media / clip, TRAIN, model=model, device="cpu")
-    held = load_clip(media / clip, HELD, model=model, device="cpu", source_frame=TRAIN[0])
+    whole = load_clip(media / clip, (TRAIN[0], HELD[1]), model=model, device="cpu")
+    k = slice(HELD[0] - TRAIN[0], HELD[1] - TRAIN[0])
+    held = TrainingClip(whole.source, whole.target[k], whole.real[k], HELD[0], whole.video)
     src = train.source
     arrays = {
         "source_jpeg": _jpeg(src.image),

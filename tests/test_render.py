@@ -6,7 +6,6 @@ few short runs on the shared media."""
 from __future__ import annotations
 
 import importlib.metadata as md
-import json
 import logging
 import tomllib
 from pathlib import Path

@@ -85,7 +85,7 @@ class RendererNet(nn.Module):
 
 class PatchDiscriminator(nn.Module):
     """pix2pix's patch discriminator: ``(image, part maps)`` -> a map of real/fake logits,
-    one per overlapping patch of about 70 px."""
+    one per overlapping patch (about 46 px with three levels); any size of 8 px or more."""
 
     def __init__(self, config: RendererConfig, width: int = 32, levels: int = 3) -> None:
         super().__init__()
@@ -96,9 +96,9 @@ class PatchDiscriminator(nn.Module):
             layers += [nn.Conv2d(c, w, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
             c = w
         layers += [
-            nn.Conv2d(c, c, 4, 1, 1),
+            nn.Conv2d(c, c, 3, 1, 1),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(c, 1, 4, 1, 1),
+            nn.Conv2d(c, 1, 3, 1, 1),
         ]
         self.net = nn.Sequential(*layers)
 

@@ -162,7 +162,8 @@ class RendererTrainer:
         self.net, self.data, self.config = net, data, config
         self.device = data.device
         self.rng = np.random.default_rng(seed)
-        self.optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(0.5, 0.999))
+        betas = (0.5, 0.999) if config.weight_adv > 0 else (0.9, 0.999)
+        self.optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, betas=betas)
         self.disc: PatchDiscriminator | None = None
         if config.weight_adv > 0:
             self.disc = PatchDiscriminator(config).to(self.device)
