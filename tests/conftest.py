@@ -145,12 +145,12 @@ def make_square_clip(n: int = 24, size: tuple[int, int] = (40, 32)) -> Any:
     (the network must learn the brightness); part map 0 marks it (the rest are empty): a
     :class:`retarget.render.learned.RenderInputs`."""
     from retarget.render.learned import RenderInputs
-    from retarget.render.parts import PARTS
+    from retarget.render.learned.features import CHANNELS
 
     w, h = size
     real = np.full((n, h, w, 3), 30, np.uint8)
     ref = real.copy()
-    maps = np.zeros((n, len(PARTS), h // 2, w // 2), np.uint8)
+    maps = np.zeros((n, len(CHANNELS), h // 2, w // 2), np.uint8)
     boxes = np.zeros((n, 4), np.float32)
     for t in range(n):
         x = 4 + t % 20

@@ -7,13 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retarget.render.parts import PARTS
-
 from .conftest import make_square_clip
 
 torch = pytest.importorskip("torch")
 
 from retarget.render.learned import build_net, renderer_config  # noqa: E402
+from retarget.render.learned.features import CHANNELS  # noqa: E402
 
 TINY = {"widths": (4, 8), "crop": 16, "batch": 4, "eval_every": 10}
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
@@ -25,7 +24,11 @@ def test_cuda_forward_backward_matches_the_cpu():
     net = build_net(config)
     for p in net.head.parameters():  # a head that does something
         torch.nn.init.normal_(p, std=0.1)
-    args = [torch.rand(2, 3, 24, 20), torch.rand(2, 3, 24, 20), torch.rand(2, len(PARTS), 12, 10)]
+    args = [
+        torch.rand(2, 3, 24, 20),
+        torch.rand(2, 3, 24, 20),
+        torch.rand(2, len(CHANNELS), 12, 10),
+    ]
     want = net(*args)
     gpu = build_net(config).cuda()
     gpu.load_state_dict(net.state_dict())

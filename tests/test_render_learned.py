@@ -49,6 +49,7 @@ from retarget.render.learned import (  # noqa: E402
     save_renderer,
     size_for_device,
 )
+from retarget.render.learned.features import CHANNELS  # noqa: E402
 from retarget.render.learned.training import resample  # noqa: E402
 
 TINY = {"widths": (4, 8), "crop": 16, "batch": 4, "eval_every": 10}
@@ -75,14 +76,23 @@ def test_part_maps_mark_each_part():
     present[J["LWrist"]] = False
     radii = np.full(len(PARTS), 6.0)
     maps = part_maps(j, present, radii, SIZE)
-    assert maps.shape == (len(PARTS), SIZE[1], SIZE[0])
-    names = [p.name for p in PARTS]
+    assert maps.shape == (len(CHANNELS), SIZE[1], SIZE[0]) and not maps[len(PARTS) :].any()
+    names = list(CHANNELS)
     mid = np.round((j[J["RShoulder"]] + j[J["RElbow"]]) / 2).astype(int)
     assert maps[names.index("r_upper_arm"), mid[1], mid[0]] > 0.8
     assert maps[names.index("torso"), 100, 100] == 1.0
     assert maps[names.index("l_forearm")].max() == 0.0  # a joint missing
     mirrored = [names[i] for i in MIRROR_PARTS]
     assert mirrored[names.index("r_thigh")] == "l_thigh" and mirrored[0] == "torso"
+    assert mirrored[names.index("r_face")] == "l_face"
+    # The face's sides: nose to eye to ear (the left ear missing: the left line stops at the eye).
+    nose = j[J["Nose"]]
+    face = (nose + np.array([[-6.0, -4], [6, -4], [-12, 0], [12, 0]]), np.array([1, 1, 1, 0], bool))
+    maps = part_maps(j, present, radii, SIZE, face)
+    r_eye_mid = np.round(nose + [-3, -2]).astype(int)
+    assert maps[names.index("r_face"), r_eye_mid[1], r_eye_mid[0]] > 0.8
+    assert maps[names.index("r_face"), int(nose[1]), int(nose[0]) - 12] > 0.5  # at the ear
+    assert maps[names.index("l_face"), int(nose[1]), int(nose[0]) + 12] == 0  # no left ear
 
 
 def test_resample_is_an_exact_crop_and_a_mirror():
@@ -113,7 +123,7 @@ def test_untrained_network_returns_the_reference_exactly():
     torch.manual_seed(0)
     net = build_net(renderer_config("S", **TINY))
     ref = torch.rand(2, 3, 21, 19)
-    out = net(ref, torch.rand(2, 3, 21, 19), torch.rand(2, len(PARTS), 11, 10))
+    out = net(ref, torch.rand(2, 3, 21, 19), torch.rand(2, len(CHANNELS), 11, 10))
     assert out.shape == ref.shape and torch.equal(out, ref)
     assert torch.equal(compose(ref, torch.zeros(2, 7, 21, 19)), ref)
 

@@ -101,6 +101,8 @@ def load_clip(
     s = a if source_frame is None else source_frame
     source = load_source(video, source_frame=s, max_side=max_side)
     motion = load_video(video, start_frame=a, max_frames=b - a, max_side=max_side)
+    # As `retarget video` hands it to the renderer (body25 with the driving's eyes and
+    # ears where it has them: the head turns with them, in training as when rendering).
     target = video_target(video, video, motion, source, source_frame=s, max_side=max_side,
                           model=model, device=device)  # fmt: skip
     real = [f.rgb for f in iter_frames(video, start_frame=a, max_frames=b - a, max_side=max_side)]

@@ -16,7 +16,7 @@ from typing import Any
 
 from skeleton_io.errors import InvalidArgumentError
 
-from ..parts import PARTS
+from .features import CHANNELS
 
 SIZES = ("S", "M", "L")
 """The configurations :func:`renderer_config` knows, small to large."""
@@ -82,8 +82,8 @@ class RendererConfig:
 
     @property
     def parts(self) -> int:
-        """Part-map channels (one per body part of :data:`~retarget.render.parts.PARTS`)."""
-        return len(PARTS)
+        """Map channels (:data:`~.features.CHANNELS`: the body parts, the face's sides)."""
+        return len(CHANNELS)
 
     @property
     def in_channels(self) -> int:

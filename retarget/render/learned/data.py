@@ -17,7 +17,7 @@ import numpy as np
 from skeleton_io.pose import PoseSequence
 
 from ..base import SourceAppearance, as_body15, background_frames, fit_to_image
-from .features import frame_maps, person_box
+from .features import face_of, frame_maps, person_box
 
 
 @dataclass
@@ -79,7 +79,9 @@ def iter_inputs(
     scene: that background's frame, or the reference's inpainted scene when it is None);
     the target is placed in the source's frame as the reference renderer places it."""
     prep = reference.prepare(source)  # type: ignore[attr-defined]
-    tgt = fit_to_image(as_body15(target), source.size)
+    full = fit_to_image(target, source.size)  # the reference turns the head with its face
+    tgt = as_body15(full)
+    face = face_of(full)
     radii = prep.radii * reference.scale_for(prep, tgt)  # type: ignore[attr-defined]
     bg = source.background
     if bg is not None and not isinstance(bg, np.ndarray):  # frames: one pass each
@@ -87,10 +89,11 @@ def iter_inputs(
         source = SourceAppearance(source.image, source.pose, source.mask, bg, dict(source.meta))
         bg = mine
     scenes = background_frames(bg, prep.background, tgt.num_frames)
-    frames = reference.render(source, tgt)  # type: ignore[attr-defined]
+    frames = reference.render(source, full)  # type: ignore[attr-defined]
     for t, (frame, scene) in enumerate(zip(frames, scenes)):
         present = tgt.confidence[t] > 0
-        maps = frame_maps(tgt.coords[t], present, radii, source.size, map_scale)
+        f = None if face is None else (face[0][t], face[1][t])
+        maps = frame_maps(tgt.coords[t], present, radii, source.size, map_scale, f)
         yield frame, maps, person_box(tgt.coords[t], present, radii, source.size), scene
 
 
