@@ -288,3 +288,22 @@ def test_training_with_a_patch_discriminator_reports_both_losses():
     assert trainer.disc is not None and {"adv", "disc", "l1"} <= set(res.losses)
     assert all(np.isfinite(v) for v in res.losses.values())
     assert "disc" in trainer.state()
+
+
+def test_clean_plate_shows_the_scene_where_the_person_moved_away():
+    """Frames of a person walking right over a gradient: the plate is the gradient wherever
+    some frames show it, also where the source frame (frame 0) has the person."""
+    from retarget.render.learned import clean_plate
+    from retarget.render.parts import body_area
+
+    from .test_render import draw_person
+
+    poses = np.stack([joints_of(STAND) + [dx - 30, 0] for dx in range(0, 60, 6)])
+    frames = [draw_person(j)[0] for j in poses]
+    src = make_source(poses[0])
+    plate = clean_plate(frames, pose_seq(poses), src)
+    scene = background()
+    where0 = body_area(poses[0], np.ones(15, bool), SIZE, 1.0)
+    last = body_area(poses[-1], np.ones(15, bool), SIZE, 1.5)
+    seen = where0 & ~last  # the person of frame 0 stood here; later frames show the scene
+    assert np.abs(plate[seen].astype(int) - scene[seen]).mean() < 4

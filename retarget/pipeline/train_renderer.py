@@ -117,8 +117,7 @@ def clip_inputs(clip: TrainingClip, reference_settings: dict[str, Any], map_scal
     from ..render.reference import PartWarpRenderer
 
     reference = PartWarpRenderer(**reference_settings)
-    prep = reference.prepare(clip.source)
-    plate = clean_plate(clip.real, reference, clip.source, clip.target, prep.background)
+    plate = clean_plate(clip.real, clip.target, clip.source)
     src = clip.source
     src = SourceAppearance(src.image, src.pose, src.mask, plate, dict(src.meta))
     return render_inputs(reference, src, clip.target, map_scale, clip.real, clip.first_frame)

@@ -9,8 +9,9 @@ channel per body part, :func:`part_maps`), all at the processing size (``max_sid
 maps at half of it), and draws the frame: a blend mask between the reference render and
 colours of its own, plus a residual (:func:`~.network.compose`). Its head starts at zero: an
 untrained network returns the reference render exactly. Behind the person it puts the scene
-as the training video shows it (:func:`clean_plate`: a static camera is assumed; where the
-person never leaves a spot, the source's inpainted scene).
+as the training video shows it (:func:`clean_plate`, made as ``retarget video`` makes the
+scene of a source video: a static camera is assumed; where the person never leaves a spot,
+the source's inpainted scene), unless the source comes with a scene of its own.
 
 Modules:
 
@@ -44,7 +45,7 @@ from .data import RenderInputs, held_out_blocks, iter_inputs, render_inputs
 from .features import MIRROR_PARTS, frame_maps, part_maps, person_box
 from .folder import FORMAT, RendererModel, load_renderer, save_renderer
 from .network import PatchDiscriminator, RendererNet, build_net, compose
-from .plate import clean_plate, person_alpha
+from .plate import clean_plate
 from .training import RendererTrainer, TrainingSet, render_batch, sample_batch
 
 __all__ = [
@@ -67,7 +68,6 @@ __all__ = [
     "iter_inputs",
     "load_renderer",
     "part_maps",
-    "person_alpha",
     "person_box",
     "render_batch",
     "render_inputs",

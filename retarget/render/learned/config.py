@@ -45,7 +45,9 @@ class RendererConfig:
         scale_jitter: training crops are scaled by ``1 +- scale_jitter``.
         person_share: share of the crops centred on the person (the rest anywhere).
         eval_every: steps between held-out evaluations.
-        channels_last: use the channels-last memory layout (faster convolutions on GPUs).
+        bf16: bf16 autocast where it pays: CUDA, CPUs with AMX or AVX-512 bf16 (about twice
+            the speed of float32 there; the losses stay in float32).
+        channels_last: the channels-last memory layout where bf16 runs (faster convolutions).
         reference: settings of the reference renderer whose output it refines.
     """
 
@@ -64,7 +66,8 @@ class RendererConfig:
     scale_jitter: float = 0.1
     person_share: float = 0.9
     eval_every: int = 100
-    channels_last: bool = False
+    bf16: bool = True
+    channels_last: bool = True
     reference: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,7 +125,6 @@ _SIZES: dict[str, dict[str, Any]] = {
         "batch": 16,
         "lr": 1e-3,
         "eval_every": 200,
-        "channels_last": True,
     },
 }
 

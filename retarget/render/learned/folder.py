@@ -92,9 +92,11 @@ def load_renderer(folder: str | Path, device: str = "auto") -> RendererModel:
         if bgr is None:
             raise ModelError(f"{found.path / PLATE}: cannot read the scene; {HINT}")
         plate = np.ascontiguousarray(bgr[..., ::-1])
+    from .training import bf16_device
+
     dev = resolve_device(device)
     net = net.to(dev).eval()
-    if config.channels_last and dev.type == "cuda":
+    if config.channels_last and config.bf16 and bf16_device(dev):
         net = net.to(memory_format=torch.channels_last)
     return RendererModel(net, config, found.config, plate)
 

@@ -28,10 +28,23 @@ from .losses import adversarial_losses, pixel_losses
 from .network import PatchDiscriminator, RendererNet
 
 
-def autocast(device: torch.device) -> Any:
-    """bf16 autocast on CUDA (convolutions in bf16, losses in float32); nothing on the CPU."""
+def bf16_device(device: torch.device) -> bool:
+    """Whether bf16 autocast pays on ``device``: CUDA, or a CPU with AMX or AVX-512 bf16
+    instructions (about twice the speed of float32 on a Xeon with AMX)."""
     if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+        return True
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    probe_bf16 = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    return device.type == "cpu" and bool(
+        (probe is not None and probe()) or (probe_bf16 is not None and probe_bf16())
+    )
+
+
+def autocast(device: torch.device, enabled: bool = True) -> Any:
+    """bf16 autocast where it pays (:func:`bf16_device`; convolutions in bf16, the losses
+    in float32), else nothing."""
+    if enabled and bf16_device(device):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
@@ -170,14 +183,14 @@ class RendererTrainer:
             self.d_optimizer = torch.optim.Adam(
                 self.disc.parameters(), lr=config.lr, betas=(0.5, 0.999)
             )
-        if config.channels_last and self.device.type == "cuda":
+        if config.channels_last and config.bf16 and bf16_device(self.device):
             self.net.to(memory_format=torch.channels_last)
 
     def step(self, _: int) -> dict[str, float]:
         """One optimiser step; the losses as floats."""
         b = sample_batch(self.data, self.config, self.rng)
         self.net.train()
-        with autocast(self.device):
+        with autocast(self.device, self.config.bf16):
             out = self.net(b.ref, b.plate, b.maps)
         parts = pixel_losses(out.float(), b.real, self.config, b.pairs)
         total = parts["total"]
@@ -237,13 +250,14 @@ def render_batch(
     net: RendererNet, ref: torch.Tensor, plate: torch.Tensor, maps: torch.Tensor
 ) -> torch.Tensor:
     """The network's pictures ``(N, 3, H, W)`` float32 in [0, 1] for uint8 (or [0, 1] float)
-    reference renders ``(N, 3, H, W)``, scene ``(1, 3, H, W)`` and part maps; eval mode,
-    bf16 on CUDA."""
+    reference renders ``(N, 3, H, W)``, scene ``(1 or N, 3, H, W)`` and part maps; eval
+    mode, bf16 where it pays (``config.bf16``)."""
     as_f = lambda t: t.float() / 255 if t.dtype == torch.uint8 else t.float()  # noqa: E731
     ref_f, plate_f, maps_f = as_f(ref), as_f(plate).expand(len(ref), -1, -1, -1), as_f(maps)
-    if net.config.channels_last and ref_f.is_cuda:
+    fast = net.config.bf16 and bf16_device(ref_f.device)
+    if net.config.channels_last and fast:
         ref_f = ref_f.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad(), autocast(ref_f.device):
+    with torch.no_grad(), autocast(ref_f.device, net.config.bf16):
         return net.eval()(ref_f, plate_f, maps_f).float().clamp(0, 1)
 
 
@@ -252,6 +266,7 @@ __all__ = [
     "RendererTrainer",
     "TrainingSet",
     "autocast",
+    "bf16_device",
     "crop_grid",
     "render_batch",
     "resample",
