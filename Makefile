@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, by exact version, so pip takes the CPU build from local disk
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[video,smpl,dev]"
+	$(BIN)/pip install -q -e ".[video,smpl,scale,dev]"
 	# mediapipe 0.10.14 bundles BlazePose; --no-deps keeps its stale pins (jax, numpy<2) out
 	$(BIN)/pip install -q --no-deps mediapipe==0.10.14
 	# controlnet-aux 0.0.10 (dev): tests compare `retarget draw` with its annotators' own

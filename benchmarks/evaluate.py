@@ -59,6 +59,32 @@ def extracted_clips(media: Path, names, frames: int = 120) -> dict:
 
 
 START, END = "<!-- results -->", "<!-- /results -->"
+KIND_LABEL = {"scaled": "limb-scaled pairs", "real": "real pairs"}
+
+
+def summary_table(results) -> str:
+    """MSE (h²) of every retargeter per (performer pairs, input, setting), the model's median
+    bone error, and the fused model's MSE as a multiple of the best baseline's."""
+    from retarget.benchmark.protocol import result_rows
+
+    rows = result_rows(results)
+    names = list(dict.fromkeys(r["retargeter"] for r in rows))
+    keys = list(dict.fromkeys((r["pairs"], r["noise"], r["setting"]) for r in rows))
+    cell = {(r["pairs"], r["noise"], r["setting"], r["retargeter"]): r for r in rows}
+    model = next((n for n in names if n.endswith("fused")), None)
+    head = ["performers", "input", "setting", *names]
+    if model:
+        head += [f"{model} bone err", f"{model} / best baseline"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for k in keys:
+        vals = {n: cell[(*k, n)]["mse"] for n in names if (*k, n) in cell}
+        cells = [KIND_LABEL.get(k[0], k[0]), k[1], k[2].replace("_", "-")]
+        cells += [f"{vals[n]:.5f}" if n in vals else "–" for n in names]
+        if model and model in vals:
+            base = [v for n, v in vals.items() if not n.startswith("transmomo")]
+            cells += [f"{cell[(*k, model)]['bone']:.1%}", f"{vals[model] / min(base):.2f}x"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -79,6 +105,13 @@ def main() -> None:
         help="Also evaluate this model run folder ('shipped': the package's model; 'none': baselines only).",
     )
     ap.add_argument("--max-cases", type=int, default=None, help="A seeded subset of the cases.")
+    ap.add_argument(
+        "--pairs",
+        nargs="+",
+        choices=("scaled", "real"),
+        default=["scaled", "real"],
+        help="Performer pairs: limb-scaled copies (TransMoMo's) and/or different real characters.",
+    )
     ap.add_argument("--update-readme", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -116,28 +149,38 @@ def main() -> None:
         ]
     for split in args.splits:
         t0 = time.perf_counter()
-        results, ts = run_benchmark(
+        results, sets = run_benchmark(
             retargeters,
             lib,
             split=split,
             seed=args.seed,
             noises=("clean", "detector"),
             max_cases=args.max_cases,
+            pairs=args.pairs,
         )
         secs = time.perf_counter() - t0
-        s = ts.summary()
-        fams = ", ".join(
-            f"{k} ({v['motions']} motions, {v['frames']} frames)" for k, v in s["families"].items()
-        )
+        lines += ["", f"### Split `{split}`, seed {args.seed}", ""]
+        for kind, ts in sets.items():
+            s = ts.summary()
+            fams = ", ".join(
+                f"{k} ({v['motions']} motions, {v['frames']} frames)"
+                for k, v in s["families"].items()
+            )
+            lines.append(
+                f"- {KIND_LABEL[kind]}: {s['cases']} cases: {fams}; performers "
+                f"{', '.join(ts.performers)}."
+            )
         lines += [
+            f"- Run time {secs:.0f} s.",
             "",
-            f"### Split `{split}`, seed {args.seed}",
-            "",
-            f"{s['cases']} cases: {fams}; performers {', '.join(ts.performers)}. Run time {secs:.0f} s.",
+            summary_table(results),
             "",
             format_table(results),
         ]
-        payload["splits"][split] = {"test_set": s, "results": [r.to_dict() for r in results]}
+        payload["splits"][split] = {
+            "test_sets": {k: ts.summary() for k, ts in sets.items()},
+            "results": [r.to_dict() for r in results],
+        }
     real = Path(args.data).parent / "openpose_real"
     if real.is_dir():
         from retarget.benchmark.real import real_pairs_table

@@ -26,6 +26,8 @@ __version__ = "0.2.0"
 _LAZY: dict[str, str] = {
     # pose data and files
     "PoseSequence": "skeleton_io.pose:PoseSequence",
+    "PoseGroup": "skeleton_io.group:PoseGroup",
+    "load_group": "skeleton_io.io:load_group",
     "Skeleton": "skeleton_io.skeleton:Skeleton",
     "SKELETONS": "skeleton_io.skeleton:SKELETONS",
     "get_skeleton": "skeleton_io.skeleton:get_skeleton",
@@ -44,14 +46,20 @@ _LAZY: dict[str, str] = {
     "Retargeter": "retarget.retargeters.base:Retargeter",
     "load_retargeter": "retarget.retargeters:load_retargeter",
     "transfer": "retarget.retargeters.transfer:transfer",
+    "transfer_group": "retarget.retargeters.group:transfer_group",
     "lift_3d": "retarget.retargeters.transfer:lift_3d",
     "ModelRetargeter": "retarget.retargeters.model:ModelRetargeter",
+    # pose images (the ControlNet OpenPose / DWPose annotators' drawing)
+    "draw_pose_image": "viz.pose_image:draw_pose_image",
+    "draw_people_image": "viz.pose_image:draw_people_image",
+    "write_pose_images": "viz.pose_image:write_pose_images",
     # rendering
     "Renderer": "retarget.render.base:Renderer",
     "get_renderer": "retarget.render.registry:get_renderer",
     "available_renderers": "retarget.render.registry:available_renderers",
     "pose_transfer_video": "retarget.pipeline.video:pose_transfer_video",
     "render_skeleton": "retarget.pipeline.video:render_skeleton",
+    "run_batch": "retarget.pipeline.batch:run_batch",
 }
 
 _ERRORS = [n for n in dir(_errors) if n.endswith("Error")]

@@ -25,7 +25,7 @@ def environment_report() -> list[tuple[str, str]]:
         ("platform", platform.platform()),
     ]
     for dist in ("torch", "numpy", "scipy", "einops", "matplotlib", "click", "av", "tqdm",
-                 "mediapipe", "opencv-python-headless", "protobuf", "smplx"):  # fmt: skip
+                 "mediapipe", "opencv-python-headless", "protobuf", "smplx", "ray"):  # fmt: skip
         rows.append((dist, _version(dist)))
     try:
         import torch
@@ -48,6 +48,14 @@ def environment_report() -> list[tuple[str, str]]:
             "yes (smplx; SMPL model files supplied by you)"
             if _version("smplx") != "not installed"
             else "no: pip install 'retarget[smpl]'",
+        )
+    )
+    rows.append(
+        (
+            "batch engine",
+            "ray (local instance or --ray-address), local processes"
+            if _version("ray") != "not installed"
+            else "local processes (for Ray: pip install 'retarget[scale]')",
         )
     )
     try:

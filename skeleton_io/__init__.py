@@ -14,7 +14,16 @@ from .errors import (
     UnknownFormatError,
     VideoReadError,
 )
-from .io import LOAD_FORMATS, SAVE_FORMATS, detect_format, load_file, save_file
+from .group import PoseGroup
+from .io import (
+    GROUP_SAVE_FORMATS,
+    LOAD_FORMATS,
+    SAVE_FORMATS,
+    detect_format,
+    load_file,
+    load_group,
+    save_file,
+)
 from .pose import PoseSequence
 from .skeleton import (
     BLAZEPOSE33,
@@ -37,6 +46,7 @@ __all__ = [
     "COCO17",
     "COCO_WHOLEBODY",
     "DWPOSE",
+    "GROUP_SAVE_FORMATS",
     "LOAD_FORMATS",
     "OPENPOSE15",
     "OPENPOSE_WHOLEBODY",
@@ -49,6 +59,7 @@ __all__ = [
     "NoPersonFoundError",
     "OutputError",
     "PoseFormatError",
+    "PoseGroup",
     "PoseSequence",
     "RetargetError",
     "Skeleton",
@@ -59,5 +70,6 @@ __all__ = [
     "detect_format",
     "get_skeleton",
     "load_file",
+    "load_group",
     "save_file",
 ]

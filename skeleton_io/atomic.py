@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +37,40 @@ def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{path}: file exists and is not writable; choose another -o")
     return path
+
+
+def temporary_name(path: str | Path) -> re.Pattern[str]:
+    """The names :func:`atomic_file` and :func:`atomic_dir` give their temporaries for
+    ``path`` (``.NAME.xxxxxxxx...`` beside it, hidden). A process killed mid-write (SIGKILL)
+    leaves one behind; a later run can remove them (:func:`remove_temporaries`)."""
+    path = Path(path)
+    stems = {re.escape(path.stem), re.escape(path.name)}
+    return re.compile(rf"^\.(?:{'|'.join(sorted(stems))})\.(?:old\.)?[a-z0-9_]{{8}}(?:\.[^/]*)?$")
+
+
+def remove_temporaries(paths: Sequence[str | Path]) -> list[Path]:
+    """Remove what writes to ``paths`` left half-done (see :func:`temporary_name`); each
+    folder is listed once. Only for outputs no other process is writing now. Returns the
+    removed paths."""
+    by_dir: dict[Path, list[re.Pattern[str]]] = {}
+    for p in paths:
+        p = Path(p)
+        by_dir.setdefault(p.parent, []).append(temporary_name(p))
+    removed = []
+    for folder, patterns in by_dir.items():
+        try:
+            names = [n for n in os.listdir(folder) if n.startswith(".")]
+        except OSError:
+            continue
+        for name in names:
+            if any(pat.match(name) for pat in patterns):
+                target = folder / name
+                if target.is_dir():
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    target.unlink(missing_ok=True)
+                removed.append(target)
+    return removed
 
 
 def _umask() -> int:

@@ -70,3 +70,7 @@ class InputNotFoundError(RetargetError, FileNotFoundError):
 
 class InvalidArgumentError(RetargetError, ValueError):
     """An argument's value is out of range or does not fit the data."""
+
+
+class ClusterError(RetargetError, ConnectionError):
+    """A compute cluster (``retarget batch --ray-address``) cannot be reached or used."""

@@ -4,6 +4,12 @@
 recognised from the path (folder, extension) and, where the extension is ambiguous
 (``.json``, ``.npz``), from the content. ``save_file(seq, path, format)`` writes atomically.
 
+Several people: ``load_group(path, format=None, people=None)`` reads every person of any
+input as a :class:`~skeleton_io.group.PoseGroup` (a video or image is tracked, a file with
+track ids keeps them, a one-person input gives a group of one); ``save_file`` also takes a
+group for ``native``, ``openpose``, ``dwpose``, ``coco`` and ``csv``. ``load_file`` on a file holding
+several people returns one (the only or main person, with a warning).
+
 Formats (module in :mod:`skeleton_io.formats`):
 
 ==============  ====  ====  ======================================================
@@ -43,6 +49,7 @@ import numpy as np
 
 from .errors import InputNotFoundError, InvalidArgumentError, UnknownFormatError
 from .formats import written_skeleton
+from .group import PoseGroup
 from .pose import PoseSequence
 
 __all__ = [
@@ -52,7 +59,9 @@ __all__ = [
     "VIDEO_EXTS",
     "detect_format",
     "format_module",
+    "GROUP_SAVE_FORMATS",
     "load_file",
+    "load_group",
     "save_file",
     "written_skeleton",
 ]
@@ -64,6 +73,28 @@ SAVE_FORMATS = ("native", "openpose", "dwpose", "coco", "coco_wholebody", "csv",
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif"}
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 _MODULES = {"csv": "csvfmt", "dwpose": "dwpose_json"}
+_GROUP_READERS = {
+    "native": ("native", "load_group"),
+    "csv": ("csvfmt", "load_group"),
+    "openpose": ("tracked", "load_openpose_group"),
+    "dwpose": ("tracked", "load_dwpose_group"),
+    "coco": ("tracked", "load_coco_group"),
+    "video": ("video_people", "load_group"),
+    "image": ("video_people", "load_image_group"),
+}
+_GROUP_WRITERS = {
+    "native": ("native", "save_group"),
+    "csv": ("csvfmt", "save"),
+    "openpose": ("tracked", "save_openpose_group"),
+    "dwpose": ("tracked", "save_dwpose_group"),
+    "coco": ("tracked", "save_coco_group"),
+}
+GROUP_SAVE_FORMATS = tuple(_GROUP_WRITERS)
+"""Formats that hold several people (:func:`save_file` with a group)."""
+
+
+def _function(spec: tuple[str, str]) -> Any:
+    return getattr(importlib.import_module(f"skeleton_io.formats.{spec[0]}"), spec[1])
 
 
 def format_module(name: str) -> ModuleType:
@@ -150,6 +181,37 @@ def _detect_npz(path: Path) -> str:
     )
 
 
+def _check_request(path: Path, start_frame: int, max_frames: int | None) -> None:
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
+    if start_frame < 0 or (max_frames is not None and max_frames < 1):
+        raise InvalidArgumentError(
+            f"{path}: `start_frame` must be >= 0 and `max_frames` >= 1, got {start_frame} "
+            f"and {max_frames}"
+        )
+
+
+def _sliced(seq: Any, path: Path, start_frame: int, max_frames: int | None) -> Any:
+    """A file's sequence (or group) cut to the frames asked for, keeping the source's
+    frame numbers."""
+    if start_frame and start_frame >= seq.num_frames:
+        raise InvalidArgumentError(
+            f"{path}: no frames from frame {start_frame} on (it has {seq.num_frames}); "
+            "choose a smaller `start_frame`"
+        )
+    if not start_frame and max_frames is None:
+        return seq
+    stop = None if max_frames is None else start_frame + max_frames
+    if start_frame:  # keep the source's frame numbers (COCO file names use them)
+        for one in seq.tracks.values() if isinstance(seq, PoseGroup) else [seq]:
+            one.meta.setdefault("frame_index", list(range(one.num_frames)))
+    source = getattr(seq, "source", None)
+    seq = seq[start_frame:stop]
+    if source is not None and hasattr(source, "slice_frames"):
+        seq.source = source.slice_frames(start_frame, stop)
+    return seq
+
+
 def load_file(
     path: str | Path,
     format: str | None = None,
@@ -159,7 +221,7 @@ def load_file(
     hands_face: bool = False,
     **opts: Any,
 ) -> PoseSequence:
-    """Load any supported pose input.
+    """Load any supported pose input (one person: see :func:`load_group` for several).
 
     Args:
         path: a file or (OpenPose) folder.
@@ -173,13 +235,7 @@ def load_file(
             ``model_path`` for SMPL).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
-    if start_frame < 0 or (max_frames is not None and max_frames < 1):
-        raise InvalidArgumentError(
-            f"{path}: `start_frame` must be >= 0 and `max_frames` >= 1, got {start_frame} "
-            f"and {max_frames}"
-        )
+    _check_request(path, start_frame, max_frames)
     fmt = format or detect_format(path)
     mod = format_module(fmt)
     if fmt in ("video", "image"):
@@ -188,20 +244,7 @@ def load_file(
             path, start_frame=start_frame, max_frames=max_frames, **_accepted(loader, opts)
         )
     else:
-        seq = mod.load(path, **_accepted(mod.load, opts))
-        if start_frame and start_frame >= seq.num_frames:
-            raise InvalidArgumentError(
-                f"{path}: no frames from frame {start_frame} on (it has {seq.num_frames}); "
-                "choose a smaller `start_frame`"
-            )
-        if start_frame or max_frames is not None:
-            stop = None if max_frames is None else start_frame + max_frames
-            source = seq.source
-            if start_frame:  # keep the source's frame numbers (COCO file names use them)
-                seq.meta.setdefault("frame_index", list(range(seq.num_frames)))
-            seq = seq[start_frame:stop]
-            if source is not None and hasattr(source, "slice_frames"):
-                seq.source = source.slice_frames(start_frame, stop)
+        seq = _sliced(mod.load(path, **_accepted(mod.load, opts)), path, start_frame, max_frames)
     seq.meta.setdefault("source_path", str(path))
     seq.meta.setdefault("source_format", fmt)
     if hands_face and fmt in ("video", "image"):
@@ -209,6 +252,52 @@ def load_file(
 
         seq = add_hands_face(seq, path)
     return seq
+
+
+def load_group(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    people: int | None = None,
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    **opts: Any,
+) -> PoseGroup:
+    """Every person of any supported pose input, as a :class:`~skeleton_io.group.PoseGroup`.
+
+    A video or image is tracked (:mod:`skeleton_io.formats.video_people`); OpenPose, COCO,
+    CSV and native files give their people with their track ids (people without ids are
+    linked by the tracker); BVH and SMPL give a group of one.
+
+    Args:
+        path, format, start_frame, max_frames, opts: as for :func:`load_file`.
+        people: keep at most this many people, the largest on average (None: everyone).
+    """
+    path = Path(path)
+    _check_request(path, start_frame, max_frames)
+    if people is not None and (
+        isinstance(people, bool) or not isinstance(people, int) or people < 1
+    ):
+        raise InvalidArgumentError(
+            f"{path}: `people` must be None (everyone) or a number >= 1, got {people!r}"
+        )
+    fmt = format or detect_format(path)
+    if fmt not in _GROUP_READERS:
+        group = PoseGroup.from_sequence(
+            load_file(path, fmt, start_frame=start_frame, max_frames=max_frames, **opts)
+        )
+    elif fmt in ("video", "image"):
+        reader = _function(_GROUP_READERS[fmt])
+        frames = {} if fmt == "image" else {"start_frame": start_frame, "max_frames": max_frames}
+        group = reader(path, people=people, **frames, **_accepted(reader, opts))
+    else:
+        reader = _function(_GROUP_READERS[fmt])
+        group = _sliced(reader(path, **_accepted(reader, opts)), path, start_frame, max_frames)
+    if people is not None and group.num_people > people:
+        group = group.largest(people)
+    group.meta.setdefault("source_path", str(path))
+    group.meta.setdefault("source_format", fmt)
+    return group
 
 
 def _accepted(func: Any, opts: dict[str, Any]) -> dict[str, Any]:
@@ -221,11 +310,26 @@ def _accepted(func: Any, opts: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in opts.items() if k in names}
 
 
-def save_file(seq: PoseSequence, path: str | Path, format: str = "native", **opts: Any) -> None:
-    """Save a sequence (atomically) in one of :data:`SAVE_FORMATS`."""
+def save_file(
+    seq: PoseSequence | PoseGroup, path: str | Path, format: str = "native", **opts: Any
+) -> None:
+    """Save a sequence, or a group of people, (atomically) in one of :data:`SAVE_FORMATS`
+    (a group of several people: one of :data:`GROUP_SAVE_FORMATS`)."""
     if format not in SAVE_FORMATS:
         raise UnknownFormatError(
             f"cannot write pose format {format!r}: choose one of {', '.join(SAVE_FORMATS)}"
         )
+    if isinstance(seq, PoseGroup):
+        if format in _GROUP_WRITERS:
+            writer = _function(_GROUP_WRITERS[format])
+            writer(seq, path, **_accepted(writer, opts))
+            return
+        if seq.num_people > 1:
+            raise InvalidArgumentError(
+                f"{path}: {format} holds one person but there are {seq.num_people} (ids "
+                f"{', '.join(map(str, seq.ids))}); write {', '.join(GROUP_SAVE_FORMATS)}, or one "
+                "person of the group"
+            )
+        seq = seq.first
     mod = format_module(format)
     mod.save(seq, path, **_accepted(mod.save, opts))

@@ -154,6 +154,21 @@ def test_protocol_cases_and_settings(toy):
     assert len(sub.cases) == 7
 
 
+def test_real_pairs_pair_different_real_characters_on_the_same_motions(toy):
+    scaled = small_set(toy)
+    real = small_set(toy, pairs="real")
+    assert real.pairs == "real" and set(real.performers) == set(toy.characters)
+    assert not any(p.is_scaled for p in real.performers.values())
+    assert [m.to_dict() for m in real.motions] == [m.to_dict() for m in scaled.motions]
+    n_p, n_m = len(real.performers), len(real.motions)
+    assert len(real.cases) == n_p * (n_p - 1) * n_m * (n_m - 1)
+    assert all(c.a != c.b and c.i != c.j for c in real.cases)
+    res = evaluate(LimbNormalization(), toy, real, settings=("in_view",))
+    assert res.pairs == "real" and "real pairs" in format_table([res])
+    with pytest.raises(InvalidArgumentError):
+        small_set(toy, pairs="cartoon")
+
+
 def test_noise_drops_joints_and_gap_filling_restores_them(toy):
     ts = small_set(toy, max_cases=20)
     noisy = evaluate(CopyMotion(), toy, ts, noise="detector", settings=("in_view",)).metrics[
@@ -215,7 +230,8 @@ def test_cli_evaluate_smoke(toy, tmp_path, monkeypatch):
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "| copy | clean | in-view |" in r.output
+    assert "| copy | limb-scaled | clean | in-view |" in r.output
+    assert "| copy | real pairs | clean | in-view |" in r.output
     payload = json.loads(out.read_text())
     assert payload["results"][0]["cases"] == 4
     bad = CliRunner().invoke(cli, ["evaluate", "--data", str(toy.root)])

@@ -651,6 +651,21 @@ def test_joint_map_without_parents_agrees(rig):
     assert joint_map(names) == expected
 
 
+def test_joint_map_with_positions_keeps_split_segments():
+    """Rigify splits a bone in segments on one line: with positions the run's top is still the
+    landmark (the segments are collinear), as by names alone."""
+    spec, expected = RIGS["Blender Rigify DEF"]
+    names, parents = _rig(spec)
+    where = {"DEF-spine": (0, 100, 0), "DEF-spine.006": (0, 150, 0),
+             "DEF-shoulder.L": (3, 145, 0), "DEF-upper_arm.L": (18, 145, 0),
+             "DEF-upper_arm.L.001": (31, 145, 0), "DEF-forearm.L": (44, 145, 1),
+             "DEF-forearm.L.001": (56, 145, 2), "DEF-hand.L": (68, 145, 3),
+             "DEF-thigh.L": (9, 95, 0), "DEF-thigh.L.001": (9, 75, 1), "DEF-shin.L": (9, 55, 2),
+             "DEF-shin.L.001": (9, 35, 1), "DEF-foot.L": (9, 12, 0)}  # fmt: skip
+    pos = np.array([where[n] for n in names], dtype=float)
+    assert joint_map(names, parents, pos) == expected
+
+
 def test_mirrored_rig_maps_right_side_too():
     names, parents = _rig(RIGS["mixamo"][0])
     names += [n.replace("Left", "Right") for n in names if "Left" in n]
@@ -711,6 +726,43 @@ LIMB_CM = {  # plausible adult bone lengths, cm (the rigs here span 22 to 50 cm 
 }
 
 
+# The BVH joint at each limb landmark (shoulder, elbow, wrist, hip, knee, ankle), written by
+# hand per convention; "{L}" is the side as the rig spells it.
+_MIXAMO = ("{L}Arm", "{L}ForeArm", "{L}Hand", "{L}UpLeg", "{L}Leg", "{L}Foot")
+LANDMARKS = {
+    "cmu_subjects": ("{l}humerus", "{l}radius", "{l}wrist", "{l}femur", "{l}tibia", "{l}foot"),
+    "cmu_dance_basketball": tuple(
+        f"CC_Base_{{S}}_{n}" for n in ("Upperarm", "Forearm", "Hand", "Thigh", "Calf", "Foot")
+    ),
+    "bandai_namco_1": ("UpperArm_{S}", "LowerArm_{S}", "Hand_{S}", "UpperLeg_{S}",
+                       "LowerLeg_{S}", "Foot_{S}"),
+    "xia_styles": _MIXAMO,
+    "format_samples": _MIXAMO,
+    "CMU-derived LHipJoint > LeftHip": ("{L}Shoulder", "{L}Elbow", "{L}Wrist", "{L}Hip",
+                                        "{L}Knee", "{L}Ankle"),
+}  # fmt: skip
+_LIMB_LANDMARKS = ("Shoulder", "Elbow", "Wrist", "Hip", "Knee", "Ankle")
+
+
+def assert_limbs_match_independent_fk(
+    op: PoseSequence, motion: BvhMotion, landmarks: tuple[str, ...], where: object, frames: int = 3
+) -> None:
+    """The openpose15 limb joints (and MidHip) of a loaded BVH lie within 0.1 % of the body
+    height of the hand-named BVH joints placed by :func:`naive_fk` (4x4 matrices)."""
+    tol = 1e-3 * op.meta["body_height"]
+    for t in np.linspace(0, motion.num_frames - 1, frames).astype(int):
+        fk = naive_fk(motion, t)
+        for side, spelled in (("L", {"L": "Left", "l": "l", "S": "L"}),
+                              ("R", {"L": "Right", "l": "r", "S": "R"})):  # fmt: skip
+            for name, bvh_name in zip(_LIMB_LANDMARKS, landmarks):
+                want = fk[motion.names.index(bvh_name.format(**spelled))]
+                got = op.coords[t, OPENPOSE15.idx(side + name)]
+                assert np.linalg.norm(got - want) <= tol, (where, t, side + name, got, want)
+        hips = [fk[motion.names.index(landmarks[3].format(**sp))]
+                for sp in ({"L": "Left", "l": "l", "S": "L"}, {"L": "Right", "l": "r", "S": "R"})]  # fmt: skip
+        assert np.linalg.norm(op.coords[t, OPENPOSE15.idx("MidHip")] - np.mean(hips, 0)) <= tol
+
+
 @pytest.mark.parametrize(
     "folder", ["cmu_subjects", "cmu_dance_basketball", "bandai_namco_1", "xia_styles",
                "format_samples"]
@@ -748,6 +800,7 @@ def test_every_mocap_file_loads_and_maps(folder):
         np.testing.assert_allclose(
             op.joint("Neck"), (op.joint("LShoulder") + op.joint("RShoulder")) / 2
         )
+        assert_limbs_match_independent_fk(op, m, LANDMARKS[folder], f)
 
 
 def test_units_and_height_per_dataset():
@@ -767,6 +820,83 @@ def test_units_and_height_per_dataset():
         seq = load_file(MOCAP / rel)
         floor = np.median(seq.coords[..., 1].min(axis=1)) * seq.meta["units_to_m"] * 100
         assert abs(floor) < 15, (rel, floor)
+
+
+def cmu_derived_rig(frames: int = 12, seed: int = 0) -> BvhMotion:
+    """A CMU-derived rig: ``Hips > LHipJoint (OFFSET 0) > LeftHip (OFFSET to the hip joint) >
+    LeftKnee > LeftAnkle > LeftToe``, ``lowerback > Chest > Chest2 > lowerneck > Neck > Head``,
+    ``LeftCollar > LeftShoulder > LeftElbow > LeftWrist`` (and the right side), centimetres,
+    Y-up, facing +z, with seeded rotations of up to 35 degrees on every joint."""
+    rot = ("Zrotation", "Yrotation", "Xrotation")
+    js: list[BvhJoint] = []
+
+    def add(name, parent, offset, end=None):
+        chans = ("Xposition", "Yposition", "Zposition", *rot) if parent < 0 else rot
+        js.append(BvhJoint(name, parent, np.array(offset, float), chans, end))
+        return len(js) - 1
+
+    hips = add("Hips", -1, (0, 0, 0))
+    for side, s in (("Left", 1), ("Right", -1)):
+        hj = add(f"{side[0]}HipJoint", hips, (0, 0, 0))
+        hp = add(f"{side}Hip", hj, (s * 8.5, -6.0, 2.0))
+        kn = add(f"{side}Knee", hp, (s * 2.0, -42.0, 0))
+        an = add(f"{side}Ankle", kn, (0, -41.0, -1.0))
+        add(f"{side}Toe", an, (0, -5.0, 12.0), end=(0, 0, 4.0))
+    lb = add("lowerback", hips, (0, 0, 0))
+    ch = add("Chest", lb, (0, 12.0, -1.0))
+    ch2 = add("Chest2", ch, (0, 13.0, 0))
+    ln = add("lowerneck", ch2, (0, 15.0, -2.0))
+    nk = add("Neck", ln, (0, 6.0, 1.0))
+    add("Head", nk, (0, 8.0, 1.5), end=(0, 12.0, 0))
+    for side, s in (("Left", 1), ("Right", -1)):
+        co = add(f"{side}Collar", ch2, (s * 2.0, 13.0, -1.0))
+        sh = add(f"{side}Shoulder", co, (s * 16.0, 1.0, 0))
+        el = add(f"{side}Elbow", sh, (s * 28.0, 0, 0))
+        add(f"{side}Wrist", el, (s * 24.0, 0, 0), end=(s * 8.0, 0, 0))
+    rng = np.random.default_rng(seed)
+    n_ch = sum(len(j.channels) for j in js)
+    motion = rng.uniform(-35, 35, size=(frames, n_ch))
+    motion[:, :3] = [0.0, 95.0, 0.0] + rng.normal(scale=5.0, size=(frames, 3))
+    return BvhMotion(js, 1 / 30, motion, frame_time_str="0.0333333")
+
+
+def test_cmu_derived_hip_joints_map_where_the_thigh_starts(tmp_path):
+    """``LHipJoint`` (at the root) and ``LeftHip`` are both named "hip": the hip is the one
+    on the thigh's line (``LeftHip``), so the hips are apart and MidHip is between them."""
+    path = tmp_path / "cmu_derived.bvh"
+    write_bvh(cmu_derived_rig(), path)
+    seq = load_file(path)
+    assert seq.meta["joint_map"]["LeftHip"] == "LHip" and "LHipJoint" not in seq.meta["joint_map"]
+    op = convert(seq, "openpose15", strict=True)
+    width = np.linalg.norm(op.joint("LHip") - op.joint("RHip"), axis=-1)
+    assert (width > 0.08 * seq.meta["body_height"]).all()
+    assert_limbs_match_independent_fk(op, seq.source, LANDMARKS["CMU-derived LHipJoint > LeftHip"],
+                                      path, frames=12)  # fmt: skip
+    # names and parents alone cannot tell (the run of "hip" joints): the positions do
+    names, parents = seq.source.names, seq.source.parents
+    assert joint_map(names, parents)["LHipJoint"] == "LHip"
+    # the 18 conventions of RIGS (no positions) map as before: see test_joint_map_by_meaning
+
+
+def test_cli_extract_cmu_derived_rig_to_csv_puts_the_hips_apart(tmp_path):
+    from retarget.cli import cli
+
+    src = tmp_path / "X.bvh"
+    motion = cmu_derived_rig(frames=6, seed=3)
+    write_bvh(motion, src)
+    out = tmp_path / "x.csv"
+    res = CliRunner().invoke(
+        cli, ["extract", str(src), "-o", str(out), "--format", "csv", "--skeleton", "openpose15"]
+    )
+    assert res.exit_code == 0, res.output
+    with open(out, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["frame"] == "2"]
+    got = {r["joint"]: np.array([float(r[a]) for a in "xyz"]) for r in rows}
+    fk = naive_fk(read_bvh(src), 2)
+    for side in ("Left", "Right"):
+        want = fk[motion.names.index(f"{side}Hip")]
+        np.testing.assert_allclose(got[side[0] + "Hip"], want, atol=1e-6)
+    np.testing.assert_allclose(got["MidHip"], (got["LHip"] + got["RHip"]) / 2, atol=1e-6)
 
 
 # ------------------------------------------------------------------ CLI

@@ -173,6 +173,60 @@ def test_library_forward_kinematics_with_other_characters(toy):
     assert own.shape == (clip.num_frames, 15, 3)
 
 
+def _renamed(joints: list[BvhJoint], neck_tilt: float, size: float) -> list[BvhJoint]:
+    """The toy hierarchy under other names (``L_UpLeg`` ...), scaled by ``size``, with the
+    neck and head OFFSETs tilted forward by ``neck_tilt`` (cm): another character of the rig."""
+    out = []
+    for j in joints:
+        name = j.name.replace("Left", "L_").replace("Right", "R_").replace("Hips", "Pelvis")
+        off = j.offset * size
+        if j.name in ("Neck", "Head"):
+            off = off + [0.0, 0.0, neck_tilt]
+        out.append(BvhJoint(name, j.parent, off, j.channels, j.end_site))
+    return out
+
+
+def test_rig_convention_joins_hierarchies_under_other_names(tmp_path):
+    """Same parents, channels and limb directions, other names: one rig, forward kinematics
+    across it (the exact retargeting, structure included); another topology: bone transfer."""
+    from retarget.data.views import transfer_performer
+
+    (tmp_path / "m").mkdir()
+    a = toy_hierarchy()
+    c = _renamed(a, neck_tilt=6.0, size=1.1)
+    d = toy_hierarchy(arm=0.9)  # another topology: one more joint
+    d.append(BvhJoint("Jaw", [j.name for j in d].index("Head"), np.array([0.0, 2.0, 4.0]), ROT))
+    for name, joints, seed in (("a_walk_000", a, 0), ("c_walk_000", c, 1), ("d_walk_000", d, 2)):
+        write_bvh(toy_motion(joints, 40, seed=seed), tmp_path / "m" / f"{name}.bvh")
+    lib = MocapLibrary.load(tmp_path, cache_dir="")
+    assert len(lib.characters) == 3
+    own = {k: lib.clips[f"m/{k}_walk_000"].character for k in "acd"}
+    ca, cc, cd = (lib.characters[own[k]] for k in "acd")
+    assert ca.rig == cc.rig and ca.family != cc.family and cd.rig != ca.rig
+    assert set(lib.clips["m/c_walk_000"].poses) == {own["a"], own["c"]}
+    # C's clip on A's skeleton: C's rotations, so every limb points as C's; A's bone lengths
+    on_a, mine = lib.pose("m/c_walk_000", own["a"]), lib.pose("m/c_walk_000")
+    limbs = [BONES.index((J[p], J[q])) for p, q in (("RElbow", "RWrist"), ("LHip", "LKnee"),
+                                                    ("RShoulder", "RElbow"), ("LKnee", "LAnkle"))]  # fmt: skip
+    vec = lambda x: x[:, [q for _, q in BONES]] - x[:, [p for p, _ in BONES]]  # noqa: E731
+    unit = lambda v: v / np.linalg.norm(v, axis=-1, keepdims=True)  # noqa: E731
+    np.testing.assert_allclose(unit(vec(on_a))[:, limbs], unit(vec(mine))[:, limbs], atol=1e-6)
+    np.testing.assert_allclose(bone_lengths(on_a, 50)[limbs], ca.bones[limbs], rtol=1e-5)
+    # ... but the head sits on A's neck, not along C's tilted one (structure, not limb scale)
+    head = BONES.index((J["Neck"], J["Nose"]))
+    cos = (unit(vec(on_a))[:, head] * unit(vec(mine))[:, head]).sum(-1)
+    assert np.degrees(np.arccos(cos.min())) > 3.0
+    # D (another topology) performs A's clip by bone transfer: A's directions, D's lengths
+    stand_in = transfer_performer(lib, "m/a_walk_000", Performer("d", own["d"]))
+    assert stand_in.character == own["a"]
+    win = make_window(lib, "m/a_walk_000", 0, 40)
+    from retarget.data.views import perform
+
+    got = perform(lib, win, Performer("d", own["d"]))
+    np.testing.assert_allclose(unit(vec(got)), unit(vec(lib.pose("m/a_walk_000"))), atol=1e-9)
+    np.testing.assert_allclose(bone_lengths(got, 50), cd.bones, rtol=1e-3)
+
+
 def test_library_cache_roundtrip(toy):
     again = MocapLibrary.load(toy.root, cache_dir=toy.root / "cache")
     assert again.from_cache and not toy.from_cache
@@ -226,6 +280,9 @@ def test_shared_splits_respect_licences_and_hold_out_a_performer():
     }
     for s in ("train", "val"):
         assert all(lib.characters[c].train_ok for c in sp[s].characters)
+    # the held-out subject's skeleton is a test performer (real pairs), its clips are not
+    assert "cmu_subjects/03" in sp["test"].characters
+    assert not any(c.startswith("cmu_subjects/") for c in sp["test"].clips)
 
 
 # ----------------------------------------------------------------------------- views
@@ -321,3 +378,43 @@ def test_real_xia_walks_load_in_cm_at_30_fps(tmp_path):
     assert ASF_UNIT_CM == pytest.approx(5.644, rel=1e-3)
     assert all(c.num_frames < 100 for c in lib.clips.values())  # 120 fps cut to 30
     assert lib.seconds < 30
+
+
+# ----------------------------------------------------------------------------- batch sampler
+def test_batch_sampler_draws_other_real_skeletons_and_structure_ranges(toy):
+    from retarget.data.dataset import STRUCTURE_GROUPS
+    from retarget.data.sampler import BatchSampler
+
+    split = Split("train", tuple(sorted(toy.clips)), tuple(sorted(toy.characters)), "all")
+    one = (1.0, 1.0)
+    fixed = dict(scale=one, limb=one, structure=one, limb_s=one, scale_s=one)
+    # x_s always from the other character: its bones are the other skeleton's
+    other = BatchSampler(
+        toy, split, window=16, stride=16, augment=Augment(**fixed, other_character=1.0)
+    )
+    batch = other.shard(1, 2)(8)  # (a shard's partners may lie in the other shard)
+    limbs = [
+        e for e, g in enumerate(BONE_GROUP) if LIMB_GROUPS[g] in ("arms", "forearms", "thighs")
+    ]
+    lengths = {n: ch.bones[limbs] for n, ch in toy.characters.items()}
+    a, b = sorted(lengths)
+    for x, xs in zip(batch["x3d"].double().numpy(), batch["x3d_s"].double().numpy()):
+        mine = a if np.allclose(bone_lengths(x, 50)[limbs], lengths[a], rtol=1e-3) else b
+        theirs = bone_lengths(xs, 50)[limbs]
+        np.testing.assert_allclose(theirs, lengths[b if mine == a else a], rtol=1e-3)
+    # structure groups scaled, limbs not (one seed: the same windows)
+    wide = dict(fixed, structure=(1.5, 1.5))
+    x, x_wide = (
+        BatchSampler(toy, split, window=16, stride=16, augment=Augment(**aug), seed=4)(3)["x3d"]
+        for aug in (fixed, wide)
+    )
+    ratio = np.concatenate(
+        [
+            bone_lengths(w.double().numpy()) / bone_lengths(v.double().numpy())
+            for v, w in zip(x, x_wide)
+        ]
+    )
+    groups = np.array([LIMB_GROUPS[g] for g in BONE_GROUP])
+    is_structure = np.isin(groups, STRUCTURE_GROUPS)
+    np.testing.assert_allclose(ratio[:, is_structure], 1.5, rtol=1e-4)
+    np.testing.assert_allclose(ratio[:, ~is_structure], 1.0, rtol=1e-4)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from retarget.builtin import builtin_motion, project_to_canvas
 from retarget.data.performers import scale_limbs as scale_limbs_np
 from retarget.data.sampler import scale_limbs as scale_limbs_torch
-from retarget.geometry import BONES, HIP, bone_lengths, fix_hip, localize, rotate
+from retarget.geometry import BONES, HIP, J, bone_lengths, fix_hip, localize, rotate
 from retarget.model import losses as L
 from retarget.model.networks import TransMoMo, TransMoMoConfig
 from retarget.model.train import (
@@ -176,6 +176,30 @@ def test_fuse_is_exact_with_an_exact_lift(yaw):
     out = fuse(a, target) * a.scale
     np.testing.assert_allclose(out, fix_hip(b3d), atol=1e-6)
     assert a3.num_frames == 20
+
+
+def test_lengths_come_from_the_sequence_2d_with_the_lift_only_for_angles():
+    """A body turned 45 degrees from the camera foreshortens its shoulder and hip lines in every
+    frame; a lift with the right angles but other proportions (wider shoulders and hips, a
+    longer neck: a body unlike the training data's) must not lend its lengths."""
+    from retarget.data.performers import LIMB_GROUPS
+    from retarget.retargeters.model import _lengths
+
+    x3d = rotate(builtin_motion("stocky", frames=60).coords, 45.0) * 2.0
+    scale = float(body_scale(torch.as_tensor(x3d[..., :2])[None])[0])
+    factors = np.ones(len(LIMB_GROUPS))
+    for g in ("shoulders", "pelvis", "neck"):
+        factors[LIMB_GROUPS.index(g)] = 1.4
+    lift = localize(scale_limbs_np(x3d, factors, floor=None)) / scale
+    got = _lengths(lift, localize(x3d[..., :2]) / scale, np.ones(x3d.shape[:2])) * scale
+    true = np.median(bone_lengths(fix_hip(x3d)), axis=0)
+    widths = [BONES.index((J[p], J[c])) for p, c in (("Neck", "RShoulder"), ("MidHip", "LHip"))]
+    head = BONES.index((J["Neck"], J["Nose"]))
+    np.testing.assert_allclose(got[widths + [head]], true[widths + [head]], rtol=0.02)
+    # the 2D alone sees the widths at most at cos(45 deg) of their length in this dance
+    p95 = np.percentile(bone_lengths(x3d[..., :2]), 95, axis=0)
+    assert (p95[widths] < 0.8 * true[widths]).all()
+    np.testing.assert_allclose(got, true, rtol=0.05)
 
 
 def test_model_retargeter_output_contract():

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from skeleton_io import DWPOSE, OPENPOSE_WHOLEBODY, convert
+from skeleton_io import DWPOSE, OPENPOSE_WHOLEBODY, PoseGroup, convert
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.skeleton import BODY18
 from skeleton_io.wholebody import FACE68, FACE70, LEFT_HAND, RIGHT_HAND
@@ -61,31 +61,46 @@ def _visible(seq, t, names):
     return out
 
 
-def _openpose_reference(seq, t):
+def _openpose_reference(seq, t, *others):
+    """The annotator's ``draw_poses``: each person in turn (``seq`` then ``others``, all at
+    frame ``t``) onto one canvas: body, left hand, right hand, face."""
     util = _annotator_util("open_pose")
     w, h = seq.canvas
     canvas = np.zeros((h, w, 3), np.uint8)
-    body = [None if p is None else _Keypoint(*p) for p in _visible(seq, t, BODY18.joints)]
-    canvas = util.draw_bodypose(canvas, body)
-    for names in (LEFT_HAND, RIGHT_HAND):
-        pts = _visible(seq, t, names)
-        if any(p is not None for p in pts):  # the annotator passes None for a hand not found
-            canvas = util.draw_handpose(canvas, [_Keypoint(*(p or (-1, -1))) for p in pts])
-    face = [_Keypoint(*(p or (-1, -1))) for p in _visible(seq, t, FACE70)]
-    return util.draw_facepose(canvas, face)
+    for person in (seq, *others):
+        body = [None if p is None else _Keypoint(*p) for p in _visible(person, t, BODY18.joints)]
+        canvas = util.draw_bodypose(canvas, body)
+        for names in (LEFT_HAND, RIGHT_HAND):
+            pts = _visible(person, t, names)
+            if any(p is not None for p in pts):  # the annotator passes None for a hand not found
+                canvas = util.draw_handpose(canvas, [_Keypoint(*(p or (-1, -1))) for p in pts])
+        face = [_Keypoint(*(p or (-1, -1))) for p in _visible(person, t, FACE70)]
+        canvas = util.draw_facepose(canvas, face)
+    return canvas
 
 
-def _dwpose_reference(seq, t):
+def _dwpose_reference(seq, t, *others):
+    """The DWPose annotator's ``draw_pose`` of everyone at frame ``t``: its ``candidate``
+    and ``subset`` of all bodies, all left hands then all right hands, all faces."""
     util = _annotator_util("dwpose")
     w, h = seq.canvas
+    people = (seq, *others)
     canvas = np.zeros((h, w, 3), np.uint8)
-    body = _visible(seq, t, BODY18.joints)
-    candidate = np.array([p or (-1.0, -1.0) for p in body])
-    subset = np.array([[k if p is not None else -1 for k, p in enumerate(body)]], dtype=float)
+    bodies = [_visible(p, t, BODY18.joints) for p in people]
+    candidate = np.array([p or (-1.0, -1.0) for body in bodies for p in body])
+    subset = np.array(
+        [[18 * n + k if p is not None else -1 for k, p in enumerate(body)]
+         for n, body in enumerate(bodies)],
+        dtype=float,
+    )  # fmt: skip
     canvas = util.draw_bodypose(canvas, candidate, subset)
-    hands = [[p or (-1.0, -1.0) for p in _visible(seq, t, n)] for n in (LEFT_HAND, RIGHT_HAND)]
+    hands = [
+        [p or (-1.0, -1.0) for p in _visible(person, t, names)]
+        for names in (LEFT_HAND, RIGHT_HAND)
+        for person in people
+    ]
     canvas = util.draw_handpose(canvas, np.array(hands))
-    face = [[p or (-1.0, -1.0) for p in _visible(seq, t, FACE68)]]
+    face = [[p or (-1.0, -1.0) for p in _visible(person, t, FACE68)] for person in people]
     return util.draw_facepose(canvas, np.array(face))
 
 
@@ -170,3 +185,42 @@ def test_sequence_scaled_to_another_canvas_and_3d_refused():
     nocanvas = make_pose_sequence(canvas=None)
     with pytest.raises(InvalidArgumentError, match="canvas"):
         next(pose_images(nocanvas))
+
+
+def _two_people(seed: int, canvas=(720, 480)):
+    """Two people whose limbs cross: the second 120 px right of the first and lower (so
+    nearer), in a group whose ids are listed nearest first."""
+    a = make_wholebody_sequence(frames=3, seed=seed, canvas=canvas)
+    b = make_wholebody_sequence(frames=3, seed=seed + 10, canvas=canvas)
+    b = b.with_coords(np.where(b.confidence[..., None] > 0, b.coords + [60.0, 25.0], 0.0))
+    return PoseGroup({5: b, 2: a}), a, b
+
+
+@pytest.mark.parametrize("style", ["openpose", "dwpose"])
+def test_a_group_is_drawn_as_the_annotators_draw_several_people(style):
+    group, far, near = _two_people(seed=4)
+    assert group.depth_order(0) == [2, 5]  # the lower (nearer) person last
+    target = OPENPOSE_WHOLEBODY if style == "openpose" else DWPOSE
+    reference = _openpose_reference if style == "openpose" else _dwpose_reference
+    for t, ours in enumerate(pose_images(group, style=style)):
+        ref = reference(convert(far, target), t, convert(near, target))
+        everywhere, drawn = _agreement(ours, ref)
+        assert everywhere >= 0.99 and drawn >= 0.99, (t, everywhere, drawn)
+        if style == "dwpose":
+            continue  # limb by limb: the order shows only where the same limbs cross
+        # person by person: the other order differs where they cross
+        swapped = reference(convert(near, target), t, convert(far, target))
+        assert (np.abs(swapped.astype(int) - ref.astype(int)) > 8).any()
+
+
+def test_group_person_and_missing_people():
+    group, far, near = _two_people(seed=1)
+    alone = next(pose_images(far))
+    both = next(pose_images(group))
+    assert (both != alone).any()
+    gone = group.map(
+        lambda s: s.with_coords(s.coords, np.zeros_like(s.confidence)) if s is near else s
+    )
+    np.testing.assert_array_equal(next(pose_images(gone)), alone)  # an absent person: nothing
+    with pytest.raises(InvalidArgumentError, match="3D"):
+        next(pose_images(PoseGroup({0: make_pose_sequence(dims=3)})))

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from skeleton_io.atomic import atomic_file
 from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from .camera import Follow, Front
@@ -31,6 +32,7 @@ from .draw import (
     DEFAULT_ELEV,
     FloorArtist,
     Lift,
+    PeopleLabels,
     SkeletonArtist,
     check_extension,
     lift_checked,
@@ -189,7 +191,7 @@ def _progress(total: int, desc: str, progress: bool) -> tqdm:
 
 
 def render_frames(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     *,
     azim: float = 0.0,
     elev: float = DEFAULT_ELEV,
@@ -206,9 +208,11 @@ def render_frames(
     3D sequences are seen from ``azim``/``elev`` (:mod:`viz.camera`); with ``sweep`` the
     camera circles the performer ``turns`` times over the animation, starting at ``azim``
     (positive direction: towards the performer's left). 2D sequences are drawn as they are.
+    A group: everyone, labelled with their track ids, nearer people over farther ones.
     Each array is a view of the reused canvas: use it before asking for the next.
     """
     scene = Scene.of(seq, front, follow)
+    seq = scene.seq
     if sweep and not scene.is_3d:
         raise InvalidArgumentError("a view sweep needs a 3D sequence; this one is 2D")
     if scene.is_3d:
@@ -218,6 +222,7 @@ def render_frames(
     fig, ax = _figure_for(limits, size)
     floor = FloorArtist(ax, scene) if scene.is_3d and style.floor else None
     art = SkeletonArtist(ax, seq.skeleton, style)
+    names = PeopleLabels(ax, scene, style) if scene.people else None
     text = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=9, color="#333333")
     n = seq.num_frames
     for t in range(n):
@@ -226,6 +231,8 @@ def render_frames(
             floor.update(a, elev, t)
         xy, depth = scene.project(a, elev, t)
         art.update(xy, seq.confidence[t], depth)
+        if names is not None:
+            names.update(xy, seq.confidence[t])
         if label:
             view = f"   azim {a % 360:.0f}°" if scene.is_3d else ""
             text.set_text(f"frame {t}  {t / seq.fps:.2f} s{view}")
@@ -233,7 +240,7 @@ def render_frames(
 
 
 def animate(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     path: str | Path,
     *,
     azim: float = 0.0,
@@ -296,7 +303,7 @@ def pose_frame_map(seq: PoseSequence, video_start: int = 0) -> dict[int, int]:
 
 
 def animate_overlay(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     video: str | Path,
     path: str | Path,
     *,
@@ -314,7 +321,8 @@ def animate_overlay(
     ``max_side``, at ``fps`` (default: the video's rate, else the sequence's); an MP4 keeps
     the video's sound when it starts at the video's first frame. Pose frames are matched to
     video frames by ``meta["frame_index"]``, else pose frame 0 is video frame
-    ``video_start``. Frames are decoded, drawn and encoded one at a time.
+    ``video_start``. Frames are decoded, drawn and encoded one at a time. A group: everyone,
+    labelled with their track ids, nearer people over farther ones.
     """
     from skeleton_io.video_io import analysis_size, iter_frames, probe
 
@@ -334,6 +342,10 @@ def animate_overlay(
             cw,
             ch,
         )
+    scene = Scene.of(seq)
+    if isinstance(seq, PoseGroup) and "frame_index" in seq.first.meta:
+        scene.seq.meta.setdefault("frame_index", seq.first.meta["frame_index"])
+    seq = scene.seq
     frame_map = pose_frame_map(seq, video_start)
     first, last = min(frame_map), max(frame_map)
     total = last - first + 1
@@ -346,6 +358,7 @@ def animate_overlay(
     Limits(0.0, float(cw), 0.0, float(ch), y_down=True).apply(ax)
     ax.set_aspect("auto")
     art = SkeletonArtist(ax, seq.skeleton, style)
+    names = PeopleLabels(ax, scene, style) if scene.people else None
     nobody = np.zeros(seq.num_joints)
     rate = fps or info.fps or seq.fps
     audio = video if (first == 0 and info.has_audio) else None
@@ -359,7 +372,11 @@ def animate_overlay(
             if t is None:
                 art.update(np.zeros((seq.num_joints, 2)), nobody)
             else:
-                art.update(seq.coords[t], seq.confidence[t])
+                xy, layer = scene.project(0.0, 0.0, t)
+                art.update(xy, seq.confidence[t], layer)
+            if names is not None:
+                names.update(*((seq.coords[t], seq.confidence[t]) if t is not None
+                               else (np.zeros((seq.num_joints, 2)), nobody)))  # fmt: skip
             writer.write(figure_rgba(fig)[..., :3])
             bar.update()
     if writer.frames_written < total:

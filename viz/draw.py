@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D
 from skeleton_io.atomic import atomic_file
 from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import Skeleton
 
@@ -146,6 +147,30 @@ class SkeletonArtist:
         self.joints.set_facecolor(rgba)
 
 
+class PeopleLabels:
+    """Each person's track id above their head, for a group's scene (:attr:`Scene.people`)."""
+
+    def __init__(self, ax: Axes, scene: Scene, style: Style = DEFAULT_STYLE) -> None:
+        self.blocks = scene.person_joints()
+        self.y_down = scene.y_down
+        self.texts = [
+            ax.annotate(
+                str(tid), (0.0, 0.0), xytext=(0, 5), textcoords="offset points", ha="center",
+                va="bottom", fontsize=8, color=style.center, zorder=5, gid=f"person:{tid}",
+            )
+            for tid in scene.people
+        ]  # fmt: skip
+
+    def update(self, xy: np.ndarray, confidence: np.ndarray) -> None:
+        """Put each label above the highest found joint of its person (hidden when absent)."""
+        for text, idx in zip(self.texts, self.blocks):
+            seen = xy[idx][confidence[idx] > 0]
+            text.set_visible(bool(len(seen)))
+            if len(seen):
+                top = seen[:, 1].min() if self.y_down else seen[:, 1].max()
+                text.xy = (float(seen[:, 0].mean()), float(top))
+
+
 class FloorArtist:
     """The floor disc under a 3D skeleton (:meth:`Scene.floor`), re-projected per frame."""
 
@@ -202,6 +227,8 @@ def _draw_scene(
     art = SkeletonArtist(ax, seq.skeleton, style)
     xy, depth = scene.project(azim, elev, frame)
     art.update(xy, seq.confidence[frame], depth)
+    if scene.people:
+        PeopleLabels(ax, scene, style).update(xy, seq.confidence[frame])
     (limits or scene.limits(azim, elev, floor=style.floor)).apply(ax)
     _style_axes(ax, scene, title)
     return art
@@ -209,7 +236,7 @@ def _draw_scene(
 
 def draw_pose(
     ax: Axes,
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     frame: int = 0,
     *,
     azim: float = 0.0,
@@ -220,7 +247,8 @@ def draw_pose(
     limits: Limits | None = None,
     title: str | None = None,
 ) -> SkeletonArtist:
-    """Draw frame ``frame`` of ``seq`` on ``ax``.
+    """Draw frame ``frame`` of ``seq`` on ``ax`` (a group: everyone, each labelled with
+    their track id, nearer people over farther ones).
 
     2D sequences are drawn in their own coordinates (pixels: y axis inverted); 3D ones from
     camera angles ``azim``/``elev`` (degrees, see :mod:`viz.camera`). Limits default to
@@ -230,7 +258,7 @@ def draw_pose(
     return _draw_scene(ax, Scene.of(seq, front, follow), frame, azim, elev, style, limits, title)
 
 
-def _frame_title(seq: PoseSequence, frame: int) -> str:
+def _frame_title(seq: PoseSequence | PoseGroup, frame: int) -> str:
     return f"frame {frame} ({frame / seq.fps:.2f} s)"
 
 
@@ -247,7 +275,7 @@ def _panel_size(limits: Limits, height: float) -> tuple[float, float]:
 
 
 def plot_frames(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     frames: Sequence[int] | None = None,
     *,
     azim: float = 0.0,
@@ -258,7 +286,8 @@ def plot_frames(
     panel_height: float = 3.2,
     style: Style = DEFAULT_STYLE,
 ) -> Figure:
-    """A grid of frames of one sequence (default: 4 evenly spaced), all with the same limits."""
+    """A grid of frames of one sequence or group (default: 4 evenly spaced), all with the
+    same limits."""
     frames = list(frames) if frames is not None else _default_frames(seq.num_frames)
     if not frames:
         raise InvalidArgumentError("no frames to plot: pass at least one frame index")
@@ -322,7 +351,7 @@ def _grid(columns: list[_Column], frames: list[int], panel_height: float, style:
 
 
 def plot_compare(
-    seqs: Sequence[PoseSequence],
+    seqs: Sequence[PoseSequence | PoseGroup],
     titles: Sequence[str] | None = None,
     frames: Sequence[int] | None = None,
     *,

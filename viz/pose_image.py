@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from matplotlib.colors import hsv_to_rgb
 from skeleton_io import wholebody as wb
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError, missing_dependency
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import BODY18, DWPOSE, OPENPOSE_WHOLEBODY, Skeleton
 
@@ -91,27 +92,33 @@ def _points(
     return out
 
 
-def _draw_body(canvas: np.ndarray, pts: list, style: str) -> np.ndarray:
+def _draw_body(canvas: np.ndarray, people: list[list], style: str) -> np.ndarray:
+    """The bodies of ``people`` (each a list of COCO-18 points or None) as the annotators
+    draw them: every limb of every person (limb by limb, person by person within a limb),
+    then for DWPose the canvas dimmed, then every point (point by point)."""
     cv2 = _cv2()
-    where = dict(zip(BODY18.joints, pts))
+    wheres = [dict(zip(BODY18.joints, pts)) for pts in people]
     for (a, b), color in zip(BODY_LIMBS, BODY_COLORS):
-        p, q = where[a], where[b]
-        if p is None or q is None:
-            continue
-        ys, xs = (p[0], q[0]), (p[1], q[1])  # the annotator's (swapped) names
-        mx, my = np.mean(xs), np.mean(ys)
-        length = ((xs[0] - xs[1]) ** 2 + (ys[0] - ys[1]) ** 2) ** 0.5
-        angle = math.degrees(math.atan2(xs[0] - xs[1], ys[0] - ys[1]))
-        polygon = cv2.ellipse2Poly(
-            (int(my), int(mx)), (int(length / 2), STICK_WIDTH), int(angle), 0, 360, 1
-        )
         fill = color if style == "dwpose" else [int(float(c) * 0.6) for c in color]
-        cv2.fillConvexPoly(canvas, polygon, fill)
+        for where in wheres:
+            p, q = where[a], where[b]
+            if p is None or q is None:
+                continue
+            ys, xs = (p[0], q[0]), (p[1], q[1])  # the annotator's (swapped) names
+            mx, my = np.mean(xs), np.mean(ys)
+            length = ((xs[0] - xs[1]) ** 2 + (ys[0] - ys[1]) ** 2) ** 0.5
+            angle = math.degrees(math.atan2(xs[0] - xs[1], ys[0] - ys[1]))
+            polygon = cv2.ellipse2Poly(
+                (int(my), int(mx)), (int(length / 2), STICK_WIDTH), int(angle), 0, 360, 1
+            )
+            cv2.fillConvexPoly(canvas, polygon, fill)
     if style == "dwpose":
         canvas = (canvas * 0.6).astype(np.uint8)
-    for p, color in zip(pts, BODY_COLORS):
-        if p is not None:
-            cv2.circle(canvas, (int(p[0]), int(p[1])), 4, color, thickness=-1)
+    for k, color in enumerate(BODY_COLORS):
+        for pts in people:
+            p = pts[k]
+            if p is not None:
+                cv2.circle(canvas, (int(p[0]), int(p[1])), 4, color, thickness=-1)
     return canvas
 
 
@@ -168,26 +175,73 @@ def draw_pose_image(
     Returns:
         ``(height, width, 3)`` uint8 RGB.
     """
+    return draw_people_image(
+        [(coords, confidence)], skeleton, size, style=style, hands=hands, face=face,
+        threshold=threshold,
+    )  # fmt: skip
+
+
+def draw_people_image(
+    people: Sequence[tuple[np.ndarray, np.ndarray]],
+    skeleton: Skeleton,
+    size: tuple[int, int],
+    *,
+    style: str = "openpose",
+    hands: bool = True,
+    face: bool = True,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> np.ndarray:
+    """Several people's pose image on one canvas, as the annotators draw a frame with
+    several people: ``people`` is a list of ``(coords (J, 2), confidence (J,))``, drawn in
+    that order (give them farthest first: later ones cover earlier ones).
+
+    ``openpose`` (controlnet_aux's ``draw_poses``): person by person, each one's body, left
+    hand, right hand and face. ``dwpose`` (its ``draw_pose``): every body's limbs (limb by
+    limb), the canvas dimmed, every body's points; then every left hand, every right hand,
+    every face. Other arguments as :func:`draw_pose_image`.
+    """
     if style not in STYLES:
         raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")
     w, h = (int(v) for v in size)
     if w <= 0 or h <= 0:
         raise InvalidArgumentError(f"size must be (width, height) > 0, got {size}")
-    coords = np.asarray(coords, dtype=np.float64)
-    confidence = np.asarray(confidence, dtype=np.float64)
+    arrays = [(np.asarray(c, dtype=np.float64), np.asarray(f, dtype=np.float64)) for c, f in people]
+
+    def points(names: tuple[str, ...]) -> list[list]:
+        return [_points(c, f, skeleton, names, threshold) for c, f in arrays]
+
     canvas = np.zeros((h, w, 3), dtype=np.uint8)
-    canvas = _draw_body(
-        canvas, _points(coords, confidence, skeleton, BODY18.joints, threshold), style
-    )
-    if hands:
-        for names in (wb.LEFT_HAND, wb.RIGHT_HAND):
-            pts = _points(coords, confidence, skeleton, names, threshold)
+    bodies = points(BODY18.joints)
+    hand_names = (wb.LEFT_HAND, wb.RIGHT_HAND) if hands else ()
+    face_names = (wb.FACE68 if style == "dwpose" else wb.FACE70) if face else None
+    if style == "openpose":
+        for k, body in enumerate(bodies):
+            canvas = _draw_body(canvas, [body], style)
+            _draw_parts(canvas, [arrays[k]], skeleton, hand_names, face_names, threshold)
+        return canvas
+    canvas = _draw_body(canvas, bodies, style)
+    _draw_parts(canvas, arrays, skeleton, hand_names, face_names, threshold)
+    return canvas
+
+
+def _draw_parts(
+    canvas: np.ndarray,
+    people: list[tuple[np.ndarray, np.ndarray]],
+    skeleton: Skeleton,
+    hand_names: tuple[tuple[str, ...], ...],
+    face_names: tuple[str, ...] | None,
+    threshold: float,
+) -> None:
+    """Every person's left hands, then right hands, then faces (a hand without any point
+    is not drawn)."""
+    for names in hand_names:
+        for c, f in people:
+            pts = _points(c, f, skeleton, names, threshold)
             if any(p is not None for p in pts):
                 _draw_hand(canvas, pts)
-    if face:
-        names = wb.FACE68 if style == "dwpose" else wb.FACE70
-        _draw_face(canvas, _points(coords, confidence, skeleton, names, threshold))
-    return canvas
+    if face_names is not None:
+        for c, f in people:
+            _draw_face(canvas, _points(c, f, skeleton, face_names, threshold))
 
 
 def style_skeleton(style: str) -> Skeleton:
@@ -198,21 +252,25 @@ def style_skeleton(style: str) -> Skeleton:
 
 
 def pose_images(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     *,
     style: str = "openpose",
     canvas: tuple[int, int] | None = None,
     hands: bool = True,
     face: bool = True,
     threshold: float = DEFAULT_THRESHOLD,
+    frames: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
-    """The pose image of every frame of a 2D pixel sequence (RGB, ``(H, W, 3)`` uint8).
+    """The pose image of every frame (or of ``frames``) of a 2D pixel sequence, or of a
+    group of people (RGB, ``(H, W, 3)`` uint8).
 
     The sequence is converted by joint name to the style's skeleton first (``Neck`` is
     derived from the shoulders with the lower of their confidences, as DWPose derives it).
     With a ``canvas`` (width, height) other than the sequence's, coordinates are scaled by
     ``canvas / seq.canvas`` per axis (as the annotator's normalised coordinates would be);
-    without a canvas they are drawn as they are.
+    without a canvas they are drawn as they are. A group's people share each frame's
+    canvas, drawn farthest first (:meth:`PoseGroup.depth_order`, over the whole sequence)
+    as :func:`draw_people_image` draws them.
     """
     if seq.dims != 2:
         raise InvalidArgumentError(
@@ -225,15 +283,25 @@ def pose_images(
         raise InvalidArgumentError(
             "the sequence states no canvas size; pass one (`canvas`, WIDTHxHEIGHT or an image)"
         )
-    on = seq if seq.skeleton == target and not seq.meta.get("joint_map") else convert(seq, target)
+    group = seq if isinstance(seq, PoseGroup) else PoseGroup.from_sequence(seq)
+    on = group.map(
+        lambda s: s if s.skeleton == target and not s.meta.get("joint_map") else convert(s, target),
+        keep_missing=False,
+    )
     scale = np.ones(2)
     if seq.canvas is not None:
         scale = np.asarray(size, dtype=np.float64) / np.asarray(seq.canvas, dtype=np.float64)
+    near = group.nearness() if group.num_people > 1 else np.zeros((1, group.num_frames))
     opts = {"style": style, "hands": hands, "face": face, "threshold": threshold}
-    return (
-        draw_pose_image(on.coords[i] * scale, on.confidence[i], target, size, **opts)
-        for i in range(on.num_frames)
-    )
+
+    def images() -> Iterator[np.ndarray]:
+        for t in range(group.num_frames) if frames is None else frames:
+            people = [on.person(k) for k in group.depth_order(t, near)]
+            yield draw_people_image(
+                [(p.coords[t] * scale, p.confidence[t]) for p in people], target, size, **opts
+            )
+
+    return images()
 
 
 def write_png(rgb: np.ndarray, path: Path) -> None:
@@ -266,12 +334,15 @@ def _has(seq: PoseSequence, names: tuple[str, ...]) -> bool:
     return bool(idx) and bool((seq.confidence[:, idx] > 0).any())
 
 
-def parts_to_draw(seq: PoseSequence, hands: bool | None, face: bool | None) -> tuple[bool, bool]:
-    """Whether to draw hands and face: None = when the sequence has them; asked for but
-    absent = drawn without, with a warning naming the source."""
+def parts_to_draw(
+    seq: PoseSequence | PoseGroup, hands: bool | None, face: bool | None
+) -> tuple[bool, bool]:
+    """Whether to draw hands and face: None = when the sequence (anyone of a group) has
+    them; asked for but absent = drawn without, with a warning naming the source."""
     source = seq.meta.get("source_path", "the pose sequence")
-    have_hands = _has(seq, wb.LEFT_HAND + wb.RIGHT_HAND)
-    have_face = _has(seq, wb.FACE70)
+    people = list(seq.tracks.values()) if isinstance(seq, PoseGroup) else [seq]
+    have_hands = any(_has(p, wb.LEFT_HAND + wb.RIGHT_HAND) for p in people)
+    have_face = any(_has(p, wb.FACE70) for p in people)
     for asked, have, what in ((hands, have_hands, "hands"), (face, have_face, "face")):
         if asked and not have:
             log.warning("%s: has no %s; drawing without", source, what)
@@ -284,7 +355,7 @@ def _frame_file(entry: Path) -> bool:
 
 
 def write_pose_images(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     output: str | Path,
     *,
     style: str = "openpose",
@@ -298,7 +369,7 @@ def write_pose_images(
     """Draw a sequence's pose images (:func:`pose_images`) into a video, a PNG or a folder.
 
     Args:
-        seq: a 2D pixel sequence.
+        seq: a 2D pixel sequence, or a group of people (all drawn in every frame).
         output: ``*.mp4`` (H.264 at the sequence's fps), ``*.png`` (one frame) or a path
             without a suffix (a folder of ``frame_000000.png``, ... one per frame). Written
             atomically: nothing is left behind on failure.
@@ -335,18 +406,19 @@ def write_pose_images(
         frame = 0 if frame is None else frame
     if frame is not None and not 0 <= frame < n:
         raise InvalidArgumentError(f"`frame` {frame} is out of range: the sequence has {n} frames")
-    if not ((seq.confidence > 0) & (seq.confidence >= threshold)).any():
+    conf = seq.stacked()[1] if isinstance(seq, PoseGroup) else seq.confidence
+    if not ((conf > 0) & (conf >= threshold)).any():
         source = seq.meta.get("source_path", "the pose sequence")
         raise NoPersonFoundError(
             f"{source}: nobody in any of its {n} frames (no point with confidence >= "
             f"{threshold:g}); nothing drawn"
         )
     hands, face = parts_to_draw(seq, hands, face)
-    if frame is not None:
-        seq = seq[frame]
+    frames = list(range(n)) if frame is None else [frame]
     images = pose_images(
-        seq, style=style, canvas=canvas, hands=hands, face=face, threshold=threshold
-    )
+        seq, style=style, canvas=canvas, hands=hands, face=face, threshold=threshold,
+        frames=frames,
+    )  # fmt: skip
     if kind == "image":
         with atomic_file(output) as tmp:
             write_png(next(images), tmp)
@@ -355,8 +427,8 @@ def write_pose_images(
         with atomic_dir(output, _frame_file, overwrite) as tmp:
             for k, rgb in enumerate(images):
                 write_png(rgb, tmp / f"frame_{k:06d}.png")
-        return seq.num_frames
+        return len(frames)
     with VideoWriter(output, fps=seq.fps, crf=10) as writer:
         for rgb in images:
             writer.write(rgb)
-    return seq.num_frames
+    return len(frames)

@@ -8,6 +8,7 @@ the projected points, shared between panels so that sizes compare.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ import numpy as np
 
 from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from .camera import FOLLOWS, Follow, Front, camera_rotation, project_points, view_frame
@@ -72,6 +74,16 @@ def union(limits: Sequence[Limits]) -> Limits:
 
 
 # ----------------------------------------------------------------- scenes
+def _layers(group: PoseGroup) -> np.ndarray:
+    """``(T, J)`` of :meth:`PoseGroup.merged`'s joints: their person's rank from the back
+    in each frame (0 the farthest), from :meth:`PoseGroup.depth_order`."""
+    near = group.nearness()
+    n = group.skeleton.num_joints
+    rank = np.zeros((group.num_frames, group.num_people))
+    for t in range(group.num_frames):
+        for r, tid in enumerate(group.depth_order(t, near)):
+            rank[t, group.ids.index(tid)] = r
+    return np.repeat(rank, n, axis=1)
 
 
 def root_track(seq: PoseSequence, points: np.ndarray) -> np.ndarray:
@@ -113,6 +125,10 @@ class Scene:
             horizontal position in each frame (the camera travels with the performer).
         follow: whether the camera follows the performer.
         front: the view frame's front (``"auto"`` or ``"data"``).
+        people: for a group (:meth:`of` a :class:`PoseGroup`): the track ids, ``seq`` being
+            :meth:`PoseGroup.merged` (one block of joints per person, in this order).
+        layers: for a 2D group, ``(T, J)`` each joint's person's rank from the back in each
+            frame (:meth:`PoseGroup.depth_order`), used as depth: nearer people on top.
     """
 
     seq: PoseSequence
@@ -120,19 +136,45 @@ class Scene:
     offset: np.ndarray
     follow: bool = False
     front: Front = "auto"
+    people: tuple[int, ...] = ()
+    layers: np.ndarray | None = None
 
     @classmethod
-    def of(cls, seq: PoseSequence, front: Front = "auto", follow: Follow = "auto") -> Scene:
-        """Prepare ``seq``. ``follow``: ``"yes"``, ``"no"``, or ``"auto"``, which follows a
-        performer whose path is longer than their height (walking mocap)."""
+    def of(
+        cls, seq: PoseSequence | PoseGroup, front: Front = "auto", follow: Follow = "auto"
+    ) -> Scene:
+        """Prepare ``seq`` (a sequence, or a group: everyone in one scene, seen through one
+        camera whose front is the data's own, ``"data"``, whatever ``front`` says: people
+        face every way). ``follow``:
+        ``"yes"``, ``"no"``, or ``"auto"``, which follows a performer (a group: its mean
+        position) whose path is longer than their height (walking mocap)."""
         if follow not in FOLLOWS:
             raise InvalidArgumentError(f"follow {follow!r} is not one of {', '.join(FOLLOWS)}")
+        group = seq if isinstance(seq, PoseGroup) else None
+        if group is not None:
+            seq = group.merged()
+        people = group.ids if group is not None else ()
         if seq.dims == 2:
-            return cls(seq, seq.coords, np.zeros((seq.num_frames, 2)), False, front)
-        pts = view_frame(seq, front).apply(seq.coords.reshape(-1, 3)).reshape(seq.coords.shape)
+            layers = None if group is None else _layers(group)
+            zero = np.zeros((seq.num_frames, 2))
+            return cls(seq, seq.coords, zero, False, front, people, layers)
+        # a group's people face every way (two shaking hands face each other): its front is
+        # the data's own (for video-derived 3D, the camera that filmed them)
+        rot = view_frame(seq, "data" if group is not None else front)
+        pts = rot.apply(seq.coords.reshape(-1, 3)).reshape(seq.coords.shape)
         vis = pts[seq.visible]
         center = (vis.min(axis=0) + vis.max(axis=0)) / 2 if vis.size else np.zeros(3)
-        track = root_track(seq, pts)
+        if group is None:
+            track = root_track(seq, pts)
+        else:  # the group's mean position (each person's where they are seen)
+            n = group.skeleton.num_joints
+            tracks = np.stack([
+                np.where(p.present[:, None], root_track(p, pts[:, k * n : (k + 1) * n]), np.nan)
+                for k, p in enumerate(group.tracks.values())
+            ])  # fmt: skip
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                track = np.nan_to_num(np.nanmean(tracks, axis=0), nan=0.0)
         if follow == "auto":
             path = float(np.ptp(track[:, [0, 2]], axis=0).max()) if len(track) else 0.0
             height = float(np.ptp(vis[:, 1])) if vis.size else 0.0
@@ -140,7 +182,14 @@ class Scene:
         offset = np.tile(center, (seq.num_frames, 1))
         if follow == "yes":
             offset[:, [0, 2]] = track[:, [0, 2]]
-        return cls(seq, pts - offset[:, None, :], offset, follow == "yes", front)
+        return cls(seq, pts - offset[:, None, :], offset, follow == "yes", front, people)
+
+    def person_joints(self) -> list[np.ndarray]:
+        """For a group: the joint indices of each person (in :attr:`people` order)."""
+        if not self.people:
+            return []
+        n = self.seq.num_joints // len(self.people)
+        return [np.arange(k * n, (k + 1) * n) for k in range(len(self.people))]
 
     @property
     def is_3d(self) -> bool:
@@ -156,7 +205,7 @@ class Scene:
         """Drawing coordinates ``(..., J, 2)`` and depth (None for 2D) of ``frames``."""
         pts = self.points[frames]
         if not self.is_3d:
-            return pts, None
+            return pts, None if self.layers is None else self.layers[frames]
         return project_points(pts, camera_rotation(azim, elev))
 
     def limits(

@@ -1,14 +1,28 @@
 """TransMoMo's test protocol on motion capture, with a cross-view variant and detector noise.
 
-A test set (:func:`build_test_set`) holds, per family of a split (characters whose skeletons
-share a hierarchy, see :mod:`retarget.data.mocap`):
+A test set (:func:`build_test_set`) holds:
 
-* *motions*: up to ``motions_per_family`` windows (the middle ``max_len`` frames of a clip,
-  cut to a multiple of 8, at least ``min_len``), clips chosen round-robin over motion groups
-  in a seeded order, each with one random yaw in [0, 360) (seeded), as TransMoMo's
-  ``rotate_test_set``;
-* *performers*: the split's real characters of that family and ``variants`` seeded
-  limb-scaled copies of the first (per-limb factors 0.8-1.25, global 0.88-1.14);
+* *motions*: per family of a split (characters whose skeletons share a hierarchy, see
+  :mod:`retarget.data.mocap`), up to ``motions_per_family`` windows (the middle ``max_len``
+  frames of a clip, cut to a multiple of 8, at least ``min_len``), clips chosen round-robin
+  over motion groups in a seeded order, each with one random yaw in [0, 360) (seeded), as
+  TransMoMo's ``rotate_test_set``;
+* *performers*, two kinds (``pairs``):
+
+  - ``"scaled"`` (TransMoMo's): per family, the split's real characters of that family and
+    ``variants`` seeded limb-scaled copies of the first (per-limb factors 0.8-1.25, global
+    0.88-1.14); cases pair performers of one family, so most pairs are one skeleton and a
+    limb-scaled copy of it;
+  - ``"real"``: the split's real characters (test: Bandai Namco, Xia, and the held-out CMU
+    subject 03), every one performing every motion; cases pair *different* real characters,
+    whose bodies differ in shoulder and hip width, spine and neck length and direction, and
+    arm and leg ratios, not by a limb scaling. A character performs a motion of its own rig
+    by forward kinematics of the motion's joint rotations on its skeleton (exact: the Xia
+    walks on CMU subject 03 and back); a motion of another rig (Bandai onto the CMU rig and
+    back) keeps every ``openpose15`` bone direction with the character's bone lengths (what
+    inverse kinematics on the 15 joints gives; no joint rotation carries over between those
+    rigs), see :func:`retarget.data.views.transfer_performer`;
+
 * *cases*: every ordered pair of different performers ``(a, b)`` with every ordered pair of
   different motions ``(i, j)`` (TransMoMo's all-pairs; ``max_cases`` subsamples, seeded).
 
@@ -51,6 +65,8 @@ log = logging.getLogger(__name__)
 
 NOISE_MODES = ("clean", "detector")
 SETTINGS = ("in_view", "cross_view")
+PAIRS = ("scaled", "real")
+"""Kinds of performer pairs (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,7 @@ class TestSet:
     performers: dict[str, Performer]
     cases: list[Case]
     options: dict[str, Any] = field(default_factory=dict)
+    pairs: str = "scaled"
 
     def summary(self) -> dict[str, Any]:
         fams: dict[str, dict[str, Any]] = {}
@@ -99,6 +116,7 @@ class TestSet:
         return {
             "split": self.split,
             "seed": self.seed,
+            "pairs": self.pairs,
             "families": fams,
             "performers": [p.to_dict() for p in self.performers.values()],
             "cases": len(self.cases),
@@ -133,13 +151,18 @@ def build_test_set(
     min_len: int = 32,
     max_cases: int | None = None,
     same_performer: bool = False,
+    pairs: str = "scaled",
 ) -> TestSet:
     """The fixed, seeded test set of a split (see the module docstring).
 
     Args:
         same_performer: also include cases with ``a == b`` (a performer onto itself; the truth
             is then the motion input itself, which tests the protocol).
+        pairs: ``"scaled"`` or ``"real"`` performers; both kinds get the same motions and
+            views for one seed.
     """
+    if pairs not in PAIRS:
+        raise InvalidArgumentError(f"unknown pairs {pairs!r}: choose {', '.join(PAIRS)}")
     sp = get_split(lib, split) if isinstance(split, str) else split
     rng = np.random.default_rng([seed, 1])
     by_family: dict[str, list[str]] = {}
@@ -168,6 +191,11 @@ def build_test_set(
             motions.append(
                 TestMotion(make_window(lib, c, start, start + n), float(rng.uniform(0, 360)), fam)
             )
+    if pairs == "real":
+        performers = {ch: Performer(ch, ch) for ch in sorted(sp.characters)}
+        fam_perf = {"": list(performers)}
+        fam_mot = {"": list(range(len(motions)))}
+        rng = np.random.default_rng([seed, 2])
     cases = [
         Case(a, b, i, j)
         for fam, names in fam_perf.items()
@@ -182,9 +210,10 @@ def build_test_set(
         keep = np.sort(rng.choice(len(cases), size=max_cases, replace=False))
         cases = [cases[k] for k in keep]
     if not cases:
+        where = "of the split" if pairs == "real" else "in one family"
         raise InvalidArgumentError(
             f"split {sp.name!r} gives no test case (needs 2+ performers and 2+ motions of "
-            f"{min_len}+ frames in one family)"
+            f"{min_len}+ frames {where})"
         )
     options = {
         "motions_per_family": motions_per_family,
@@ -197,7 +226,7 @@ def build_test_set(
         "canvas": list(CANVAS),
         "fps": FPS,
     }
-    return TestSet(sp.name, seed, motions, performers, cases, options)
+    return TestSet(sp.name, seed, motions, performers, cases, options, pairs)
 
 
 # ------------------------------------------------------------------------------ noise
@@ -265,12 +294,14 @@ class Result:
     metrics: dict[str, dict[str, Any]]
     seconds: float
     cases: int
+    pairs: str = "scaled"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "retargeter": self.retargeter,
             "split": self.split,
             "seed": self.seed,
+            "pairs": self.pairs,
             "noise": self.noise,
             "cases": self.cases,
             "seconds": round(self.seconds, 2),
@@ -345,6 +376,7 @@ def evaluate(
         metrics={s: p.result() for s, p in pools.items()},
         seconds=time.perf_counter() - t0,
         cases=len(ts.cases),
+        pairs=ts.pairs,
     )
 
 
@@ -382,17 +414,20 @@ def result_rows(results: Iterable[Result]) -> list[dict[str, Any]]:
     rows = []
     for r in results:
         for s, m in r.metrics.items():
-            rows.append({"retargeter": r.retargeter, "noise": r.noise, "setting": s, **m})
+            rows.append(
+                {"retargeter": r.retargeter, "pairs": r.pairs, "noise": r.noise, "setting": s, **m}
+            )
     return rows
 
 
 def format_table(results: Iterable[Result], columns: Sequence[str] = METRIC_COLUMNS) -> str:
-    """A Markdown table of results (one row per retargeter, noise and setting)."""
+    """A Markdown table of results (one row per retargeter, performer pairs, noise and setting)."""
     rows = result_rows(results)
-    head = ["retargeter", "input", "setting"] + [_FMT[c][0] for c in columns]
+    head = ["retargeter", "performers", "input", "setting"] + [_FMT[c][0] for c in columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for row in rows:
-        cells = [row["retargeter"], row["noise"], row["setting"].replace("_", "-")]
+        label = {"scaled": "limb-scaled", "real": "real pairs"}.get(row["pairs"], row["pairs"])
+        cells = [row["retargeter"], label, row["noise"], row["setting"].replace("_", "-")]
         for c in columns:
             v = row.get(c)
             cells.append("n/a" if v is None else _FMT[c][1].format(v))
@@ -401,15 +436,20 @@ def format_table(results: Iterable[Result], columns: Sequence[str] = METRIC_COLU
 
 
 def save_results(
-    results: Sequence[Result], test_set: TestSet, path: str | Path, extra: dict | None = None
+    results: Sequence[Result],
+    test_sets: TestSet | dict[str, TestSet],
+    path: str | Path,
+    extra: dict | None = None,
 ) -> None:
-    """Write results and the test set's description as JSON (atomically)."""
+    """Write results and the test sets' descriptions as JSON (atomically)."""
     import json
 
     from skeleton_io.atomic import atomic_file
 
+    if isinstance(test_sets, TestSet):
+        test_sets = {test_sets.pairs: test_sets}
     payload = {
-        "test_set": test_set.summary(),
+        "test_sets": {k: ts.summary() for k, ts in test_sets.items()},
         "results": [r.to_dict() for r in results],
         **(extra or {}),
     }
@@ -428,29 +468,36 @@ def run_benchmark(
     max_cases: int | None = None,
     noise_stats: Any = None,
     progress: bool = False,
-) -> tuple[list[Result], TestSet]:
-    """Every retargeter on one test set, for each noise mode.
+    pairs: Sequence[str] = ("scaled",),
+) -> tuple[list[Result], dict[str, TestSet]]:
+    """Every retargeter on the test set of each kind of ``pairs``, for each noise mode.
 
     A retargeter whose name ends in ``+gapfill`` is skipped on clean input (where filling
-    gaps changes nothing).
+    gaps changes nothing). Returns the results and the test sets by kind.
     """
-    ts = build_test_set(lib, split, seed, max_cases=max_cases)
+    sets = {k: build_test_set(lib, split, seed, max_cases=max_cases, pairs=k) for k in pairs}
     results = []
-    for noise in noises:
-        for r in retargeters:
-            if noise == "clean" and getattr(r, "name", "").endswith("+gapfill"):
-                continue
-            res = evaluate(
-                r,
-                lib,
-                ts,
-                noise=noise,
-                noise_stats=noise_stats,
-                settings=settings,
-                progress=progress,
-            )
-            log.info(
-                "%s on %s input: %d cases in %.1f s", res.retargeter, noise, res.cases, res.seconds
-            )
-            results.append(res)
-    return results, ts
+    for ts in sets.values():
+        for noise in noises:
+            for r in retargeters:
+                if noise == "clean" and getattr(r, "name", "").endswith("+gapfill"):
+                    continue
+                res = evaluate(
+                    r,
+                    lib,
+                    ts,
+                    noise=noise,
+                    noise_stats=noise_stats,
+                    settings=settings,
+                    progress=progress,
+                )
+                log.info(
+                    "%s on %s input, %s pairs: %d cases in %.1f s",
+                    res.retargeter,
+                    noise,
+                    ts.pairs,
+                    res.cases,
+                    res.seconds,
+                )
+                results.append(res)
+    return results, sets

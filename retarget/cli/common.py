@@ -77,6 +77,7 @@ COMMANDS: dict[str, str] = {
     "train-denoiser": "retarget.cli.train_denoiser:train_denoiser_cmd",
     "train-renderer": "retarget.cli.render:train_renderer_cmd",
     "env": "retarget.cli.env:env_cmd",
+    "batch": "retarget.cli.batch:batch_cmd",
 }
 """The subcommands, imported when they are used (so ``retarget extract`` does not import
 matplotlib or the models)."""
@@ -167,6 +168,62 @@ class CanvasSize(click.ParamType):
         except ValueError:
             pass
         self.fail(f"{value!r} is not WIDTHxHEIGHT in pixels, e.g. 1280x720", param, ctx)
+
+
+class PeopleParam(click.ParamType):
+    """``all``, ``main`` or a number of people >= 1 (see :func:`people_count`)."""
+
+    name = "people"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str | int:
+        text = str(value).strip().lower()
+        if text in ("all", "main"):
+            return text
+        try:
+            if int(text) >= 1:
+                return int(text)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not all, main or a number of people >= 1", param, ctx)
+
+
+def people_option(f: Callable) -> Callable:
+    """``--people all|main|N`` of the commands that read poses of several people."""
+    return click.option(
+        "--people",
+        type=PeopleParam(),
+        default="main",
+        show_default=True,
+        metavar="all|main|N",
+        help="Whom to follow in a video, image or multi-person file: `main` one person (the "
+        "largest when first seen), `all` everyone, N the N largest on average; each person "
+        "keeps one track id through the clip.",
+    )(f)
+
+
+def person_options(f: Callable) -> Callable:
+    """``--people`` and ``--person ID`` of the commands that draw several people."""
+    f = click.option(
+        "--person",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="ID",
+        help="Only the person with this track id (as `retarget extract --people all` numbers "
+        "them; a video or image is then tracked).",
+    )(f)
+    return click.option(
+        "--people",
+        type=PeopleParam(),
+        default=None,
+        metavar="all|main|N",
+        help="Whom to draw: all, main (one person) or the N largest on average [default: "
+        "everyone a pose file holds; the main person of a video or image].",
+    )(f)
+
+
+def people_count(people: str | int) -> int | None:
+    """``--people`` as :func:`skeleton_io.load_group`'s ``people`` (None: everyone)."""
+    return None if people == "all" else int(people)
 
 
 def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable:
@@ -323,6 +380,29 @@ def denoise_options(what: str, default: str = "learned", default_help: str = "")
     return deco
 
 
+def method_options(prefix: str = "") -> Callable:
+    """``-m/--method`` and ``-p/--param KEY=VALUE`` of ``retarget denoise`` (``prefix``
+    starts their help where another command takes them)."""
+    from ..denoising import DEFAULT_METHOD, method_names
+
+    def deco(f: Callable) -> Callable:
+        f = click.option(
+            "-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+            help=prefix + "A parameter of the method, repeatable; times in seconds (savgol: "
+            "window=0.2 polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 "
+            "d_cutoff=1; learned: model=DIR max_fill=1.0 fill_confidence=0.25 device=auto). "
+            "An unknown KEY lists the valid ones.",
+        )(f)  # fmt: skip
+        return click.option(
+            "-m", "--method", type=click.Choice(method_names()), default=DEFAULT_METHOD,
+            show_default=True,
+            help=prefix + "Smoothing: learned (the shipped network), savgol and gaussian (zero "
+            "lag), oneeuro (causal), none.",
+        )(f)  # fmt: skip
+
+    return deco
+
+
 def denoise_choice(denoise_method: str, no_denoise: bool) -> str:
     """The method ``--denoise``/``--no-denoise`` select (``"none"`` to skip)."""
     return "none" if no_denoise else denoise_method
@@ -407,26 +487,6 @@ def skeleton_option(default: str | None = None) -> Callable:
     )
 
 
-def output_skeleton(out_format: str, requested: str | None, source: Any) -> str | None:
-    """The skeleton to convert to before writing (None: keep the source's own): the one
-    asked for (``--skeleton``), else the one the format writes
-    (:func:`skeleton_io.formats.written_skeleton`: ``body25`` or ``openpose_wholebody`` for
-    OpenPose JSON, ``coco17`` for COCO, ...)."""
-    from skeleton_io.io import written_skeleton
-    from skeleton_io.skeleton import has_hands_or_face
-
-    if requested:
-        return requested
-    written = written_skeleton(out_format, source)
-    if written is not None and has_hands_or_face(source) and not has_hands_or_face(written):
-        logging.getLogger(__name__).warning(
-            "--format %s holds the body only: the hands and face are left out (--format "
-            "openpose, dwpose or coco_wholebody keeps them)",
-            out_format,
-        )
-    return None if written is None else written.name
-
-
 def overwrite_option(f: Callable) -> Callable:
     """``--overwrite``: write into an existing output folder that holds other files."""
     return click.option(
@@ -446,20 +506,6 @@ def pose_io_options(f: Callable) -> Callable:
     ):  # fmt: skip
         f = deco(f)
     return f
-
-
-def write_poses(
-    seq: Any, output: Path, out_format: str, skeleton: str | None, overwrite: bool = False
-) -> Any:
-    """Convert ``seq`` to ``skeleton`` (or the one ``out_format`` implies) and write it;
-    returns what was written. BVH keeps the sequence's own skeleton."""
-    from skeleton_io import convert, save_file
-
-    target = output_skeleton(out_format, skeleton, seq.skeleton)
-    if target and out_format != "bvh" and target != seq.skeleton.name:
-        seq = convert(seq, target)
-    save_file(seq, output, out_format, overwrite=overwrite)
-    return seq
 
 
 def read_pose_kwargs(**kw: Any) -> dict[str, Any]:

@@ -7,37 +7,16 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import load_file
-from skeleton_io.atomic import check_output_path
-
-from ..denoising import DEFAULT_METHOD, CleanupOptions, denoise, method_names, parse_params
-from .common import pose_io_options, read_pose_kwargs, write_poses
+from ..denoising import CleanupOptions, parse_params
+from ..pipeline.poses import denoise_file
+from .common import method_options, pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
 
 @click.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option(
-    "-m",
-    "--method",
-    type=click.Choice(method_names()),
-    default=DEFAULT_METHOD,
-    show_default=True,
-    help="Smoothing: learned (the shipped network), savgol and gaussian (zero lag), oneeuro "
-    "(causal), none.",
-)
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A parameter of the method, repeatable; times in seconds (savgol: window=0.2 "
-    "polyorder=2; gaussian: sigma=0.03; oneeuro: min_cutoff=1 beta=10 d_cutoff=1; learned: "
-    "model=DIR max_fill=1.0 fill_confidence=0.25 device=auto). "
-    "An unknown KEY lists the valid ones.",
-)
+@method_options()
 @click.option(
     "--max-gap",
     type=click.FloatRange(min=0),
@@ -66,16 +45,23 @@ def denoise_cmd(
 ) -> None:
     """Read INPUT (a video, an image or any pose file), remove jitter, outliers, left/right
     swaps and short dropouts, and write the cleaned pose sequence."""
-    check_output_path(output, inputs=[input_path])
     options = parse_params(method, params)
-    seq = load_file(input_path, **read_pose_kwargs(**kw))
     cleanup: CleanupOptions | bool | None = None  # the method's own default
     if no_cleanup:
         cleanup = False
     elif max_gap is not None:
         cleanup = CleanupOptions(max_gap=max_gap)
-    out = denoise(seq, method, cleanup=cleanup, **options)
-    out = write_poses(out, output, out_format, skeleton, overwrite)
+    out = denoise_file(
+        input_path,
+        output,
+        method=method,
+        options=options,
+        cleanup=cleanup,
+        out_format=out_format,
+        skeleton=skeleton,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
+    )
     info = out.meta["denoise"]
     click.echo(
         f"wrote {output} ({out_format}, {method}): {out.num_frames} frames; "

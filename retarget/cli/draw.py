@@ -8,11 +8,17 @@ from typing import Any
 
 import click
 
-from skeleton_io import load_file
+from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import CanvasSize, input_options, overwrite_option, read_pose_kwargs
+from .common import (
+    CanvasSize,
+    input_options,
+    overwrite_option,
+    person_options,
+    read_pose_kwargs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ log = logging.getLogger(__name__)
     default=None,
     help="The frame an OUT.png shows (counted from --start-frame).",
 )
+@person_options
 @overwrite_option
 @input_options(canvas=False)
 def draw_cmd(
@@ -79,13 +86,16 @@ def draw_cmd(
     face: bool | None,
     threshold: float | None,
     frame: int | None,
+    people: str | int | None,
+    person: int | None,
     overwrite: bool,
     **kw: Any,
 ) -> None:
     """Draw SEQ (any pose input) as the pose images pose-guided animators take: the
     OpenPose/DWPose annotator's body, hands and face on a black canvas. A video or image
     as SEQ is run through the pose estimator, with its hands and face unless --no-hands
-    --no-face."""
+    --no-face. Several people are drawn on one canvas, nearer ones over farther ones;
+    --person ID draws one."""
     from viz.pose_image import STYLES, output_kind, write_pose_images
 
     if style not in STYLES:
@@ -95,8 +105,10 @@ def draw_cmd(
     opts = read_pose_kwargs(**kw)
     if canvas_ is not None:
         opts["canvas"] = canvas_
-    opts["hands_face"] = hands is not False or face is not False  # for videos and images
-    seq = load_file(input_path, **opts)
+    from ..pipeline.poses import read_poses
+
+    hands_face = hands is not False or face is not False  # for videos and images
+    seq = read_poses(input_path, people, person, hands_face=hands_face, **opts)
     extra = {} if threshold is None else {"threshold": threshold}
     written = write_pose_images(
         seq,
@@ -110,4 +122,5 @@ def draw_cmd(
         **extra,
     )
     w, h = canvas_ or seq.canvas or (0, 0)
-    click.echo(f"wrote {output}: {written} pose image(s), {w}x{h}, {style} style", err=True)
+    who = f", {seq.num_people} people" if isinstance(seq, PoseGroup) else ""
+    click.echo(f"wrote {output}: {written} pose image(s), {w}x{h}, {style} style{who}", err=True)

@@ -55,6 +55,14 @@ def _load_model(run_dir: Path):
     help="Inputs as rendered, with detector-like noise, or both.",
 )
 @click.option(
+    "--pairs",
+    type=click.Choice(["scaled", "real", "both"]),
+    default="both",
+    show_default=True,
+    help="Performer pairs: a skeleton and its limb-scaled copies (TransMoMo's), pairs of "
+    "different real characters, or both.",
+)
+@click.option(
     "--noise-stats",
     type=click.Path(path_type=Path),
     default=None,
@@ -93,6 +101,7 @@ def evaluate_cmd(
     data,
     split,
     noise,
+    pairs,
     noise_stats,
     seed,
     max_cases,
@@ -124,7 +133,7 @@ def evaluate_cmd(
         stats = NoiseStats.load(noise_stats)
     lib = MocapLibrary.load(data, cache_dir)
     noises = ("clean", "detector") if noise == "both" else (noise,)
-    results, ts = run_benchmark(
+    results, sets = run_benchmark(
         retargeters,
         lib,
         split=split,
@@ -133,14 +142,17 @@ def evaluate_cmd(
         max_cases=max_cases,
         noise_stats=stats,
         progress=progress,
+        pairs=("scaled", "real") if pairs == "both" else (pairs,),
     )
     click.echo(format_table(results))
-    summary = ts.summary()
-    fams = ", ".join(f"{k}: {v['motions']} motions" for k, v in summary["families"].items())
-    click.echo(
-        f"\nsplit {split}, seed {seed}: {summary['cases']} cases ({fams}); {len(ts.performers)} performers"
-    )
+    for kind, ts in sets.items():
+        summary = ts.summary()
+        fams = ", ".join(f"{k}: {v['motions']} motions" for k, v in summary["families"].items())
+        click.echo(
+            f"\nsplit {split}, seed {seed}, {kind} pairs: {summary['cases']} cases ({fams}); "
+            f"performers {', '.join(ts.performers)}"
+        )
     if json_out is not None:
         extra = {"command": "retarget evaluate", "data": str(data), "machine": platform.platform()}
-        save_results(results, ts, json_out, extra)
+        save_results(results, sets, json_out, extra)
         click.echo(f"wrote {json_out}", err=True)

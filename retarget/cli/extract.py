@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
-from skeleton_io import load_file
-from skeleton_io.atomic import check_output_path
-from skeleton_io.skeleton import get_skeleton, has_hands_or_face
+from skeleton_io import PoseGroup
 
-from .common import denoise_choice, denoise_options, pose_io_options, read_pose_kwargs, write_poses
+from ..pipeline.poses import extract_file
+from .common import (
+    denoise_choice,
+    denoise_options,
+    people_option,
+    pose_io_options,
+    read_pose_kwargs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,7 @@ log = logging.getLogger(__name__)
     default_help=" auto: learned for videos, none for images and pose files (conversions "
     "stay exact).",
 )
+@people_option
 @pose_io_options
 def extract_cmd(
     input_path: Path,
@@ -33,6 +40,7 @@ def extract_cmd(
     out_format: str,
     skeleton: str | None,
     overwrite: bool,
+    people: str | int,
     **kw,
 ) -> None:
     """Read INPUT (a video, an image or any pose file) and write its pose sequence.
@@ -40,27 +48,29 @@ def extract_cmd(
     Detections from a video are denoised (learned denoiser) unless --no-denoise. A
     whole-body --skeleton (openpose_wholebody, dwpose, coco_wholebody, blazepose_wholebody)
     also finds the hands and face in a video or image. With a pose file as INPUT this
-    converts between formats.
+    converts between formats. With --people all or N every person is tracked (video,
+    image) or read (a multi-person pose file) and written with their track id (native,
+    openpose, coco and csv hold several people).
     """
-    check_output_path(output, inputs=[input_path])
-    seq = load_file(input_path, **read_pose_kwargs(**kw))
-    source = seq.meta.get("source_format")
-    method = denoise_choice(denoise_method, no_denoise)
-    if method == "auto":
-        method = "learned" if source == "video" else "none"
-    if method != "none":
-        from ..denoising import denoise
-
-        seq = denoise(seq, method)
-    if source in ("video", "image") and skeleton and has_hands_or_face(get_skeleton(skeleton)):
-        from skeleton_io.hands_face import add_hands_face
-
-        # after the body's denoising: hands and face are never filled in, only found
-        seq = add_hands_face(seq, input_path)
-    seq = write_poses(seq, output, out_format, skeleton, overwrite)
-    found = int(seq.present.sum())
-    click.echo(
-        f"wrote {output} ({out_format}, {seq.skeleton.name}): {seq.num_frames} frames, "
-        f"person in {found}, {seq.fps:g} fps",
-        err=True,
+    seq = extract_file(
+        input_path,
+        output,
+        out_format=out_format,
+        skeleton=skeleton,
+        denoise=denoise_choice(denoise_method, no_denoise),
+        people=None if people == "main" else people,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
     )
+    click.echo(f"wrote {output} ({out_format}, {seq.skeleton.name}): {_summary(seq)}", err=True)
+
+
+def _summary(seq: Any) -> str:
+    """Frames, who was found in how many, fps."""
+    if isinstance(seq, PoseGroup):
+        seen = ", ".join(f"{k}: {int(s.present.sum())}" for k, s in seq.items())
+        n = seq.num_people
+        found = f"{n} {'person' if n == 1 else 'people'} (frames seen by id: {seen})"
+    else:
+        found = f"person in {int(seq.present.sum())}"
+    return f"{seq.num_frames} frames, {found}, {seq.fps:g} fps"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import load_file
+from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 from viz.camera import FOLLOWS, FRONTS
 
-from .common import input_options, read_pose_kwargs
+from .common import input_options, person_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,10 @@ def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> l
         from ..retargeters import ModelRetargeter, lift_3d
 
         model = ModelRetargeter.load() if any(s.dims == 2 for s in seqs) else None
-        return [lift_3d(s, model) for s in seqs]
+        return [
+            s.map(lambda p: lift_3d(p, model)) if isinstance(s, PoseGroup) else lift_3d(s, model)
+            for s in seqs
+        ]
     flat = [str(p) for p, s in zip(paths, seqs, strict=True) if s.dims == 2]
     if turning and flat:
         log.warning(
@@ -98,6 +101,19 @@ def _name_list(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()] or None
+
+
+def _people_lines(seqs: list, names: list[str]) -> tuple[list, list[str]]:
+    """Groups split into their people (``NAME #ID``), for one line each."""
+    out, titles = [], []
+    for seq, name in zip(seqs, names, strict=True):
+        if isinstance(seq, PoseGroup):
+            out += list(seq.tracks.values())
+            titles += [f"{name} #{k}" for k in seq.ids]
+        else:
+            out.append(seq)
+            titles.append(name)
+    return out, titles
 
 
 @click.command("plot")
@@ -130,6 +146,7 @@ def _name_list(ctx: click.Context, param: click.Parameter, value: str | None) ->
     "time instead, one line per input.",
 )
 @lift_option
+@person_options
 @input_options
 def plot_cmd(
     input_path: Path,
@@ -142,23 +159,30 @@ def plot_cmd(
     compare: tuple[Path, ...],
     joints: list[str] | None,
     lift: bool,
+    people: str | int | None,
+    person: int | None,
     **kw,
 ) -> None:
     """Plot IN (any pose input: a pose file, an OpenPose folder, a BVH, a video ...).
 
     3D inputs are drawn from any camera angle (--azim, --elev); 2D ones as they are, in
-    pixels. With --compare, the inputs are shown side by side, one row per frame.
+    pixels. With --compare, the inputs are shown side by side, one row per frame. Several
+    people are drawn together, each labelled with their track id; --person ID draws one.
     """
     from viz.draw import check_plot_path, plot_compare, plot_frames, plot_trajectories, save_figure
+
+    from ..pipeline.poses import read_poses
 
     check_plot_path(output)
     check_output_path(output, inputs=[input_path, *compare])
     opts = read_pose_kwargs(**kw)
     paths = [input_path, *compare]
-    seqs = [load_file(p, **opts) for p in paths]
-    if not joints:
+    seqs = [read_poses(p, people, person, **opts) for p in paths]
+    if joints:  # one line per person of each input
+        seqs, titles = _people_lines(seqs, [p.name for p in paths])
+    else:
         seqs = prepare_views(seqs, paths, lift, turning=(azim, elev) != (AZIM, ELEV))
-    titles = [p.name for p in paths]
+        titles = [p.name for p in paths]
     if joints:
         fig = plot_trajectories(seqs, joints, titles)
     elif compare:
@@ -201,6 +225,7 @@ def plot_cmd(
     help="Long side of the animation in pixels (with --overlay: at most this).",
 )
 @lift_option
+@person_options
 @input_options
 def animate_cmd(
     input_path: Path,
@@ -214,18 +239,23 @@ def animate_cmd(
     overlay: Path | None,
     size: int,
     lift: bool,
+    people: str | int | None,
+    person: int | None,
     **kw,
 ) -> None:
     """Animate IN (any pose input) to an MP4 or GIF at its frame rate.
 
-    --fps sets the rate of inputs that have none and of the animation.
+    --fps sets the rate of inputs that have none and of the animation. Several people are
+    drawn together, each labelled with their track id; --person ID draws one.
     """
     from viz.animate import animate, animate_overlay, check_video_path
 
     check_video_path(output)
     inputs = [input_path] + ([overlay] if overlay else [])
     check_output_path(output, inputs=inputs)
-    seq = load_file(input_path, **read_pose_kwargs(**kw))
+    from ..pipeline.poses import read_poses
+
+    seq = read_poses(input_path, people, person, **read_pose_kwargs(**kw))
     if overlay is None:
         turning = sweep or (azim, elev) != (AZIM, ELEV)
         seq = prepare_views([seq], [input_path], lift, turning)[0]

@@ -14,6 +14,7 @@ from .common import (
     denoise_choice,
     denoise_options,
     device_option,
+    people_option,
     training_options,
     view_option,
 )
@@ -30,8 +31,9 @@ BACKGROUND_HELP = (
 
 def _report(report) -> None:
     parts = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    who = "" if report.people is None else f", {report.people.num_people} people"
     click.echo(
-        f"wrote {report.output}: {report.frames} frames, {report.fps:g} fps, "
+        f"wrote {report.output}: {report.frames} frames{who}, {report.fps:g} fps, "
         f"{report.size[0]}x{report.size[1]}, backend {report.backend}"
         f"{', with sound' if report.audio else ''} ({parts})",
         err=True,
@@ -179,6 +181,7 @@ def render_cmd(
     "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N driving frames."
 )
 @denoise_options("the driving poses")
+@people_option
 @_backend_options
 def video_cmd(
     source_path: Path,
@@ -189,6 +192,7 @@ def video_cmd(
     max_frames: int | None,
     denoise_method: str,
     no_denoise: bool,
+    people: str | int,
     backend: str,
     background: str,
     source_frame: int,
@@ -200,7 +204,9 @@ def video_cmd(
     """SOURCE (a photo or video of a person) moving like the person in DRIVING (a video).
 
     Writes an H.264 MP4 on the source's canvas with the driving video's frame rate, one
-    frame per driving frame used, and its sound.
+    frame per driving frame used, and its sound. With --people all (or N), every dancer of
+    DRIVING is tracked and drives a person of SOURCE: one per dancer, matched left to
+    right, or copies of SOURCE's one person; nearer people are drawn over farther ones.
     """
     from ..pipeline.video import pose_transfer_video
 
@@ -219,6 +225,7 @@ def video_cmd(
         device=device,
         denoise_method=denoise_choice(denoise_method, no_denoise),
         renderer_settings=_settings(backend, renderer_model, device),
+        people=people,
     )
     _report(report)
 

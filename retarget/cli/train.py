@@ -51,7 +51,12 @@ def train_cmd(
     resume: bool,
     cache_dir: Path | None,
 ) -> None:
-    """Train the TransMoMo-style model on the motion capture in --data (train split)."""
+    """Train the TransMoMo-style model on the motion capture in --data (train split).
+
+    Data-parallel: run it under torchrun (torchrun --standalone --nproc-per-node N
+    .venv/bin/retarget train ...); --batch is per process, rank 0 writes the run folder.
+    """
+    from ..nn.distributed import from_env
     from ..pipeline.fit import fit
 
     command = command_line(click.get_current_context())
@@ -69,4 +74,5 @@ def train_cmd(
         cache_dir=cache_dir,
         command=command,
     )
-    click.echo(json.dumps(result, indent=1, default=str))
+    if from_env().is_main:  # under torchrun, rank 0 reports
+        click.echo(json.dumps(result, indent=1, default=str))

@@ -92,7 +92,11 @@ def train_denoiser_cmd(
     device: str,
 ) -> None:
     """Train the learned denoiser (``retarget denoise --method learned -p model=DIR``) on the
-    train split of --data, with synthetic noise measured on real detector output."""
+    train split of --data, with synthetic noise measured on real detector output.
+
+    Data-parallel under torchrun as `retarget train`: --batch is per process, the --pool
+    windows are split among the processes.
+    """
     from ..denoising.learned import (
         DenoiserConfig,
         TrainSettings,
@@ -100,6 +104,7 @@ def train_denoiser_cmd(
         train_denoiser,
     )
     from ..denoising.metrics import NoiseStats
+    from ..nn.distributed import from_env
 
     check_output_path(output)
     if bool(noise_from) == bool(noise_stats):
@@ -130,4 +135,5 @@ def train_denoiser_cmd(
         net=DenoiserConfig(hidden=hidden),
         command=command,
     )
-    click.echo(json.dumps(asdict(result), indent=1))
+    if from_env().is_main:  # under torchrun, rank 0 reports
+        click.echo(json.dumps(asdict(result), indent=1))

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from skeleton_io import save_file
-from skeleton_io.atomic import check_output_path
+from skeleton_io import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from ..retargeters import MODES
 from .common import (
+    PeopleParam,
     denoise_choice,
     denoise_options,
     device_option,
@@ -45,10 +45,28 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 )
 @click.option(
     "--structure",
-    "structure_path",
+    "structure_paths",
     type=click.Path(path_type=Path),
-    required=True,
-    help="Pose input whose body is wanted (B).",
+    multiple=True,
+    help="Pose input whose body is wanted (B). For a motion of several people: once (one "
+    "body for everyone) or once per person, matched to the people left to right.",
+)
+@click.option(
+    "--assign",
+    "assign",
+    multiple=True,
+    metavar="ID=FILE",
+    callback=lambda ctx, param, value: parse_assign(value),
+    help="The body of the person with track ID (as `retarget extract --people all` numbers "
+    "them), repeatable; --structure then gives the others theirs.",
+)
+@click.option(
+    "--people",
+    type=PeopleParam(),
+    default=None,
+    metavar="all|main|N",
+    help="Whom of the motion to retarget: all, main (one person) or the N largest on "
+    "average [default: everyone a pose file holds; the main person of a video or image].",
 )
 @view_option()
 @pose_output_option
@@ -73,7 +91,9 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 @input_options
 def transfer_cmd(
     motion_path: Path,
-    structure_path: Path,
+    structure_paths: tuple[Path, ...],
+    assign: dict[int, Path],
+    people: str | int | None,
     view: str | float | Path,
     output: Path,
     out_format: str,
@@ -85,27 +105,66 @@ def transfer_cmd(
     device: str,
     **kw,
 ) -> None:
-    """Retarget: the motion of --motion on the body of --structure, seen from --view."""
-    from ..inputs import read_2d
-    from ..retargeters import transfer
+    """Retarget: the motion of --motion on the body of --structure, seen from --view.
 
-    check_output_path(output, inputs=[motion_path, structure_path])
-    read_kw = read_pose_kwargs(**kw)
-    motion = read_2d(motion_path, **read_kw)
-    struct_kw = {k: v for k, v in read_kw.items() if k not in ("start_frame", "max_frames")}
-    structure = read_2d(structure_path, **struct_kw)
-    v = read_view(view, read_kw)
-    out = transfer(
-        motion,
-        structure,
-        v,
+    A motion of several people (a pose file of `retarget extract --people all`, or a video
+    with --people all) gives every person a body: one --structure for all, one per person
+    (left to right), or --assign ID=FILE; each keeps their place, the gaps between them
+    scaled with the bodies, and the group turns as one in another --view."""
+    from ..pipeline.poses import transfer_file
+
+    if not structure_paths and not assign:
+        raise click.UsageError(
+            "give the body to retarget onto: --structure FILE (or --assign ID=FILE)"
+        )
+    out = transfer_file(
+        motion_path,
+        list(structure_paths),
+        output,
+        people=people,
+        assign=assign,
+        view=view,
         model=model_dir,
         mode=mode,
         device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
+        out_format=out_format,
+        overwrite=overwrite,
+        **read_pose_kwargs(**kw),
     )
-    save_file(out, output, out_format, overwrite=overwrite)
+    if isinstance(out, PoseGroup):
+        click.echo(f"wrote {output} ({out_format}): {group_summary(out)}", err=True)
+        return
     click.echo(
         f"wrote {output} ({out_format}): {out.num_frames} frames, view yaw {out.meta['view_yaw']:+.1f} deg",
         err=True,
     )
+
+
+def group_summary(out: PoseGroup) -> str:
+    """People, frames, view and each person's size ratio, for the command's last line."""
+    ratios = ", ".join(f"{k}: x{s.meta.get('root_scale', 1.0):.2f}" for k, s in out.items())
+    return (
+        f"{out.num_people} people, {out.num_frames} frames, view yaw "
+        f"{out.meta.get('view_yaw', 0.0):+.1f} deg; size ratio by track id {ratios}"
+    )
+
+
+def parse_assign(values: tuple[str, ...]) -> dict[int, Path]:
+    """``--assign ID=FILE`` values as {track id: path} (a usage error for a bad one)."""
+    out: dict[int, Path] = {}
+    for value in values:
+        tid, sep, path = str(value).partition("=")
+        try:
+            key = int(tid)
+        except ValueError:
+            key = -1
+        if not sep or key < 0 or not path:
+            raise click.BadParameter(
+                f"{value!r} is not ID=FILE (a track id >= 0, e.g. 1=body.npz)",
+                param_hint="--assign",
+            )
+        if key in out:
+            raise click.BadParameter(f"track id {key} is given twice", param_hint="--assign")
+        out[key] = Path(path)
+    return out

@@ -2,8 +2,7 @@
 
 :meth:`MocapLibrary.load` walks a folder of BVH files (``../shared/mocap`` or your own), and
 for every clip computes forward kinematics with every *character* (a measured skeleton) of
-the same *family* (characters whose hierarchies have the same joint names, e.g. CMU subjects
-01, 02 and 03), maps the joints onto ``openpose15`` (``Neck`` and ``MidHip`` as midpoints),
+the same *rig* (see below), maps the joints onto ``openpose15`` (``Neck`` and ``MidHip`` as midpoints),
 resamples to 30 fps and converts to centimetres. The result is cached as one ``.npz`` under
 ``cache_dir`` (default ``$RETARGET_CACHE`` or ``~/.cache/retarget``), keyed by the files'
 names, sizes and modification times; a second load reads only the cache.
@@ -13,6 +12,19 @@ centimetres. The floor of a clip is the lowest ankle height of its own character
 
 Characters and units by source folder (:data:`SOURCES`); folders not listed are loaded with
 units guessed from the body height and may be used for training (they are the user's).
+
+Families and rigs:
+
+* a *family* is the characters whose hierarchies have the same joint names (CMU subjects 01,
+  02 and 03);
+* a *rig* is the families whose hierarchies are one convention under other names (:func:`_same_rig`):
+  the same parents, the same rotation channels per joint, the same joints mapped to
+  ``openpose15``, and limb OFFSETs pointing the same way (within :data:`RIG_LIMB_DEGREES`),
+  so that a joint rotation means the same on both. The Xia walks are written on a CMU ASF
+  skeleton under Mixamo-like names: one rig with the CMU subjects. A clip is performed by every
+  character of its rig: forward kinematics of its rotations on that character's OFFSETs (in
+  the character's units), the exact answer of retargeting it onto that skeleton, structure
+  (spine, neck, clavicle and hip-joint offsets) included.
 """
 
 from __future__ import annotations
@@ -42,8 +54,12 @@ log = logging.getLogger(__name__)
 FPS = 30.0
 """Frame rate of every clip in the library."""
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bumped whenever preprocessing changes, so old caches are not used."""
+
+RIG_LIMB_DEGREES = 5.0
+"""Largest angle between two rigs' OFFSET directions of a limb bone (upper arm, forearm,
+thigh, shin) for them to count as one rig convention (CMU subjects and the Xia walks: 0.1)."""
 
 _UNIT_CM = {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54, "dm": 10.0}
 ASF_UNIT_CM = 2.54 / 0.45
@@ -86,7 +102,8 @@ class Character:
 
     Attributes:
         name: ``"cmu_subjects/01"``, ``"bandai_namco_1"``, ...
-        family: name of its family (characters whose BVH hierarchies match).
+        family: name of its family (characters whose BVH joint names match).
+        rig: name of its rig (families of one hierarchy convention; see the module docstring).
         dataset: top-level source folder.
         bones: ``(14,)`` median ``openpose15`` bone lengths over its own clips, cm.
         train_ok: see :class:`Source`.
@@ -97,6 +114,7 @@ class Character:
     dataset: str
     bones: np.ndarray
     train_ok: bool
+    rig: str = ""
 
     @property
     def height(self) -> float:
@@ -121,7 +139,7 @@ class Clip:
             style, e.g. ``"dataset-1_walk-back"``).
         floor: ground height (cm) of the clip.
         poses: ``{character: (T, 15, 3) float32}`` the clip by forward kinematics with each
-            character of its family (cm, Y-up world frame).
+            character of its rig (cm, Y-up world frame).
         source_fps: the file's frame rate before resampling.
     """
 
@@ -231,7 +249,7 @@ class MocapLibrary:
 
 
 class InvalidCharacter(PoseFormatError):
-    """A clip cannot be performed by a character of another family."""
+    """A clip cannot be performed by a character of another rig."""
 
 
 # ----------------------------------------------------------------------- preprocessing
@@ -261,6 +279,7 @@ class _Parsed:
     subfolder: str | None
 
 
+J15 = {n: i for i, n in enumerate(OPENPOSE15.joints)}
 _SOURCE_NAMES = ("RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "Nose")  # fmt: skip
 
 
@@ -272,7 +291,8 @@ def _parse(root: Path, path: Path) -> _Parsed | None:
     if motion.num_frames < 2:
         log.warning("%s: fewer than 2 frames; skipped", path)
         return None
-    mapping = joint_map(motion.names, motion.parents)
+    pos0 = motion.slice_frames(0, min(motion.num_frames, 30)).positions()
+    mapping = joint_map(motion.names, motion.parents, pos0)
     inv = {v: motion.names.index(k) for k, v in mapping.items()}
     missing = [n for n in _SOURCE_NAMES if n not in inv]
     if missing:
@@ -284,7 +304,6 @@ def _parse(root: Path, path: Path) -> _Parsed | None:
     fixed[[j.parent < 0 for j in motion.joints]] = False
     effective = np.median(trans, axis=0)
     # Up axis from a rest-ish frame: ankles to head.
-    pos0 = motion.slice_frames(0, min(motion.num_frames, 30)).positions()
     d = (pos0[:, inv["Nose"]] - pos0[:, [inv["LAnkle"], inv["RAnkle"]]].mean(axis=1)).mean(0)
     a = int(np.argmax(np.abs(d)))
     up = "+-"[int(d[a] < 0)] + "xyz"[a]
@@ -356,13 +375,61 @@ def _skeleton_key(p: _Parsed) -> tuple:
     return (tuple(p.motion.names), tuple(np.round(eff * p.unit, 1).ravel().tolist()))
 
 
+def _rest_positions(p: _Parsed) -> np.ndarray:
+    """``(J, 3)`` joint positions of the rig with every rotation zero (OFFSETs summed), Y-up."""
+    off = np.where(p.fixed[:, None], p.effective, p.motion.offsets)
+    pos = np.zeros_like(off)
+    for j, parent in enumerate(p.motion.parents):
+        pos[j] = off[j] if parent < 0 else pos[parent] + off[j]
+    return pos @ p.up.T
+
+
+_LIMB_BONES = [BONES.index((J15[a], J15[b])) for a, b in (
+    ("RShoulder", "RElbow"), ("RElbow", "RWrist"), ("LShoulder", "LElbow"), ("LElbow", "LWrist"),
+    ("RHip", "RKnee"), ("RKnee", "RAnkle"), ("LHip", "LKnee"), ("LKnee", "LAnkle"),
+)]  # fmt: skip
+
+
+def _same_rig(p: _Parsed, q: _Parsed) -> bool:
+    """Whether a joint rotation of ``p``'s hierarchy means the same on ``q``'s (see the module
+    docstring): same parents, rotation channels, mapped joints and up axis, and limb OFFSETs
+    within :data:`RIG_LIMB_DEGREES` of each other."""
+    if p.motion.parents != q.motion.parents or p.names15 != q.names15:
+        return False
+    if not np.allclose(p.up, q.up):
+        return False
+    for a, b in zip(p.motion.joints, q.motion.joints):
+        if [c for c in a.channels if "rotation" in c] != [c for c in b.channels if "rotation" in c]:
+            return False
+    rp, rq = _rest_positions(p), _rest_positions(q)
+    for e in _LIMB_BONES:
+        par, child = (p.names15[k] for k in BONES[e])
+        u, v = rp[child] - rp[par], rq[child] - rq[par]
+        cos = float(u @ v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-12)
+        if cos < math.cos(math.radians(RIG_LIMB_DEGREES)):
+            return False
+    return True
+
+
+def _performed_by(p: _Parsed, q: _Parsed, floor: float, own_leg: float) -> np.ndarray:
+    """``(T, 15, 3)`` clip ``p`` on character ``q``'s skeleton (same rig): ``p``'s rotations,
+    ``q``'s constant OFFSETs (in ``p``'s units), the hip's path scaled by the leg ratio."""
+    offsets = p.motion.offsets + np.where(
+        (p.fixed & q.fixed)[:, None], q.effective * (q.unit / p.unit) - p.effective, 0.0
+    )
+    pos = _resample(_to15(p, p.motion.positions(offsets=offsets)), p.motion.fps)
+    k = float(leg_length(bone_lengths(pos, 50))) / own_leg
+    return scale_root(pos, k, floor=floor, up=1)
+
+
 def _preprocess(root: Path, files: list[Path]) -> MocapLibrary:
     parsed = [p for p in (_parse(root, f) for f in files) if p is not None]
-    # Characters: distinct measured skeletons; families: same joint names.
+    # Characters: distinct measured skeletons; families: same joint names; rigs: families of
+    # one hierarchy convention.
     fam_of: dict[tuple, str] = {}
     char_of: dict[tuple, str] = {}
-    members: dict[str, list[tuple]] = {}
     per_base: dict[str, int] = {}
+    rep: dict[str, _Parsed] = {}
     for p in parsed:
         key = _skeleton_key(p)
         if key in char_of:
@@ -371,11 +438,16 @@ def _preprocess(root: Path, files: list[Path]) -> MocapLibrary:
         per_base[base] = per_base.get(base, 0) + 1
         name = base if per_base[base] == 1 else f"{base}#{per_base[base]}"
         char_of[key] = name
-        fam = fam_of.setdefault(key[0], name)
-        members.setdefault(fam, []).append(key)
-    rep: dict[str, _Parsed] = {}
-    for p in parsed:
-        rep.setdefault(char_of[_skeleton_key(p)], p)
+        fam_of.setdefault(key[0], name)
+        rep[name] = p
+    rig_of: dict[str, str] = {}
+    for fam in dict.fromkeys(fam_of.values()):
+        rig_of[fam] = next(
+            (r for r in dict.fromkeys(rig_of.values()) if _same_rig(rep[fam], rep[r])), fam
+        )
+    rig_members: dict[str, list[str]] = {}
+    for key, name in char_of.items():
+        rig_members.setdefault(rig_of[fam_of[key[0]]], []).append(name)
 
     clips: dict[str, Clip] = {}
     for p in parsed:
@@ -387,17 +459,9 @@ def _preprocess(root: Path, files: list[Path]) -> MocapLibrary:
         floor = float(own_pos[:, [J15["LAnkle"], J15["RAnkle"]], 1].min())
         poses[own] = own_pos
         own_leg = float(leg_length(bone_lengths(own_pos, 50)))
-        for other_key in members[fam]:
-            other = char_of[other_key]
-            if other == own:
-                continue
-            q = rep[other]
-            offsets = p.motion.offsets + np.where(
-                (p.fixed & q.fixed)[:, None], q.effective - p.effective, 0.0
-            )
-            pos = _resample(_to15(p, p.motion.positions(offsets=offsets)), p.motion.fps)
-            k = float(leg_length(bone_lengths(pos, 50))) / own_leg
-            poses[other] = scale_root(pos, k, floor=floor, up=1)
+        for other in rig_members[rig_of[fam]]:
+            if other != own:
+                poses[other] = _performed_by(p, rep[other], floor, own_leg)
         clips[p.name] = Clip(
             name=p.name,
             dataset=p.dataset,
@@ -419,11 +483,9 @@ def _preprocess(root: Path, files: list[Path]) -> MocapLibrary:
             dataset=own[0].dataset,
             bones=np.nanmedian(lengths, axis=0),
             train_ok=True if src is None else src.train_ok,
+            rig=rig_of[fam_of[key[0]]],
         )
     return MocapLibrary(root=root, clips=clips, characters=characters)
-
-
-J15 = {n: i for i, n in enumerate(OPENPOSE15.joints)}
 
 
 # ----------------------------------------------------------------------- cache
@@ -453,6 +515,7 @@ def _write_cache(lib: MocapLibrary, path: Path) -> None:
                 "dataset": ch.dataset,
                 "bones": ch.bones.tolist(),
                 "train_ok": ch.train_ok,
+                "rig": ch.rig,
             }
         )
     arrays["index"] = np.array(json.dumps(index))
@@ -486,6 +549,7 @@ def _read_cache(path: Path, root: Path) -> MocapLibrary:
             dataset=c["dataset"],
             bones=np.asarray(c["bones"], dtype=np.float64),
             train_ok=bool(c["train_ok"]),
+            rig=c["rig"],
         )
         for c in index["characters"]
     }

@@ -11,14 +11,17 @@ train    ``cmu_subjects/01`` and ``/02`` except      ``cmu_subjects/01``, ``/02`
          ``cmu_dance_basketball``
 val      ``cmu_subjects/03/*``, ``01/01_14``,        ``cmu_subjects/03``
          ``02/02_10``
-test     ``bandai_namco_1``, ``xia_styles``          ``bandai_namco_1``, ``xia_styles``
+test     ``bandai_namco_1``, ``xia_styles``          ``bandai_namco_1``, ``xia_styles``,
+                                                     ``cmu_subjects/03`` (its skeleton)
 =======  ==========================================  =====================================
 
 * A model the package ships may only learn from the CMU folders (their terms allow it; see
   ``../shared/mocap/README.md``): train and val are CMU only. Bandai Namco (CC BY-NC) and the
   Xia walks (no licence) are for evaluation only: the test split, whose motions, performers
   and capture setups no trained model has seen. ``format_samples`` is in no split.
-* By performer: subject 03 (its skeleton and its clips) is never trained on; val uses it.
+* By performer: subject 03 (its skeleton and its clips) is never trained on; val uses it, and
+  the test split uses its skeleton as a third real character (pairs of real characters, see
+  :mod:`retarget.benchmark.protocol`), never its clips.
   By motion: val holds out two more CMU clips (a playground climb, washing oneself).
 * A folder laid out otherwise (your own mocap) is split by motion only: per family, clips in
   a seeded order, 10 % val and 15 % test (at least one clip each when the family has 3+).
@@ -99,11 +102,13 @@ def _shared_splits(lib: MocapLibrary) -> dict[str, Split]:
         if ch.train_ok and n not in VAL_CHARACTERS and ch.dataset not in EXCLUDED_DATASETS
     )
     val_chars = sorted(n for n in VAL_CHARACTERS if n in lib.characters)
-    test_chars = sorted(n for n, ch in lib.characters.items() if ch.dataset in TEST_DATASETS)
+    test_chars = sorted(
+        n for n, ch in lib.characters.items() if ch.dataset in TEST_DATASETS or n in val_chars
+    )
     return {
         "train": Split("train", tuple(train), tuple(train_chars), "CMU clips not held out; CMU characters but subject 03"),
         "val": Split("val", tuple(val), tuple(val_chars), "CMU subject 03 clips + 01_14 + 02_10; character subject 03"),
-        "test": Split("test", tuple(test), tuple(test_chars), "Bandai Namco + Xia (evaluation-only licences); their characters"),
+        "test": Split("test", tuple(test), tuple(test_chars), "Bandai Namco + Xia (evaluation-only licences); their characters and CMU subject 03's"),
     }  # fmt: skip
 
 

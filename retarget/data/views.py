@@ -20,9 +20,9 @@ import numpy as np
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
-from ..geometry import HIP, mean_facing_yaw, rotate, to_camera_frame
+from ..geometry import HIP, bone_lengths, mean_facing_yaw, rotate, to_camera_frame
 from .mocap import FPS, MocapLibrary
-from .performers import Performer
+from .performers import Performer, bone_factors
 
 PX_PER_CM = 2.0
 """Pixels per centimetre of the benchmark's images (a 170 cm person is about 340 px tall)."""
@@ -111,9 +111,31 @@ def make_window(lib: MocapLibrary, clip: str, start: int, stop: int) -> Window:
     return Window(clip, int(start), int(stop), motion_facing(world))
 
 
+def transfer_performer(lib: MocapLibrary, clip: str, performer: Performer) -> Performer:
+    """``performer`` as one that can perform ``clip``.
+
+    A character of the clip's rig performs it by forward kinematics (exact; see
+    :mod:`retarget.data.mocap`). A character of another rig (another hierarchy convention,
+    where no joint rotation carries over) is stood in for by the clip's own character with
+    every ``openpose15`` bone scaled to the performer's length (per-bone factors against the
+    clip's own median bone lengths): each bone keeps the clip's direction, the answer inverse
+    kinematics on the 15 joints gives (:func:`skeleton_io.formats.bvh.bvh_from_positions`
+    with the performer's bone lengths).
+    """
+    c = lib.clips[clip]
+    if performer.character in c.poses:
+        return performer
+    target = lib.characters[performer.character].bones * bone_factors(np.array(performer.factors))
+    own = bone_lengths(lib.pose(clip), 50)
+    per_bone = tuple(float(x) for x in target / own)
+    return Performer(performer.name, c.character, per_bone, performer.global_scale)
+
+
 def perform(lib: MocapLibrary, window: Window, performer: Performer) -> np.ndarray:
-    """``(T, 15, 3)`` Y-up world positions (cm) of the window performed by ``performer``."""
+    """``(T, 15, 3)`` Y-up world positions (cm) of the window performed by ``performer``
+    (a character of another rig through :func:`transfer_performer`)."""
     c = lib.clips[window.clip]
+    performer = transfer_performer(lib, window.clip, performer)
     world = lib.pose(window.clip, performer.character, window.start, window.stop)
     return performer.apply(world, floor=c.floor, up=1)
 

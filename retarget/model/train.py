@@ -60,6 +60,8 @@ class TrainConfig:
     """Input jitter, standard deviation in units of body height."""
     data: str = "../shared/mocap"
     device: str = "auto"
+    world_size: int = 1
+    """Data-parallel processes (``torchrun``); ``batch`` is per process."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -201,6 +203,19 @@ def training_step(
     }
 
 
+class _Step(torch.nn.Module):
+    """:func:`training_step` as a module, so that DistributedDataParallel can wrap it (its
+    forward is what DDP hooks to average gradients); returns ``(loss, parts)``."""
+
+    def __init__(self, model: TransMoMo, stats: InputStats, w: LossWeights, cfg: TrainConfig,
+                 gen: torch.Generator) -> None:  # fmt: skip
+        super().__init__()
+        self.model, self.stats, self.w, self.cfg, self.gen = model, stats, w, cfg, gen
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        return training_step(self.model, batch, self.stats, self.w, self.cfg, self.gen)
+
+
 # ----------------------------------------------------------------------- save / load
 FORMAT = "retarget-transmomo/1"
 _WHAT, _HINT = "model folder", "pass a `retarget train` output"
@@ -262,37 +277,44 @@ def train(
     The budget, schedule and checkpoints are :func:`retarget.nn.run_loop`'s.
     """
     from ..device import resolve_device
+    from ..nn import distributed
 
     run_dir = Path(run_dir)
     tc = cfg.train
-    device = resolve_device(tc.device)
-    torch.manual_seed(tc.seed)
-    gen = torch.Generator(device=device).manual_seed(tc.seed)
+    dist, device = distributed.setup(resolve_device(tc.device))
+    tc.world_size = dist.world_size
+    torch.manual_seed(tc.seed)  # the same initial weights on every rank
+    gen = torch.Generator(device=device).manual_seed(tc.seed + dist.rank)
     model = TransMoMo(cfg.net).to(device)
     step, spent = 0, 0.0
     if resume:
         if not (run_dir / "state.pt").exists():
             raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop `resume`")
         model, stats, _ = load_run(run_dir, device)
-    else:
-        stats = input_stats_from(sampler)
+    else:  # rank 0's statistics for all: they are part of the model
+        stats = dist.broadcast(input_stats_from(sampler) if dist.is_main else None)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     if resume:
         st = torch.load(run_dir / "state.pt", map_location=device, weights_only=False)
         opt.load_state_dict(st["optimizer"])
         step, spent = int(st["step"]), float(st.get("seconds", 0.0))
-        gen.set_state(st["generator"].cpu() if device.type == "cpu" else st["generator"])
+        if dist.rank == 0:
+            gen.set_state(st["generator"].cpu() if device.type == "cpu" else st["generator"])
+        else:  # only rank 0's state is saved: the others draw anew, seeded by the step
+            gen.manual_seed(tc.seed + dist.rank + 1000003 * step)
     model.train()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    logf = open(run_dir / "log.jsonl", "a")  # noqa: SIM115 (closed below)
+    step_module = distributed.wrap(_Step(model, stats, cfg.loss, tc, gen), dist, device)
+    if dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    logf = open(run_dir / "log.jsonl", "a") if dist.is_main else None  # noqa: SIM115
     evaluation: dict[str, Any] = {}
     t0 = time.perf_counter() - spent
     at = [step]
 
     def step_fn(s: int) -> dict[str, float]:
-        loss, parts = training_step(model, sampler(tc.batch), stats, cfg.loss, tc, gen)
+        loss, parts = step_module(sampler(tc.batch))
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # under DDP: gradients averaged over the ranks here
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
         at[0] = s + 1
@@ -327,9 +349,12 @@ def train(
             log_every=20,
             progress=progress,
             desc="train",
+            dist=dist,
         )
     finally:
-        logf.close()
+        if logf is not None:
+            logf.close()
+        distributed.cleanup(dist)
     return {"step": res.step, "losses": res.losses, "evaluation": evaluation}
 
 

@@ -20,7 +20,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .distributed import Dist
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ def run_loop(
     progress: bool = True,
     desc: str = "train",
     is_main: bool = True,
+    dist: Dist | None = None,
 ) -> LoopResult:
     """Train until the budget of ``schedule`` is used.
 
@@ -111,10 +115,23 @@ def run_loop(
             (only where ``is_main``: rank 0 of a distributed run).
         on_log: called every ``log_every`` steps with the mean losses since the last call.
         is_main: this process writes checkpoints, logs and the progress bar.
+        dist: a data-parallel run (:mod:`retarget.nn.distributed`): ``is_main`` is rank 0,
+            logged losses are averaged over ranks, the time budget is the slowest rank's,
+            and ``validate`` runs on rank 0 only, its value shared, so that every rank
+            stops at the same step.
     """
     from tqdm import tqdm
 
+    if dist is not None:
+        is_main = dist.is_main
+        if validate is not None:
+            validate = _on_rank_0(validate, dist)
     t0 = time.perf_counter() - seconds_spent
+
+    def elapsed() -> float:
+        t = time.perf_counter() - t0
+        return dist.max(t) if dist is not None and schedule.minutes is not None else t
+
     res = LoopResult(step=start_step, seconds=0.0)
     best = _HeldOut(validate, model, patience, res) if validate is not None else None
     logged = _Means()
@@ -123,7 +140,7 @@ def run_loop(
     if best is not None and validate_first:
         best.evaluate(start_step)
     step = start_step
-    while (p := schedule.progress(step, time.perf_counter() - t0)) < 1.0:
+    while (p := schedule.progress(step, elapsed())) < 1.0:
         lr = schedule.lr_at(p)
         for g in optimizer.param_groups:
             g["lr"] = lr
@@ -132,7 +149,8 @@ def run_loop(
         bar.update(1)
         logged.add(res.losses)
         if step % log_every == 0:
-            mean = logged.pop() | {"lr": lr}
+            mean = logged.pop()
+            mean = (dist.mean(mean) if dist is not None else mean) | {"lr": lr}
             bar.set_postfix({k: f"{v:.4g}" for k, v in list(mean.items())[:4]})
             if on_log is not None and is_main:
                 on_log(step, mean)
@@ -151,6 +169,15 @@ def run_loop(
     if checkpoint is not None and is_main:
         checkpoint(step)
     return res
+
+
+def _on_rank_0(validate: Callable[[], float], dist: Dist) -> Callable[[], float]:
+    """``validate`` run by rank 0 alone, its value handed to every rank."""
+
+    def shared() -> float:
+        return float(dist.broadcast(float(validate()) if dist.is_main else math.nan))
+
+    return shared
 
 
 class _Means:

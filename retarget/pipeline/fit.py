@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ..data.dataset import Augment
 from ..model.train import RunConfig, TrainConfig, train
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,32 @@ def fit(
     cache_dir: str | Path | None = None,
     command: str = "",
     progress: bool = True,
+    augment: Augment | None = None,
 ) -> dict[str, Any]:
-    """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`."""
+    """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`.
+
+    ``augment``: the training items' random ranges (recorded in ``config.json`` under
+    ``data``), default :class:`retarget.data.dataset.Augment` (the shipped model's).
+    :data:`retarget.data.dataset.REAL_BODIES` (wider structure ranges, half of the copies
+    from another real skeleton) measured no better on the real-character pairs of the
+    benchmark (``benchmarks/README.md``).
+    """
+    import torch
+
     from ..data.mocap import MocapLibrary
     from ..data.sampler import BatchSampler
     from ..device import resolve_device
+    from ..nn.distributed import from_env
 
+    augment = Augment() if augment is None else augment
     lib = MocapLibrary.load(data, cache_dir)
-    sampler = BatchSampler(lib, "train", device=resolve_device(device), seed=seed)
+    dist = from_env()  # under torchrun: this rank's windows, seed and GPU
+    dev = resolve_device(device)
+    if dev.type == "cuda" and dist.enabled:
+        dev = torch.device("cuda", dist.local_rank)
+    sampler = BatchSampler(lib, "train", augment=augment, device=dev, seed=seed + dist.rank)
+    windows = len(sampler)
+    sampler.shard(dist.rank, dist.world_size)
     tc = TrainConfig(
         iterations=iterations,
         minutes=minutes,
@@ -67,7 +86,12 @@ def fit(
     cfg = RunConfig(
         train=tc,
         command=command,
-        data_summary={"split": "train", "windows": len(sampler), "stride": 8},
+        data_summary={
+            "split": "train",
+            "windows": windows,
+            "stride": 8,
+            "augment": augment.to_dict(),
+        },
     )
     return train(
         run_dir,

@@ -39,6 +39,7 @@ import numpy as np
 
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError, ModelError
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from ..render.base import Renderer, SourceAppearance, as_body15
@@ -65,6 +66,7 @@ class RenderReport:
         seconds: wall time per stage (``source``, ``driving``, ``retarget``, ``render``, ``total``).
         warnings: what was guessed or left out.
         target: the skeleton sequence rendered (pixels of the output), when known.
+        people: several people's targets by track id (``people`` all), when rendered.
     """
 
     output: Path
@@ -76,6 +78,7 @@ class RenderReport:
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     target: PoseSequence | None = None
+    people: PoseGroup | None = None
 
 
 # ------------------------------------------------------------------- retargeting
@@ -568,11 +571,15 @@ def pose_transfer_video(
     device: str = "auto",
     denoise_method: str = "learned",
     renderer_settings: dict[str, Any] | None = None,
+    people: int | str = "main",
 ) -> RenderReport:
     """The person of ``source`` dancing like the person of ``driving`` (see the module
     docstring; ``retarget video``).
 
     Args:
+        people: ``"main"``: the driving's main person (this function's own path); ``"all"``
+            or N: every dancer (the N largest on average), each as a person of the source
+            (:func:`retarget.pipeline.people.people_transfer_video`).
         view: ``motion`` (the driving's view), ``structure`` (the source's) or a yaw in
             degrees relative to the driving's view.
         background: ``source``, ``driving``, an image path or a colour.
@@ -594,6 +601,15 @@ def pose_transfer_video(
     from ..render.background import background_image, remove_person
     from ..render.source import is_image, load_source
 
+    if people != "main":
+        from .people import people_transfer_video
+
+        return people_transfer_video(
+            source, driving, output, people=None if people == "all" else int(people),
+            backend=backend, view=view, start_frame=start_frame, max_frames=max_frames,
+            max_side=max_side, source_frame=source_frame, background=background, model=model,
+            device=device, denoise_method=denoise_method, renderer_settings=renderer_settings,
+        )  # fmt: skip
     t0 = time.perf_counter()
     output = check_output_path(output, inputs=[source, driving])
     info = probe(driving)

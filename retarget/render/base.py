@@ -176,7 +176,29 @@ def background_frames(
         yield frame
 
 
+def in_order(fn: Any, items: Iterable[Any], workers: int) -> Iterator[Any]:
+    """``fn(*item)`` for each item, yielded in order, computed in ``workers`` threads (1:
+    one after the other) at most two per thread ahead, so memory stays flat (OpenCV and
+    numpy let go of the interpreter while they work)."""
+    if workers <= 1:
+        for item in items:
+            yield fn(*item)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="render") as pool:
+        ahead: deque = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, *item))
+            if len(ahead) >= 2 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
 __all__ = [
+    "in_order",
     "Background",
     "DeviceNeeds",
     "Renderer",

@@ -54,7 +54,7 @@ import numpy as np
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
-from .base import SourceAppearance, as_body15, background_frames, fit_to_image
+from .base import SourceAppearance, as_body15, background_frames, fit_to_image, in_order
 from .parts import (
     PART_INDEX,
     PARTS,
@@ -257,23 +257,7 @@ class PartWarpRenderer:
                 *plan.frame(t), bg, head_turn=plan.turns[t], head_centre=plan.centres[t]
             )
 
-        if self.workers == 1:
-            for t, bg in enumerate(frames):
-                yield one(t, bg)
-            return
-        # Frames in order from a few threads (OpenCV and numpy let go of the interpreter
-        # while they work), at most two per thread ahead: memory stays flat.
-        from collections import deque
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="render") as pool:
-            ahead: deque = deque()
-            for t, bg in enumerate(frames):
-                ahead.append(pool.submit(one, t, bg))
-                if len(ahead) >= 2 * self.workers:
-                    yield ahead.popleft().result()
-            while ahead:
-                yield ahead.popleft().result()
+        yield from in_order(one, enumerate(frames), self.workers)
 
     # ------------------------------------------------------------------ one frame
     def render_frame(

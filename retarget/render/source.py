@@ -137,6 +137,108 @@ def detect_person(
     return pose, mask, len(people)
 
 
+MAX_SOURCE_PEOPLE = 8
+"""Most people :func:`detect_people` looks for in one source image."""
+
+
+def detect_people(
+    rgb: np.ndarray,
+    *,
+    name: str = "source",
+    estimator: Any = None,
+    refine: bool = True,
+    rounds: int = 3,
+) -> list[tuple[PoseSequence, np.ndarray]]:
+    """Everyone in ``rgb``, left to right: each a one-frame ``blazepose33`` pose in pixels
+    of ``rgb`` and their mask ``(H, W)`` float32 (refined as :func:`detect_person`'s).
+
+    mediapipe's detector misses a person standing near another, so the image is looked at
+    again with the people found painted over in grey, up to ``rounds`` times (until nobody
+    new is found).
+
+    Raises:
+        NoPersonFoundError: nobody found.
+    """
+    from skeleton_io.formats.video import BlazePoseEstimator
+    from skeleton_io.tracking import box_iou
+
+    own = estimator is None
+    if own:
+        estimator = BlazePoseEstimator(video=False, num_poses=MAX_SOURCE_PEOPLE, segmentation=True)
+    h, w = rgb.shape[:2]
+    found: list[tuple[PoseSequence, np.ndarray, np.ndarray]] = []
+    image = rgb
+    try:
+        for _ in range(max(1, rounds)):
+            new = []
+            for person in estimator(image, 0.0):
+                if person.mask is None or person.mask.shape != (h, w):
+                    continue
+                coords = person.xy * np.array([w, h], dtype=np.float64)
+                conf = np.clip(person.visibility, 1e-3, 1.0)
+                box = np.array([*coords.min(axis=0), *coords.max(axis=0)])
+                if any(box_iou(box, b) > 0.5 for _, _, b in found + new):
+                    continue
+                pose = PoseSequence(coords[None], conf[None], BLAZEPOSE33, canvas=(w, h),
+                                    meta={"source": name})  # fmt: skip
+                new.append((pose, np.clip(person.mask, 0.0, 1.0).astype(np.float32), box))
+            if not new:
+                break
+            found += new
+            covered = np.max([m for _, m, _ in found], axis=0) > 0.3
+            image = np.where(covered[..., None], np.uint8(128), rgb)
+    finally:
+        if own:
+            estimator.close()
+    if not found:
+        raise NoPersonFoundError(
+            f"{name}: no person found; use a photo or frame (`source_frame`) that shows the "
+            "people, ideally whole"
+        )
+    found.sort(key=lambda f: (f[2][0] + f[2][2]) / 2)
+    return [(pose, refine_mask(rgb, mask) if refine else mask) for pose, mask, _ in found]
+
+
+def load_sources(
+    path: str | Path,
+    *,
+    source_frame: int = 0,
+    max_side: int | None = 512,
+    estimator: Any = None,
+) -> list[SourceAppearance]:
+    """Every person of a photo, or of frame ``source_frame`` of a video, ready to render,
+    left to right. They share one background: the scene with all of them removed
+    (:func:`~.background.remove_person` on the union of their masks). Other arguments as
+    :func:`load_source`.
+
+    Raises:
+        NoPersonFoundError: nobody in the image.
+    """
+    from .background import remove_person
+
+    path = Path(path)
+    frame = read_frame(path, source_frame, max_side)
+    people = detect_people(frame.rgb, name=str(path), estimator=estimator)
+    union = np.max([m for _, m in people], axis=0)
+    scene = remove_person(frame.rgb, union)
+    out = []
+    for k, (pose, mask) in enumerate(people):
+        warnings = [] if legs_shown(pose) else [
+            f"person {k + 1} of {len(people)} (left to right) does not show the legs: they "
+            "are made up from what it shows"
+        ]  # fmt: skip
+        for text in warnings:
+            log.warning("%s: %s", path, text)
+        meta = {
+            "path": str(path), "frame": frame.index, "scale": frame.scale,
+            "original_size": list(frame.original_size), "people": len(people), "person": k,
+            "warnings": warnings,
+        }  # fmt: skip
+        pose.meta.update(path=str(path), frame_index=[frame.index], person=k)
+        out.append(SourceAppearance(frame.rgb, pose, mask, background=scene, meta=meta))
+    return out
+
+
 def legs_shown(pose: PoseSequence) -> bool:
     """Whether both knees and ankles are inside the image and visible."""
     w, h = pose.canvas or (np.inf, np.inf)
@@ -204,6 +306,9 @@ def load_source(
 
 __all__ = [
     "LARGE_SIDE",
+    "MAX_SOURCE_PEOPLE",
+    "detect_people",
+    "load_sources",
     "detect_person",
     "is_image",
     "legs_shown",

@@ -138,6 +138,17 @@ def to_coco(
     }
 
 
+def require_writable(seq: Any, path: Path, what: str) -> None:
+    """COCO holds 2D pixels of frames of a known size (a sequence's or a group's
+    ``canvas``)."""
+    require_2d_pixels(seq, path, what)
+    if seq.canvas is None:
+        raise InvalidArgumentError(
+            f"{path}: COCO images need the original frame size, which this sequence lacks "
+            "(OpenPose JSON and CSV do not store it); pass the frame size (`canvas`, WIDTHxHEIGHT)"
+        )
+
+
 def write(
     seq: PoseSequence,
     path: str | Path,
@@ -153,12 +164,7 @@ def write(
     from ..convert import convert
 
     path = Path(path)
-    require_2d_pixels(seq, path, what)
-    if seq.canvas is None:
-        raise InvalidArgumentError(
-            f"{path}: COCO images need the original frame size, which this sequence lacks "
-            "(OpenPose JSON and CSV do not store it); pass the frame size (`canvas`, WIDTHxHEIGHT)"
-        )
+    require_writable(seq, path, what)
     if seq.skeleton != skeleton or seq.meta.get("joint_map"):
         seq = convert(seq, skeleton)
     doc = to_coco(seq, annotation)
@@ -259,6 +265,21 @@ def read_people(
     return images, people
 
 
+def file_fps(
+    path: Path, data: dict[str, Any], fps: float | None, meta: dict[str, Any]
+) -> float | None:
+    """The file's own frame rate (``info.fps``, which this module writes) over the
+    caller's, noting an assumed one in ``meta``."""
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    if isinstance(info.get("fps"), (int, float)) and info["fps"] > 0:
+        if fps is not None and float(fps) != float(info["fps"]):
+            log.info("%s: using the file's %g fps, not the %g given", path, info["fps"], fps)
+        fps = float(info["fps"])
+        if info.get("fps_assumed"):
+            meta["fps_assumed"] = True
+    return fps
+
+
 def to_sequence(
     path: Path,
     data: dict[str, Any],
@@ -273,13 +294,7 @@ def to_sequence(
     coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
     warn_several_people(path, crowded, len(images))
     meta: dict[str, Any] = {"format": fmt}
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    if isinstance(info.get("fps"), (int, float)) and info["fps"] > 0:
-        if fps is not None and float(fps) != float(info["fps"]):
-            log.info("%s: using the file's %g fps, not the %g given", path, info["fps"], fps)
-        fps = float(info["fps"])
-        if info.get("fps_assumed"):
-            meta["fps_assumed"] = True
+    fps = file_fps(path, data, fps, meta)
     names = [im.get("file_name") for im in images]
     if all(isinstance(n, str) for n in names):
         meta["frame_files"] = names

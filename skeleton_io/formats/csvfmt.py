@@ -16,6 +16,12 @@ names (in any order; its order is used), else a skeleton of these names whose pa
 from the smallest registered skeleton that has all of them (nearest present ancestor), else
 one with no parents and no bones. Frame numbers missing from the file are frames with
 nobody; joints missing from a frame are missing.
+
+**Several people** (a :class:`~skeleton_io.group.PoseGroup`): a first column ``person``
+holds the track id (an integer >= 0), ``person,frame,joint,x,y,z,confidence``; every person
+has a row for every frame and joint (confidence 0 where they were not seen), so the frame
+count survives. :func:`load` reads such a file as its only person, or the main one with a
+warning; :func:`load_group` reads every person (a file without the column: a group of one).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 from ..errors import PoseFormatError
+from ..group import PoseGroup, one_person
 from ..pose import PoseSequence
 from ..skeleton import SKELETONS, Skeleton
 from .openpose import resolve_fps
@@ -36,22 +43,34 @@ from .openpose import resolve_fps
 log = logging.getLogger(__name__)
 
 HEADER = ("frame", "joint", "x", "y", "z", "confidence")
+GROUP_HEADER = ("person", *HEADER)
 _REQUIRED = ("frame", "joint", "x", "y", "confidence")
 
 
 # -------------------------------------------------------------------------- save
-def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
-    """Write ``frame,joint,x,y,z,confidence`` rows (floats at full precision)."""
-    path = Path(path)
+def _rows(seq: PoseSequence, lead: tuple[int, ...] = ()) -> Any:
     names = seq.skeleton.joints
+    for t in range(seq.num_frames):
+        for j, name in enumerate(names):
+            c = seq.coords[t, j].tolist()
+            z = repr(c[2]) if seq.dims == 3 else ""
+            yield (*lead, t, name, repr(c[0]), repr(c[1]), z, repr(float(seq.confidence[t, j])))
+
+
+def save(seq: PoseSequence | PoseGroup, path: str | Path, **_: Any) -> None:
+    """Write ``frame,joint,x,y,z,confidence`` rows (floats at full precision); a group
+    gets the ``person`` column first."""
+    path = Path(path)
+    group = seq if isinstance(seq, PoseGroup) else None
     with atomic_file(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(HEADER)
-        for t in range(seq.num_frames):
-            for j, name in enumerate(names):
-                c = seq.coords[t, j].tolist()
-                z = repr(c[2]) if seq.dims == 3 else ""
-                w.writerow((t, name, repr(c[0]), repr(c[1]), z, repr(float(seq.confidence[t, j]))))
+        if group is None:
+            w.writerow(HEADER)
+            w.writerows(_rows(seq))
+            return
+        w.writerow(GROUP_HEADER)
+        for tid, track in group.items():
+            w.writerows(_rows(track, (tid,)))
 
 
 # -------------------------------------------------------------------------- load
@@ -106,23 +125,9 @@ def _float(path: Path, line: int, column: str, value: str) -> float:
         raise PoseFormatError(f"{path}: line {line}: {column} {value!r} is not a number") from None
 
 
-def load(
-    path: str | Path,
-    fps: float | None = None,
-    canvas: tuple[int, int] | None = None,
-    units: str | None = None,
-    up: str | None = None,
-    **_: Any,
-) -> PoseSequence:
-    """Load ``frame,joint,x,y,z,confidence`` rows.
-
-    Args:
-        path: the CSV file.
-        fps: frame rate (the file has none; default assumed with a warning).
-        canvas: ``(width, height)`` of the frames for 2D data, if known.
-        units, up: for 3D data, what the coordinates are (default ``"units"``, ``"+y"``).
-    """
-    path = Path(path)
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header's fields and ``(line number, row)`` of every data row, checked for
+    shape (a file cut short, empty frame or joint)."""
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
@@ -133,17 +138,14 @@ def load(
                     f"{path}: CSV header {','.join(fields) or '(empty)'} lacks "
                     f"{', '.join(missing)}; expected {','.join(HEADER)}"
                 )
-            rows = list(reader)
+            rows = list(enumerate(reader, start=2))
     except UnicodeDecodeError as e:
         raise PoseFormatError(f"{path}: not a text CSV file ({e})") from None
     except csv.Error as e:
         raise PoseFormatError(f"{path}: bad CSV ({e})") from None
     if not rows:
         raise PoseFormatError(f"{path}: no data rows after the header")
-    names: list[str] = []
-    seen: set[str] = set()
-    frames: list[int] = []
-    for k, r in enumerate(rows, start=2):
+    for k, r in rows:
         if None in r or any(r[c] is None for c in fields):
             raise PoseFormatError(
                 f"{path}: line {k}: the row does not have the header's {len(fields)} fields; "
@@ -151,23 +153,39 @@ def load(
             )
         if r.get("joint") in (None, "") or r.get("frame") in (None, ""):
             raise PoseFormatError(f"{path}: line {k}: empty frame or joint")
-        try:
-            frames.append(int(r["frame"]))
-        except ValueError:
-            raise PoseFormatError(
-                f"{path}: line {k}: frame {r['frame']!r} is not an integer"
-            ) from None
+    return fields, rows
+
+
+def _int(path: Path, line: int, column: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise PoseFormatError(
+            f"{path}: line {line}: {column} {value!r} is not an integer"
+        ) from None
+
+
+def _parse(
+    path: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    span: tuple[int, int],
+    **opts: Any,
+) -> PoseSequence:
+    """One person's rows as a sequence over frames ``span`` (first, count)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    frames = [_int(path, k, "frame", r["frame"]) for k, r in rows]
+    for _k, r in rows:
         if r["joint"] not in seen:
             seen.add(r["joint"])
             names.append(r["joint"])
     _check_last_frame(path, frames, len(names))
-    dims = 3 if any((r.get("z") or "").strip() for r in rows) else 2
+    dims = 3 if any((r.get("z") or "").strip() for _k, r in rows) else 2
     skeleton = _sub_skeleton(names)
-    first = min(frames)
-    T = max(frames) - first + 1
+    first, T = span
     coords = np.zeros((T, skeleton.num_joints, dims))
     conf = np.zeros((T, skeleton.num_joints))
-    for k, (r, fr) in enumerate(zip(rows, frames), start=2):
+    for (k, r), fr in zip(rows, frames):
         t, j = fr - first, skeleton.idx(r["joint"])
         c = _float(path, k, "confidence", r["confidence"] or "0")
         if not 0.0 <= c <= 1.0:
@@ -180,15 +198,79 @@ def load(
     meta: dict[str, Any] = {"format": "csv"}
     if first:
         meta["frame_index"] = list(range(first, first + T))
+    up, units = opts.get("up"), opts.get("units")
     if dims == 3 and up is None:
         meta["up_assumed"] = True
     return PoseSequence(
         coords=coords,
         confidence=conf,
         skeleton=skeleton,
-        fps=resolve_fps(path, fps, meta),
-        canvas=canvas if dims == 2 else None,
+        fps=resolve_fps(path, opts.get("fps"), meta),
+        canvas=opts.get("canvas") if dims == 2 else None,
         units=units or ("px" if dims == 2 else "units"),
         up=up or ("-y" if dims == 2 else "+y"),
         meta=meta,
     )
+
+
+def _span(path: Path, rows: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
+    frames = [_int(path, k, "frame", r["frame"]) for k, r in rows]
+    return min(frames), max(frames) - min(frames) + 1
+
+
+def load_group(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    units: str | None = None,
+    up: str | None = None,
+    **_: Any,
+) -> PoseGroup:
+    """Every person of a CSV file with a ``person`` column (without one: a group of one,
+    id 0); arguments as for :func:`load`."""
+    path = Path(path)
+    fields, rows = _read_rows(path)
+    opts = {"fps": fps, "canvas": canvas, "units": units, "up": up}
+    if "person" not in fields:
+        return PoseGroup.from_sequence(_parse(path, rows, _span(path, rows), **opts))
+    people: dict[int, list[tuple[int, dict[str, str]]]] = {}
+    for k, r in rows:
+        tid = _int(path, k, "person", r["person"])
+        if tid < 0:
+            raise PoseFormatError(f"{path}: line {k}: person {tid} is negative; ids are >= 0")
+        people.setdefault(tid, []).append((k, r))
+    span = _span(path, rows)
+    if fps is None:  # one warning, not one per person
+        opts["fps"] = resolve_fps(path, None, {})
+    seqs = {tid: _parse(path, rs, span, **opts) for tid, rs in people.items()}
+    if fps is None:
+        for seq in seqs.values():
+            seq.meta["fps_assumed"] = True
+    skeletons = {s.skeleton.joints for s in seqs.values()}
+    if len(skeletons) > 1:
+        raise PoseFormatError(f"{path}: the people have different joints; one skeleton per file")
+    return PoseGroup(seqs, {"format": "csv"})
+
+
+def load(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    units: str | None = None,
+    up: str | None = None,
+    **_: Any,
+) -> PoseSequence:
+    """Load ``frame,joint,x,y,z,confidence`` rows (with a ``person`` column: the only
+    person, or the main one with a warning).
+
+    Args:
+        path: the CSV file.
+        fps: frame rate (the file has none; default assumed with a warning).
+        canvas: ``(width, height)`` of the frames for 2D data, if known.
+        units, up: for 3D data, what the coordinates are (default ``"units"``, ``"+y"``).
+    """
+    path = Path(path)
+    fields, rows = _read_rows(path)
+    if "person" in fields:
+        return one_person(load_group(path, fps, canvas, units, up), path)
+    return _parse(path, rows, _span(path, rows), fps=fps, canvas=canvas, units=units, up=up)

@@ -125,19 +125,36 @@ def load(
         or ``openpose_wholebody`` / ``body25`` for files with BODY_25 bodies.
     """
     path = Path(path)
-    frames = [(f, frame) for f in frame_files(path) for frame in _read(f)]
-    per_frame = [
+    frames, canvas, scale = read_frames(path, canvas, normalized)
+    per_frame = [[p for _raw, p in fr] for fr in frames]
+    meta: dict[str, Any] = {"format": FORMAT, "normalized": scale is not None}
+    return people_sequence(path, per_frame, fps=fps, canvas=canvas, meta=meta, scale=scale)
+
+
+def read_frames(
+    path: Path, canvas: tuple[int, int] | None, normalized: bool | None
+) -> tuple[
+    list[list[tuple[dict[str, Any], people_json.Person]]],
+    tuple[int, int] | None,
+    tuple[float, float] | None,
+]:
+    """Every frame's people with a body (the JSON object as written and its parts), the
+    canvas (the file's, else the caller's) and the scale of normalised coordinates (None:
+    pixels); see :func:`load` for the arguments."""
+    raw = [(f, frame) for f in frame_files(path) for frame in _read(f)]
+    frames = [
         [
-            p
+            (person, p)
             for k, person in enumerate(frame["people"])
             if (p := people_json.read_person(f, k, person))
         ]
-        for f, frame in frames
+        for f, frame in raw
     ]
-    file_canvas = _canvas(path, frames)
+    file_canvas = _canvas(path, raw)
     if file_canvas and canvas and tuple(canvas) != file_canvas:
         log.info("%s: using the file's canvas %s, not the %s given", path, file_canvas, canvas)
     canvas = file_canvas or canvas
+    per_frame = [[p for _raw, p in fr] for fr in frames]
     norm = people_json.is_normalised(per_frame) if normalized is None else bool(normalized)
     if norm and canvas is None:
         raise PoseFormatError(
@@ -145,8 +162,7 @@ def load(
             "canvas_width/canvas_height; pass the frame size (`canvas`, WIDTHxHEIGHT)"
         )
     scale = (float(canvas[0]), float(canvas[1])) if norm and canvas else None
-    meta: dict[str, Any] = {"format": FORMAT, "normalized": norm}
-    return people_sequence(path, per_frame, fps=fps, canvas=canvas, meta=meta, scale=scale)
+    return frames, canvas, scale
 
 
 # -------------------------------------------------------------------------- save
@@ -208,6 +224,19 @@ def save(
     from ..convert import convert
 
     path = Path(path)
+    check_writable(seq, path, binary)
+    target = written_skeleton(FORMAT, seq.skeleton)
+    if seq.skeleton != target or seq.meta.get("joint_map"):
+        seq = convert(seq, target)
+    frames = [
+        frame_dict(seq.coords[i], seq.confidence[i], target, seq.canvas, normalized, binary)
+        for i in range(seq.num_frames)
+    ]
+    write_frames(frames, path, name, overwrite)
+
+
+def check_writable(seq: Any, path: Path, binary: float | None) -> None:
+    """2D pixels with a canvas (a sequence's or a group's), ``binary`` a confidence."""
     require_2d_pixels(seq, path, "DWPose JSON")
     if seq.canvas is None:
         raise InvalidArgumentError(
@@ -216,13 +245,12 @@ def save(
         )
     if binary is not None and not 0.0 <= binary <= 1.0:
         raise InvalidArgumentError(f"binary must be a confidence in [0, 1], got {binary}")
-    target = written_skeleton(FORMAT, seq.skeleton)
-    if seq.skeleton != target or seq.meta.get("joint_map"):
-        seq = convert(seq, target)
-    frames = [
-        frame_dict(seq.coords[i], seq.confidence[i], target, seq.canvas, normalized, binary)
-        for i in range(seq.num_frames)
-    ]
+
+
+def write_frames(
+    frames: list[dict[str, Any]], path: Path, name: str | None, overwrite: bool
+) -> None:
+    """Frame dicts to ``path``: one ``.json`` file with their list, else a folder."""
     if path.suffix.lower() == ".json":
         with atomic_file(path) as tmp:
             tmp.write_text(json.dumps(frames))

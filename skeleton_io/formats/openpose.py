@@ -162,9 +162,15 @@ def read_json(path: Path, key: str, what: str) -> dict[str, Any]:
 
 
 def _read_people(file: Path) -> list[people_json.Person]:
+    return [p for _raw, p in read_people(file)]
+
+
+def read_people(file: Path) -> list[tuple[dict[str, Any], people_json.Person]]:
+    """Each person of a frame file with a body: the JSON object as written (its
+    ``person_id``, ...) and its parts."""
     data = read_json(file, "people", "an OpenPose JSON file")
-    found = (people_json.read_person(file, k, p) for k, p in enumerate(data["people"]))
-    return [p for p in found if p is not None]
+    found = ((raw, people_json.read_person(file, k, raw)) for k, raw in enumerate(data["people"]))
+    return [(raw, p) for raw, p in found if p is not None]
 
 
 def load(

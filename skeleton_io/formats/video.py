@@ -63,7 +63,8 @@ import numpy as np
 from ..errors import InvalidArgumentError, NoPersonFoundError, missing_dependency
 from ..pose import DEFAULT_FPS, PoseSequence
 from ..skeleton import BLAZEPOSE33
-from ..video_io import VideoFrame, iter_frames, prefetch, probe, read_image_frame
+from ..tracking.online import box_iou
+from ..video_io import VideoFrame, VideoInfo, iter_frames, prefetch, probe, read_image_frame
 
 log = logging.getLogger(__name__)
 
@@ -341,15 +342,6 @@ class MainPersonEstimator:
 
 
 # --------------------------------------------------------------- main person
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0.0) * max(h, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
 def choose_main(
     boxes: list[np.ndarray], previous: np.ndarray | None, min_iou: float = MIN_IOU
 ) -> int | None:
@@ -468,6 +460,24 @@ def _progress(frames: Iterator[VideoFrame], total: int, name: str) -> Iterator[V
     )
 
 
+def decode(
+    path: Path, start_frame: int, max_frames: int | None, max_side: int | None
+) -> tuple[VideoInfo, float, int, Iterator[VideoFrame]]:
+    """What a video's pose extraction starts from: its probe, its frame rate (the default
+    when it has none), how many frames to expect, and the frames, decoded in a thread (PyAV
+    and mediapipe release the GIL: on a second core decoding costs no time)."""
+    info = probe(path)
+    video_fps = info.fps if info.fps > 0 else DEFAULT_FPS
+    total = max(0, info.num_frames - start_frame)
+    if max_frames is not None:
+        total = min(total, max_frames)
+    frames = prefetch(
+        iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side),
+        name="decode",
+    )
+    return info, video_fps, total, frames
+
+
 def load(
     path: str | Path,
     start_frame: int = 0,
@@ -500,17 +510,7 @@ def load(
         VideoReadError: the file cannot be decoded.
     """
     path = Path(path)
-    info = probe(path)
-    video_fps = info.fps if info.fps > 0 else DEFAULT_FPS
-    total = max(0, info.num_frames - start_frame)
-    if max_frames is not None:
-        total = min(total, max_frames)
-    # Decoding runs in a thread (PyAV and mediapipe release the GIL): on a second core it
-    # costs no time.
-    frames = prefetch(
-        iter_frames(path, start_frame=start_frame, max_frames=max_frames, max_side=max_side),
-        name="decode",
-    )
+    info, video_fps, total, frames = decode(path, start_frame, max_frames, max_side)
     if estimator is None and num_poses >= 2:
         every = max(1, round(PROBE_SECONDS * video_fps))
         estimator = MainPersonEstimator(num_poses=num_poses, probe_every=every)

@@ -74,7 +74,8 @@ def losses(
     known = presence > 0
     scale = sequence_scale(base, known)
     s = scale[:, None, None, None]
-    feats = network_features(base, presence, scale, stats, model.cfg.noise_order)
+    cfg = getattr(model, "module", model).cfg  # the network itself, or inside DDP
+    feats = network_features(base, presence, scale, stats, cfg.noise_order)
     err = model(feats, base / s) - target / s
     m = known.to(base.dtype)
     ma = m[:, 2:] * m[:, 1:-1] * m[:, :-2]
@@ -125,15 +126,16 @@ def train_denoiser(
 
     from ...data.mocap import MocapLibrary
     from ...device import resolve_device
+    from ...nn import distributed
 
     s = settings or TrainSettings()
     cfg = net or DenoiserConfig()
     if s.threads:
         torch.set_num_threads(s.threads)
     t0 = time.perf_counter()
-    dev = resolve_device(s.device)
-    torch.manual_seed(s.seed)
-    gen = torch.Generator(device=dev).manual_seed(s.seed)
+    dist, dev = distributed.setup(resolve_device(s.device))
+    torch.manual_seed(s.seed)  # the same initial weights on every rank
+    gen = torch.Generator(device=dev).manual_seed(s.seed + dist.rank)
     lib = MocapLibrary.load(data)
     train_xy = clean_windows(lib, "train", s.pool, s.window, s.seed)
     train_xy = slow_down(train_xy, s.slow, s.slow_factor, np.random.default_rng(s.seed))
@@ -141,21 +143,23 @@ def train_denoiser(
     stats = compute_stats(
         [to_local(torch.as_tensor(x), _scale_np(x)).numpy() for x in np.array_split(train_xy, 16)]
     )
-    base, presence = make_pool(train_xy, noise, s, s.seed, s.workers)
+    train_xy = train_xy[dist.rank :: dist.world_size]  # each rank its own windows and noise
+    base, presence = make_pool(train_xy, noise, s, s.seed + 7919 * dist.rank, s.workers)
     val_settings = replace(s, jitter_scale=(1.0, 1.0), structure_scale=(1.0, 1.0))
     val_base, val_presence = make_pool(val_xy, noise, val_settings, s.seed + 7, s.workers)
-    pool_seconds = time.perf_counter() - t0
+    pool_seconds = dist.max(time.perf_counter() - t0)
     log.info("training pool: %d windows in %.0f s", len(base), pool_seconds)
 
     tensors = [torch.as_tensor(a, device=dev) for a in (base, presence, train_xy.astype("f4"))]
     val = [torch.as_tensor(a, device=dev) for a in (val_base, val_presence, val_xy.astype("f4"))]
     model = TemporalDenoiser(cfg).to(dev)
+    trained = distributed.wrap(model, dist, dev)  # under torchrun: gradients averaged
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
 
     def step_fn(_: int) -> dict[str, float]:
         idx = torch.randint(0, len(tensors[0]), (s.batch,), generator=gen, device=dev)
         b, pr, tg = augment(*(t[idx].clone() for t in tensors), gen)
-        pos, accel, mp = losses(model, stats, b, pr, tg, relative=s.relative_loss)
+        pos, accel, mp = losses(trained, stats, b, pr, tg, relative=s.relative_loss)
         loss = pos + s.accel_weight * accel
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -164,16 +168,22 @@ def train_denoiser(
         return {"mpjpe_pct": 100 * float(mp.detach())}
 
     model.train()
-    loop = run_loop(
-        step_fn,
-        Schedule(s.lr, s.iterations, s.minutes, s.lr_final),
-        opt,
-        seconds_spent=pool_seconds,  # the pool counts in the time budget
-        on_log=lambda step, m: log.info("step %d: train MPJPE %.4f%% body", step, m["mpjpe_pct"]),
-        log_every=200,
-        progress=progress,
-        desc="train-denoiser",
-    )
+    try:
+        loop = run_loop(
+            step_fn,
+            Schedule(s.lr, s.iterations, s.minutes, s.lr_final),
+            opt,
+            seconds_spent=pool_seconds,  # the pool counts in the time budget
+            on_log=lambda step, m: log.info(
+                "step %d: train MPJPE %.4f%% body", step, m["mpjpe_pct"]
+            ),
+            log_every=200,
+            progress=progress,
+            desc="train-denoiser",
+            dist=dist,
+        )
+    finally:
+        distributed.cleanup(dist)
     step = loop.step
     model.eval()
     result = TrainResult(
@@ -181,15 +191,18 @@ def train_denoiser(
         seconds=round(time.perf_counter() - t0, 1),
         pool_seconds=round(pool_seconds, 1),
         parameters=sum(p.numel() for p in model.parameters()),
-        val=validate(model, stats, *val),
+        val=validate(model, stats, *val) if dist.is_main else {},
     )
+    if not dist.is_main:  # rank 0 writes the model
+        return result
     extra = {
         "train": asdict(s),
         "command": command,
         "data": {
             "mocap": str(data),
             "split": "train (CMU only; val for validation)",
-            "pool_windows": len(base),
+            "pool_windows": len(base) * dist.world_size,
+            "world_size": dist.world_size,
         },
         "result": asdict(result),
     }

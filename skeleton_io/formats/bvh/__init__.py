@@ -43,7 +43,10 @@ Joint names differ between sources; :func:`joint_map` maps them onto the shared 
 (``RShoulder`` ... ``LAnkle``, ``Nose``) by meaning: name tokens for the side and the body
 part, then the kinematic chain (the elbow is the forearm joint nearest above the hand, the
 shoulder the upper-arm joint nearest above the elbow), so a ``LeftShoulder`` that is the parent
-of ``LeftArm`` is a clavicle, and a CMU ``lhipjoint`` is not the hip. Most BVH rigs have no
+of ``LeftArm`` is a clavicle, and a CMU ``lhipjoint`` is not the hip. Where names cannot tell,
+where the joints *are* (a few frames of forward kinematics) decides: in ``Hips > LHipJoint >
+LeftHip > LeftKnee`` both are named "hip", and the hip is ``LeftHip``, on the thigh's line
+(``LHipJoint``, with a zero OFFSET, sits on the root). Most BVH rigs have no
 nose: the head joint (at the base of the skull) is mapped to ``Nose`` as an approximation
 (logged once at INFO level). ``Neck`` and
 ``MidHip`` are never mapped: the shared vocabulary defines them as midpoints of the shoulders
@@ -172,9 +175,10 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
             seq_fps,
         )
     skeleton = bvh_skeleton(motion, f"bvh:{path.stem}")
-    mapping = joint_map(motion.names, motion.parents)
-    mapping = {skeleton.joints[motion.names.index(k)]: v for k, v in mapping.items()}
     pos, ends = motion.positions(end_sites=True)
+    some = np.unique(np.linspace(0, max(motion.num_frames - 1, 0), 16).astype(int))
+    mapping = joint_map(motion.names, motion.parents, pos[some] if len(pos) else None)
+    mapping = {skeleton.joints[motion.names.index(k)]: v for k, v in mapping.items()}
     up = up_axis(pos, mapping, skeleton.joints)
     inv = {v: skeleton.joints.index(k) for k, v in mapping.items()}
     head = inv.get("Nose")

@@ -121,7 +121,11 @@ def _glued_known(t: str) -> bool:
     return any(t == w or (t.startswith(w) and t[len(w) :] in ("s", "joint")) for w in _KNOWN)
 
 
-def joint_map(names: Sequence[str], parents: Sequence[int] | None = None) -> dict[str, str]:
+def joint_map(
+    names: Sequence[str],
+    parents: Sequence[int] | None = None,
+    positions: np.ndarray | None = None,
+) -> dict[str, str]:
     """Map BVH joint names to the shared vocabulary by meaning.
 
     Args:
@@ -129,6 +133,9 @@ def joint_map(names: Sequence[str], parents: Sequence[int] | None = None) -> dic
         parents: each joint's parent index (-1 for a root). With it, the kinematic chain
             settles ambiguous names (a ``LeftShoulder`` above ``LeftArm`` is a clavicle; CMU's
             ``lhipjoint`` above ``lfemur`` is not the hip); without it, name priorities do.
+        positions: ``(J, 3)`` or ``(T, J, 3)`` joint positions (a few frames of forward
+            kinematics), with ``parents``: where each joint *is* settles what names cannot
+            (see below). Without it, names and the chain decide alone.
 
     Returns:
         ``{bvh_name: vocabulary_name}`` for ``R/L Shoulder, Elbow, Wrist, Hip, Knee, Ankle``,
@@ -138,15 +145,24 @@ def joint_map(names: Sequence[str], parents: Sequence[int] | None = None) -> dic
 
     The wrist is the hand joint nearest the root (CMU ``lwrist`` before ``lhand``); the elbow
     the nearest forearm-named joint above it (else its nearest non-helper parent); the shoulder
-    the nearest upper-arm-named joint above the elbow (else its parent). Legs likewise.
+    the nearest upper-arm-named joint above the elbow (else its parent). Legs likewise. Where
+    a run of joints carries one part's name (Rigify ``thigh.L`` above ``thigh.L.001``), the top
+    of the run is the landmark: the bone was split into segments. With ``positions`` a joint
+    of the run counts only if it lies on the line of the bone below it (an earlier segment
+    of that bone): in ``Hips > LHipJoint (at the root) > LeftHip > LeftKnee`` both hip joints
+    are named "hip", but only ``LeftHip`` sits where the thigh starts; ``LHipJoint`` sits on
+    the pelvis, off the thigh's line, and is not the hip.
     """
     names = list(names)
     cls = [classify_joint(n) for n in names]
     depth = _depths(parents) if parents is not None else [0] * len(names)
+    pos = None if positions is None or parents is None else np.asarray(positions, dtype=float)
+    if pos is not None and pos.ndim == 2:
+        pos = pos[None]
     out: dict[str, str] = {}
     for side in ("L", "R"):
         for *part_names, end_p, mid_p, top_p in _LIMBS:
-            chain = _limb_chain(cls, parents, depth, side, end_p, mid_p, top_p)
+            chain = _limb_chain(cls, parents, depth, side, end_p, mid_p, top_p, pos)
             for name, idx in zip(part_names, chain):
                 if idx is not None:
                     out[names[idx]] = side + name
@@ -175,6 +191,7 @@ def _limb_chain(
     end_parts: set[str],
     mid_parts: set[str],
     top_parts: set[str],
+    pos: np.ndarray | None = None,
 ) -> tuple[int | None, int | None, int | None]:
     """Indices of (end, middle, top) joints of one limb, e.g. (wrist, elbow, shoulder)."""
     on_side = [i for i, (sd, _) in enumerate(cls) if sd == side]
@@ -185,24 +202,54 @@ def _limb_chain(
         return None, None, None
     # The hand (foot) joint nearest the root: CMU "lwrist" rather than "lhand" below it.
     end = min(ends, key=lambda i: (depth[i], i))
-    mid = _nearest_above(end, parents, cls, mid_parts)
-    top = _nearest_above(mid, parents, cls, top_parts) if mid is not None else None
+    mid = _nearest_above(end, parents, cls, mid_parts, pos)
+    top = _nearest_above(mid, parents, cls, top_parts, pos) if mid is not None else None
     return end, mid, top
 
 
+SEGMENT_DEGREES = 10.0
+"""A joint named like the one below it is an earlier segment of the same bone when the two
+segments are within this angle of one line (in the median frame)."""
+
+
+def _same_bone(pos: np.ndarray | None, upper: int, seg: int, below: int) -> bool:
+    """Whether ``upper`` -> ``seg`` continues along the line ``seg`` -> ``below`` (positions
+    ``(T, J, 3)``; True without positions: names decide). A joint at ``seg``'s own place
+    (zero OFFSET) is no separate landmark either way: False."""
+    if pos is None:
+        return True
+    a = pos[:, seg] - pos[:, upper]
+    b = pos[:, below] - pos[:, seg]
+    na, nb = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
+    scale = max(float(np.median(nb)), 1e-12)
+    if float(np.median(na)) <= 1e-6 * scale:
+        return False
+    cos = (a * b).sum(-1) / np.maximum(na * nb, 1e-12)
+    return float(np.median(cos)) >= np.cos(np.radians(SEGMENT_DEGREES))
+
+
 def _nearest_above(
-    j: int, parents: Sequence[int], cls: list[tuple[str, str]], parts: set[str]
+    j: int,
+    parents: Sequence[int],
+    cls: list[tuple[str, str]],
+    parts: set[str],
+    pos: np.ndarray | None = None,
 ) -> int | None:
     """The nearest ancestor of ``j`` whose part is in ``parts`` (the top of a run of such
-    joints, for rigs that split a bone in segments: Rigify ``upper_arm.L``, ``upper_arm.L.001``);
-    failing that, the nearest ancestor that is not a helper bone and not on the centre line."""
+    joints, for rigs that split a bone in segments: Rigify ``upper_arm.L``, ``upper_arm.L.001``,
+    each on the line of the bone when ``pos`` tells; see :func:`_same_bone`); failing that,
+    the nearest ancestor that is not a helper bone and not on the centre line."""
     side = cls[j][0]
     p = parents[j]
     fallback = None
     while p >= 0:
         sd, part = cls[p]
         if part in parts:
-            while parents[p] >= 0 and cls[parents[p]] == (sd, part):
+            while (
+                parents[p] >= 0
+                and cls[parents[p]] == (sd, part)
+                and _same_bone(pos, parents[p], p, j)
+            ):
                 p = parents[p]
             return p
         if fallback is None and part != "aux" and sd == side:

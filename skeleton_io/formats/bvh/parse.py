@@ -268,7 +268,7 @@ def root_channels_look_absolute(motion: BvhMotion) -> bool:
     idx = np.unique(np.linspace(0, motion.num_frames - 1, 32).astype(int))
     rel = BvhMotion(motion.joints, motion.frame_time, motion.motion[idx]).positions()
     rel = rel - rel[:, :1]  # root-relative: the same in both conventions
-    up = _up_axis(rel, joint_map(motion.names, motion.parents), motion.names)
+    up = _up_axis(rel, joint_map(motion.names, motion.parents, rel), motion.names)
     if up is not None:
         a = "xyz".index(up[1])
         if abs(o[a]) > 0.1 * norm:

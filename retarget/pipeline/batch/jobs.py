@@ -1,0 +1,319 @@
+"""The jobs ``retarget batch`` runs, one table entry each (:data:`JOBS`; add with
+:func:`register_job`).
+
+A :class:`Job` says which inputs it reads from a folder, which per-item options a manifest
+may give, what a worker loads ONCE (``setup``: the pose estimator, the denoiser, the
+retargeting model) and what it does per item (``run``: read one input, write one output
+atomically, return the frames written). ``settings`` are the command's options as the
+library names them (``out_format``, ``denoise``, ``fps``, ``start_frame``...); an item's
+manifest options override them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, VIDEO_EXTS
+
+from .items import Item
+
+POSE_EXTS = frozenset({".npz", ".json", ".csv", ".bvh"})
+OUTPUT_SUFFIX = {"native": ".npz", "openpose": "", "coco": ".json", "csv": ".csv", "bvh": ".bvh"}
+"""The output's extension per format ("" for OpenPose: a folder)."""
+LOAD_OPTIONS = ("format", "fps", "canvas", "start_frame", "max_frames", "max_side", "model_path")
+"""Settings passed on to :func:`skeleton_io.load_file`."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One kind of batch work.
+
+    Attributes:
+        name: the ``retarget batch JOB`` word.
+        summary: one line for ``--help``.
+        suffixes: input file extensions taken from a folder or glob (lower case).
+        folders: subfolders of OpenPose frames are items too.
+        options: per-item option name -> parser of a manifest cell (str or JSON value).
+        setup: ``setup(settings) -> state``, once per worker (load models here).
+        run: ``run(state, item, settings) -> frames`` for one item.
+        path_options: options that are paths (relative ones are relative to the manifest).
+        uses_gpu: give each worker a GPU by default when there are GPUs (its models run
+            there); False keeps the workers on the CPU unless asked (``gpus_per_worker``).
+    """
+
+    name: str
+    summary: str
+    suffixes: frozenset[str]
+    folders: bool
+    options: Mapping[str, Callable[[Any], Any]]
+    setup: Callable[[dict[str, Any]], Any]
+    run: Callable[[Any, Item, dict[str, Any]], int]
+    path_options: tuple[str, ...] = ()
+    uses_gpu: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register_job(job: Job) -> Job:
+    """Add (or replace) a job in :data:`JOBS`."""
+    JOBS[job.name] = job
+    return job
+
+
+def get_job(name: str) -> Job:
+    if name not in JOBS:
+        raise InvalidArgumentError(
+            f"unknown batch job {name!r}: choose one of {', '.join(sorted(JOBS))}"
+        )
+    return JOBS[name]
+
+
+def load_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """The :func:`skeleton_io.load_file` keyword arguments among ``settings``."""
+    return {k: settings[k] for k in LOAD_OPTIONS if settings.get(k) is not None}
+
+
+# ------------------------------------------------------------------ option parsers
+def _positive_int(v: Any) -> int:
+    n = int(v)
+    if n < 1:
+        raise ValueError("must be at least 1")
+    return n
+
+
+def _non_negative_int(v: Any) -> int:
+    n = int(v)
+    if n < 0:
+        raise ValueError("must be at least 0")
+    return n
+
+
+def _positive_float(v: Any) -> float:
+    x = float(v)
+    if not x > 0:
+        raise ValueError("must be positive")
+    return x
+
+
+def _input_format(v: Any) -> str:
+    if v not in LOAD_FORMATS:
+        raise ValueError(f"choose one of {', '.join(LOAD_FORMATS)}")
+    return str(v)
+
+
+def _canvas(v: Any) -> tuple[int, int]:
+    w, h = (int(x) for x in str(v).lower().split("x"))
+    if w < 1 or h < 1:
+        raise ValueError("WIDTHxHEIGHT in pixels")
+    return (w, h)
+
+
+def _denoise_method(v: Any) -> str:
+    from ...denoising import method_names
+
+    if v not in (*method_names(), "auto"):
+        raise ValueError(f"choose one of auto, {', '.join(method_names())}")
+    return str(v)
+
+
+def _view(v: Any) -> str | float | Path:
+    if v in ("motion", "structure"):
+        return str(v)
+    try:
+        return float(v)
+    except ValueError:
+        return Path(str(v))
+
+
+def _mode(v: Any) -> str:
+    from ...retargeters import MODES
+
+    if v not in MODES:
+        raise ValueError(f"choose one of {', '.join(MODES)}")
+    return str(v)
+
+
+READ_OPTIONS: dict[str, Callable[[Any], Any]] = {
+    "input_format": _input_format,
+    "fps": _positive_float,
+    "canvas": _canvas,
+    "start_frame": _non_negative_int,
+    "max_frames": _positive_int,
+    "max_side": _positive_int,
+}
+"""Manifest columns every job takes (``input_format`` is :func:`skeleton_io.load_file`'s
+``format``)."""
+
+
+def merged(settings: dict[str, Any], item: Item) -> dict[str, Any]:
+    """The command's settings with the item's own options on top."""
+    out = dict(settings)
+    for k, v in item.options.items():
+        out["format" if k == "input_format" else k] = v
+    return out
+
+
+# ------------------------------------------------------------------------ extract
+def _setup_extract(settings: dict[str, Any]) -> None:
+    """Nothing to load up front: the estimator's model bundle and the learned denoiser are
+    cached per process on the first video (:func:`skeleton_io.formats.video.task_bundle`,
+    :func:`retarget.denoising.learned.load_denoiser`), and pose files need neither. The
+    estimator itself is made per clip: it tracks the person from frame to frame, and a
+    fresh one gives every clip what `retarget extract` gives it."""
+
+
+def _run_extract(_: Any, item: Item, settings: dict[str, Any]) -> int:
+    from ..poses import extract_file
+
+    s = merged(settings, item)
+    seq = extract_file(
+        item.input,
+        item.output,
+        out_format=s.get("out_format", "native"),
+        skeleton=s.get("skeleton"),
+        denoise=s.get("denoise", "auto"),
+        overwrite=bool(s.get("overwrite")),
+        **load_kwargs(s),
+    )
+    return seq.num_frames
+
+
+register_job(
+    Job(
+        "extract",
+        "pose sequences of videos and images (as `retarget extract`)",
+        frozenset(VIDEO_EXTS | IMAGE_EXTS),
+        folders=False,
+        options={**READ_OPTIONS, "denoise": _denoise_method, "skeleton": str},
+        setup=_setup_extract,
+        run=_run_extract,
+        # mediapipe's BlazePose runs on the CPU in this build; a GPU would only speed up the
+        # denoiser (about 2 ms a frame on a CPU core), and one per worker would cap the
+        # workers at the GPU count
+        uses_gpu=False,
+    )
+)
+
+
+# ------------------------------------------------------------------------ denoise
+def _setup_denoise(settings: dict[str, Any]) -> None:
+    if settings.get("method", "learned") == "learned":
+        from ...denoising.learned import load_denoiser
+
+        model = (settings.get("params") or {}).get("model")
+        load_denoiser(model, (settings.get("params") or {}).get("device", "auto"))
+
+
+def _run_denoise(_: Any, item: Item, settings: dict[str, Any]) -> int:
+    from ..poses import denoise_file
+
+    s = merged(settings, item)
+    seq = denoise_file(
+        item.input,
+        item.output,
+        method=s.get("method", "learned"),
+        options=s.get("params"),
+        cleanup=s.get("cleanup"),
+        out_format=s.get("out_format", "native"),
+        skeleton=s.get("skeleton"),
+        overwrite=bool(s.get("overwrite")),
+        **load_kwargs(s),
+    )
+    return seq.num_frames
+
+
+register_job(
+    Job(
+        "denoise",
+        "cleaned and smoothed pose sequences (as `retarget denoise`)",
+        frozenset(POSE_EXTS | VIDEO_EXTS),
+        folders=True,
+        options={**READ_OPTIONS, "method": _denoise_method, "skeleton": str},
+        setup=_setup_denoise,
+        run=_run_denoise,
+    )
+)
+
+
+# ----------------------------------------------------------------------- transfer
+@dataclass
+class _TransferState:
+    retargeter: Any
+    structures: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def _setup_transfer(settings: dict[str, Any]) -> _TransferState:
+    from ...retargeters.model import ModelRetargeter
+    from ...retargeters.transfer import denoise_method
+
+    denoise = settings.get("denoise")
+    r = ModelRetargeter.load(
+        settings.get("model"),
+        device=settings.get("device", "auto"),
+        mode=settings.get("mode") or "fused",
+        denoise="learned" if denoise is None else denoise_method(denoise),
+    )
+    return _TransferState(r)
+
+
+def _read_whole(state: _TransferState, path: Path, s: dict[str, Any]) -> Any:
+    """A structure (or view) input read once per worker (all its frames)."""
+    from ...inputs import read_2d
+
+    kw = {k: v for k, v in load_kwargs(s).items() if k not in ("start_frame", "max_frames")}
+    key = (str(Path(path).resolve()), repr(sorted(kw.items())))
+    if key not in state.structures:
+        state.structures[key] = read_2d(path, **kw)
+    return state.structures[key]
+
+
+def _run_transfer(state: _TransferState, item: Item, settings: dict[str, Any]) -> int:
+    from ..poses import transfer_file
+
+    s = merged(settings, item)
+    if s.get("structure") is None:
+        raise InvalidArgumentError(
+            f"{item.input}: no structure; give `structure` (or a manifest structure column)"
+        )
+    view = s.get("view", "motion")
+    if isinstance(view, Path):
+        view = _read_whole(state, view, s)
+    out = transfer_file(
+        item.input,
+        _read_whole(state, Path(s["structure"]), s),
+        item.output,
+        view=view,
+        model=state.retargeter,
+        out_format=s.get("out_format", "native"),
+        overwrite=bool(s.get("overwrite")),
+        **load_kwargs(s),
+    )
+    return out.num_frames
+
+
+register_job(
+    Job(
+        "transfer",
+        "the motion of each input (every person of a group) on the body of --structure (as `retarget transfer`)",
+        frozenset(POSE_EXTS | VIDEO_EXTS | IMAGE_EXTS),
+        folders=True,
+        options={**READ_OPTIONS, "structure": str, "view": _view},
+        setup=_setup_transfer,
+        run=_run_transfer,
+        path_options=("structure", "view"),
+    )
+)
+
+
+def output_suffix(out_format: str) -> str:
+    if out_format not in OUTPUT_SUFFIX:
+        raise InvalidArgumentError(
+            f"cannot write pose format {out_format!r}: choose one of {', '.join(OUTPUT_SUFFIX)}"
+        )
+    return OUTPUT_SUFFIX[out_format]

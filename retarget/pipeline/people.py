@@ -1,0 +1,204 @@
+"""``retarget video SOURCE DRIVING --people all``: every dancer of a driving video on a person
+of the source, composited in the source's scene.
+
+1. The source's people (a photo, or frame ``source_frame`` of a video): each one's skeleton
+   and mask, left to right (:func:`retarget.render.source.load_sources`); the scene behind
+   them is the source frame with all of them inpainted.
+2. The driving video's dancers, tracked (:func:`skeleton_io.load_group`, ``people``: all or
+   the N largest), denoised (their unseen frames stay missing).
+3. Who dances as whom: with one person in the source, every dancer drives a copy of them;
+   with as many people as dancers, the dancers left to right (each track's mean x,
+   :meth:`PoseGroup.left_to_right`) drive the source's people left to right; other counts
+   are refused (keep fewer dancers with ``people`` N).
+4. Retargeted together (:func:`retarget.retargeters.group.transfer_group`: each dancer on
+   their source person's body, the gaps between them scaled with the bodies, the group
+   turned as one in another ``view``) and placed as one group: its centre (the dancers'
+   mean first hip) where the centre of the source people they dance as stands (with copies
+   of one person: where that person stands). The driving's layout is kept, so dancers who
+   stand apart there do not walk into each other here; a group is not moved to stay in
+   view, as one person is.
+5. Rendered person by person onto the shared scene, the farthest first in every frame
+   (:func:`retarget.render.people.render_people`), as H.264 MP4 with the driving's sound.
+
+One person (``people`` main) is :func:`retarget.pipeline.video.pose_transfer_video`'s own
+path, unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.group import PoseGroup
+from skeleton_io.pose import PoseSequence
+
+from ..render.base import SourceAppearance, as_body15
+from ..render.people import render_people
+from ..retargeters import load_retargeter
+from .video import (
+    RenderReport,
+    _renderer,
+    carry_face,
+    driving_background,
+    place_on_source,
+    stream_start,
+    write_video,
+)
+
+log = logging.getLogger(__name__)
+
+
+def match_people(dancers: PoseGroup, sources: list[SourceAppearance], name: str) -> dict[int, int]:
+    """Track id -> index of the source person each dancer drives (see the module docstring).
+
+    Raises:
+        InvalidArgumentError: neither one source person nor one per dancer.
+    """
+    if len(sources) == 1:
+        return dict.fromkeys(dancers.ids, 0)
+    if len(sources) == dancers.num_people:
+        return {k: i for i, k in enumerate(dancers.left_to_right())}
+    raise InvalidArgumentError(
+        f"{name} shows {len(sources)} people but the driving video has {dancers.num_people} "
+        f"dancers (track ids {', '.join(map(str, dancers.ids))}): use a source with one person "
+        f"(everyone dances as them) or one per dancer, or keep {len(sources)} dancers "
+        f"(`people` {len(sources)})"
+    )
+
+
+def place_people(
+    targets: PoseGroup, sources: list[SourceAppearance], whom: dict[int, int]
+) -> dict[int, PoseSequence]:
+    """The retargeted dancers (pixels of the source image) placed in the source's scene as
+    one group (step 4 of the module docstring): moved together so that their centre (the
+    mean of their first hips) lands on the centre of the source people they dance as;
+    ``openpose15`` sequences on the source's canvas."""
+    shifts = []
+    for k, s in targets.items():
+        placed = place_on_source(s, sources[whom[k]].pose)  # each on their own source person
+        if "placed_shift_px" in placed.meta:
+            shifts.append(placed.meta["placed_shift_px"])
+    shift = np.mean(shifts, axis=0) if shifts else np.zeros(2)
+    out = {}
+    for k, s in targets.items():
+        t15 = as_body15(s)
+        coords = np.where(t15.confidence[..., None] > 0, t15.coords + shift, 0.0)
+        out[k] = t15.with_coords(coords, canvas=sources[0].size)
+        out[k].meta["placed_shift_px"] = np.asarray(shift).tolist()
+    return out
+
+
+def people_targets(
+    dancers: PoseGroup,
+    sources: list[SourceAppearance],
+    *,
+    view: str | float | PoseSequence = "motion",
+    model: Any = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+    name: str = "source",
+) -> dict[int, PoseSequence]:
+    """The render targets of the dancers of ``dancers`` (steps 2-4 of the module
+    docstring), by track id, in pixels of the source image."""
+    from ..inputs import as_2d
+    from ..retargeters.group import transfer_group
+
+    whom = match_people(dancers, sources, name)
+    motion = dancers.map(as_2d, keep_missing=False)
+    if denoise_method != "none":
+        from ..denoising import denoise
+
+        motion = motion.map(lambda s: denoise(s, denoise_method))
+    bodies = {k: sources[whom[k]].body15 for k in motion.ids}
+    r = load_retargeter(model, device=device, denoise=None)
+    moved = transfer_group(motion, bodies, view, model=r, device=device, denoise=False)
+    placed = place_people(moved, sources, whom)
+    if isinstance(view, str) and view == "motion":
+        placed = {k: carry_face(p, dancers.person(k)) for k, p in placed.items()}
+    return placed
+
+
+def people_transfer_video(
+    source: str | Path,
+    driving: str | Path,
+    output: str | Path,
+    *,
+    people: int | None = None,
+    backend: Any = "reference",
+    view: str | float = "motion",
+    start_frame: int = 0,
+    max_frames: int | None = None,
+    max_side: int | None = 512,
+    source_frame: int = 0,
+    background: str = "source",
+    model: str | Path | None = None,
+    device: str = "auto",
+    denoise_method: str = "learned",
+    renderer_settings: dict[str, Any] | None = None,
+) -> RenderReport:
+    """Every dancer of ``driving`` (``people``: None for all, else the N largest on average)
+    as a person of ``source`` (see the module docstring). Other arguments as
+    :func:`retarget.pipeline.video.pose_transfer_video`.
+
+    Raises:
+        NoPersonFoundError: nobody in the source, or in the whole driving video.
+        InvalidArgumentError: a count of source people that is neither 1 nor the dancers'.
+    """
+    from skeleton_io import load_group
+    from skeleton_io.video_io import probe
+
+    from ..render.background import background_image
+    from ..render.source import load_sources
+
+    t0 = time.perf_counter()
+    output = check_output_path(output, inputs=[source, driving])
+    info = probe(driving)
+    sources = load_sources(source, source_frame=source_frame, max_side=max_side)
+    size = sources[0].size
+    scene: Any = sources[0].background
+    if background not in ("source", "driving"):
+        scene = background_image(background, size)
+    renderer = _renderer(backend, renderer_settings)
+    t1 = time.perf_counter()
+    dancers = load_group(
+        driving, people=people, start_frame=start_frame, max_frames=max_frames,
+        max_side=max_side,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    targets = people_targets(
+        dancers, sources, view=view, model=model, device=device,
+        denoise_method=denoise_method, name=str(source),
+    )  # fmt: skip
+    whom = match_people(dancers, sources, str(source))
+    t3 = time.perf_counter()
+    if background == "driving":
+        scene = driving_background(driving, start_frame, max_frames, max_side, size)
+    fps = info.fps if info.fps > 0 else dancers.fps
+    frames = render_people(
+        renderer, [sources[whom[k]] for k in dancers.ids], list(targets.values()), scene
+    )
+    n = write_video(
+        frames, output, fps, total=dancers.num_frames,
+        audio_from=driving if info.has_audio else None,
+        audio_start=stream_start(driving) + float(dancers.meta.get("start_time", 0.0)),
+    )  # fmt: skip
+    t4 = time.perf_counter()
+    warnings = [w for s in sources for w in s.meta.get("warnings", [])]
+    if len(sources) == 1 and dancers.num_people > 1:
+        warnings.append(f"{dancers.num_people} dancers, one source person: copies of them")
+    return RenderReport(
+        output=Path(output), frames=n, fps=fps, size=size, audio=info.has_audio,
+        backend=renderer.name,
+        seconds={"source": t1 - t0, "driving": t2 - t1, "retarget": t3 - t2,
+                 "render": t4 - t3, "total": t4 - t0},
+        warnings=warnings, people=PoseGroup(targets, {"source_people": len(sources)}),
+    )  # fmt: skip
+
+
+__all__ = ["match_people", "people_targets", "people_transfer_video", "place_people"]

@@ -1,0 +1,275 @@
+"""Several people in OpenPose, DWPose and COCO files, with their track ids.
+
+Reading gives a :class:`~skeleton_io.group.PoseGroup`; writing takes one. (The one-person
+readers and writers of :mod:`~skeleton_io.formats.openpose` and
+:mod:`~skeleton_io.formats.coco` are unchanged: a file with several people read as one
+sequence still follows its main person, with a warning.)
+
+* **OpenPose** and **DWPose/ControlNet annotator JSON**: each frame lists everyone in
+  ``people``; a person's ``person_id`` (a one-element list, as OpenPose writes it, or a bare
+  integer) is their track id. Written: ``"person_id": [id]`` and the parts the one-person
+  writer writes, for every person present in the frame, in the group's order; a frame with
+  nobody has ``people`` empty.
+* **COCO**: one annotation per person per image, the track id under ``track_id`` (as
+  PoseTrack names it); images and everything else as :mod:`~skeleton_io.formats.coco`
+  writes them.
+
+Files whose people have no usable ids (OpenPose's default ``person_id`` ``[-1]``, COCO
+without ``track_id``, or one id twice in a frame) are linked across frames by the tracker
+(:mod:`skeleton_io.tracking`, on joint positions and motion: no image, no colours); ids are
+then 0, 1, ... by first appearance. Round trips keep coordinates, confidences and ids
+exactly; a person absent from every written frame is not in the file.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..atomic import atomic_dir, atomic_file
+from ..group import PoseGroup
+from ..pose import PoseSequence
+from ..skeleton import COCO17, Skeleton
+from ..tracking import Detection, TrackBuilder, track_detections
+from . import coco, dwpose_json, openpose, written_skeleton
+from . import people as people_json
+
+log = logging.getLogger(__name__)
+
+Found = tuple[int | None, np.ndarray, np.ndarray]
+"""One person in one frame: track id (None: not given), ``(J, 2)`` pixels, ``(J,)``."""
+
+
+# ------------------------------------------------------------------ shared
+def _track_id(value: Any) -> int | None:
+    """A usable track id from ``person_id``/``track_id`` (``[3]``, ``3``), else None."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value >= 0 and float(value).is_integer() else None
+
+
+def _listing_order(frames: list[list[Any]]) -> list[Any]:
+    """One order of all ids that keeps every frame's order (so the order a group was
+    written in comes back); ties, and files whose frames disagree, by first appearance."""
+    first = list(dict.fromkeys(i for ids in frames for i in ids))
+    graph = graphlib.TopologicalSorter({i: set() for i in first})
+    for ids in frames:
+        for a, b in zip(ids, ids[1:]):
+            graph.add(b, a)
+    try:
+        graph.prepare()
+    except graphlib.CycleError:
+        return first
+    order: list[Any] = []
+    while graph.is_active():
+        ready = sorted(graph.get_ready(), key=first.index)
+        order.append(ready[0])
+        graph.done(ready[0])
+    return order
+
+
+def group_from_frames(
+    path: Path,
+    frames: list[list[Found]],
+    skeleton: Skeleton,
+    fps: float,
+    canvas: tuple[int, int] | None,
+    meta: dict[str, Any],
+) -> PoseGroup:
+    """The group of people found frame by frame in file ``path``: by their ids when every
+    person has one (unique in its frame), one person (id 0) when no frame holds more than
+    one, else linked by the tracker."""
+    T, J = len(frames), skeleton.num_joints
+    ids = [[f[0] for f in fr] for fr in frames]
+    if all(len(fr) <= 1 for fr in ids) and any(None in fr for fr in ids):
+        ids = [[0] * len(fr) for fr in ids]  # one person at a time, untracked: one person
+        frames = [[(0, xy, c) for _tid, xy, c in fr] for fr in frames]
+    if all(None not in fr and len(set(fr)) == len(fr) for fr in ids):
+        order = _listing_order(ids)
+        coords = {k: np.zeros((T, J, 2)) for k in order}
+        conf = {k: np.zeros((T, J)) for k in order}
+        for t, fr in enumerate(frames):
+            for tid, xy, c in fr:
+                coords[tid][t], conf[tid][t] = xy, c
+        seqs = {k: PoseSequence(coords[k], conf[k], skeleton, fps=fps, canvas=canvas,
+                                meta=dict(meta)) for k in order}  # fmt: skip
+        if not seqs:
+            seqs = {0: PoseSequence(np.zeros((T, J, 2)), np.zeros((T, J)), skeleton, fps=fps,
+                                    canvas=canvas, meta=dict(meta))}  # fmt: skip
+        return PoseGroup(seqs, dict(meta))
+    dets = [[Detection(xy, c) for _tid, xy, c in fr] for fr in frames]
+    builder = TrackBuilder(T, skeleton)
+    for t, tracked in enumerate(track_detections(dets, fps)):
+        builder.add(t, tracked)
+    group = builder.group(fps, canvas, meta=meta)
+    log.info("%s: people without track ids; linked them into %d tracks", path,
+             0 if group is None else group.num_people)  # fmt: skip
+    if group is None:
+        empty = PoseSequence(np.zeros((T, J, 2)), np.zeros((T, J)), skeleton, fps=fps,
+                             canvas=canvas, meta=dict(meta))  # fmt: skip
+        return PoseGroup.from_sequence(empty)
+    return group
+
+
+def _check_2d(group: PoseGroup, path: Path, what: str) -> None:
+    openpose.require_2d_pixels(group.first, path, what)
+
+
+# ------------------------------------------------------------------ people lists
+def _people_lists(
+    path: Path,
+    frames: list[list[tuple[dict[str, Any], people_json.Person]]],
+    scale: tuple[float, float] | None,
+) -> tuple[list[list[Found]], Skeleton]:
+    """OpenPose/DWPose frames (each person's JSON object and parts) as found people on the
+    skeleton their parts call for."""
+    skeleton = people_json.skeleton_for(path, [[p for _raw, p in fr] for fr in frames])
+    found = [
+        [(_track_id(raw.get("person_id")), *people_json.to_skeleton(path, p, skeleton, scale))
+         for raw, p in fr]
+        for fr in frames
+    ]  # fmt: skip
+    return found, skeleton
+
+
+def _converted(group: PoseGroup, target: Skeleton) -> PoseGroup:
+    from ..convert import convert
+
+    return group.map(lambda s: s if s.skeleton == target and not s.meta.get("joint_map")
+                     else convert(s, target), keep_missing=False)  # fmt: skip
+
+
+def _frames_of_people(group: PoseGroup, person: Any) -> list[dict[str, Any]]:
+    """Per frame, a frame dict holding everyone present: ``person(seq, t)`` gives a frame
+    dict of one person (``people`` empty if absent); each gets ``person_id`` [track id]."""
+    frames = []
+    for t in range(group.num_frames):
+        doc: dict[str, Any] = {}
+        people = []
+        for tid, seq in group.items():
+            doc = person(seq, t)
+            people += [{**p, "person_id": [tid]} for p in doc["people"]]
+        frames.append({**doc, "people": people})
+    return frames
+
+
+def load_openpose_group(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    **_: Any,
+) -> PoseGroup:
+    """Every person of an OpenPose JSON folder (or file), on the skeleton
+    :func:`skeleton_io.formats.openpose.load` would use; ``fps`` and ``canvas`` as there."""
+    path = Path(path)
+    files = openpose.frame_files(path)
+    found, skeleton = _people_lists(path, [openpose.read_people(f) for f in files], None)
+    meta: dict[str, Any] = {"format": "openpose", "frame_files": [f.name for f in files]}
+    fps = openpose.resolve_fps(path, fps, meta)
+    return group_from_frames(path, found, skeleton, fps, canvas, meta)
+
+
+def save_openpose_group(
+    group: PoseGroup,
+    path: str | Path,
+    name: str | None = None,
+    overwrite: bool = False,
+    **_: Any,
+) -> None:
+    """Write a group as an OpenPose JSON folder (``person_id`` = track id); skeletons and
+    folder rules as :func:`skeleton_io.formats.openpose.save`'s."""
+    path = Path(path)
+    openpose.require_2d_pixels(group, path, "OpenPose JSON")
+    target = written_skeleton("openpose", group.skeleton)
+    body = _converted(group, target)
+    frames = _frames_of_people(
+        body, lambda s, t: openpose.frame_json(s.coords[t], s.confidence[t], target)
+    )
+    prefix = name or path.name
+    with atomic_dir(path, openpose.keypoints_file, overwrite) as tmp:
+        for t, doc in enumerate(frames):
+            (tmp / f"{prefix}_{t:012d}_keypoints.json").write_text(json.dumps(doc))
+
+
+def load_dwpose_group(
+    path: str | Path,
+    fps: float | None = None,
+    canvas: tuple[int, int] | None = None,
+    normalized: bool | None = None,
+    **_: Any,
+) -> PoseGroup:
+    """Every person of DWPose/ControlNet annotator JSON; arguments as for
+    :func:`skeleton_io.formats.dwpose_json.load`."""
+    path = Path(path)
+    frames, canvas, scale = dwpose_json.read_frames(path, canvas, normalized)
+    found, skeleton = _people_lists(path, frames, scale)
+    meta: dict[str, Any] = {"format": dwpose_json.FORMAT, "normalized": scale is not None}
+    fps = openpose.resolve_fps(path, fps, meta)
+    return group_from_frames(path, found, skeleton, fps, canvas, meta)
+
+
+def save_dwpose_group(
+    group: PoseGroup,
+    path: str | Path,
+    normalized: bool = False,
+    binary: float | None = None,
+    name: str | None = None,
+    overwrite: bool = False,
+    **_: Any,
+) -> None:
+    """Write a group as DWPose/ControlNet annotator JSON (every person of a frame in its
+    ``people``, each with ``person_id`` = track id); arguments and layouts as for
+    :func:`skeleton_io.formats.dwpose_json.save`."""
+    path = Path(path)
+    dwpose_json.check_writable(group, path, binary)
+    target = written_skeleton(dwpose_json.FORMAT, group.skeleton)
+    body = _converted(group, target)
+
+    def person(s: PoseSequence, t: int) -> dict[str, Any]:
+        return dwpose_json.frame_dict(s.coords[t], s.confidence[t], target, s.canvas,
+                                      normalized, binary)  # fmt: skip
+
+    dwpose_json.write_frames(_frames_of_people(body, person), path, name, overwrite)
+
+
+# ------------------------------------------------------------------ COCO
+def load_coco_group(path: str | Path, fps: float | None = None, **_: Any) -> PoseGroup:
+    """Every person of a COCO keypoints JSON on ``coco17`` (``track_id`` = track id)."""
+    path = Path(path)
+    data = openpose.read_json(path, "annotations", "a COCO keypoints file")
+
+    def person(file: Path, ann: dict[str, Any]) -> Any:
+        return (_track_id(ann.get("track_id")), *coco._keypoints(file, ann))
+
+    images, found = coco.read_people(path, data, person)
+    meta: dict[str, Any] = {"format": "coco"}
+    fps = openpose.resolve_fps(path, coco.file_fps(path, data, fps, meta), meta)
+    names = [im.get("file_name") for im in images]
+    if all(isinstance(n, str) for n in names):
+        meta["frame_files"] = names
+    return group_from_frames(path, found, COCO17, fps, coco._canvas(path, images), meta)
+
+
+def save_coco_group(group: PoseGroup, path: str | Path, **_: Any) -> None:
+    """Write a group as one COCO keypoints JSON: one annotation per person per image, with
+    ``track_id``. Needs the frame size (``canvas``), like the one-person writer."""
+    path = Path(path)
+    coco.require_writable(group, path, "COCO keypoints JSON")
+    body = _converted(group, COCO17)
+    doc = coco.to_coco(body.first)
+    annotations = []
+    for t in range(body.num_frames):
+        for tid, seq in body.items():
+            if seq.present[t]:
+                ann = coco._annotation(len(annotations) + 1, t, seq.coords[t], seq.confidence[t])
+                annotations.append({**ann, "track_id": tid})
+    doc["annotations"] = annotations
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(doc))
