@@ -21,7 +21,7 @@
   driving's keypoints (visibility >= 0.5) that are not found in the output. The static
   baseline is frame 0 repeated.
 * **Learned backend** (``--only learned``): ``train_renderer`` on frames 0:96 of a clip for
-  ``--minutes`` (``--size``: ``--network-size``, default from the device), then ``retarget video CLIP CLIP
+  ``--minutes`` (``--size``, default from the device), then ``retarget video CLIP CLIP
   --source-frame 0 --max-frames 144`` with the learned and the reference backends, frames
   96:143 (never trained on) compared: L1 and AKD of each. Also, as before, ``--start-frame 96
   --max-frames 48``: that run places the person at frame 0's spot, not where the real one

@@ -215,7 +215,7 @@ def test_cli_train_renderer_then_render(tmp_path):
     run continues it."""
     drv = make_driving(tmp_path / "clip.mp4", frames=24, fps=12, audio=False)
     model = tmp_path / "model"
-    args = ["train-renderer", str(drv), "-o", str(model), "--frames", "0:24", "--network-size", "s",
+    args = ["train-renderer", str(drv), "-o", str(model), "--frames", "0:24", "--size", "s",
             "--iterations", "4", "--batch", "2", "--device", "cpu"]  # fmt: skip
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
@@ -250,7 +250,7 @@ def cv2_read(path):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--network-size", "X"], "--network-size"),
+        (["--size", "X"], "--size"),
         (["--minutes", "0"], "--minutes"),
         (["--frames", "5:3"], "--frames"),
         (["--frames", "a:b"], "--frames"),

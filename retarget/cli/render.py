@@ -253,8 +253,7 @@ def _frames(_ctx: object, _param: object, text: str) -> tuple[int, int]:
     help="Frames A:B to learn from; frame A is the source.",
 )
 @click.option(
-    "--network-size",
-    "size",
+    "--size",
     type=click.Choice(["S", "M", "L"], case_sensitive=False),
     default=None,
     help="Network size: S (CPU, minutes), M, L (GPU). [default: L on a GPU, S on the CPU]",
