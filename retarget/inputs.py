@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from skeleton_io import convert, load_file
+from skeleton_io.checks import require_person
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
@@ -30,6 +31,7 @@ def project_3d(
     """An orthographic front view (then turned by ``yaw`` degrees) of a 3D sequence, in pixels."""
     from .geometry import rotate
 
+    require_person(seq)  # the first frame's hip is the centre: there must be one
     seq = seq if seq.skeleton.name == OPENPOSE15.name else convert(seq, OPENPOSE15)
     up = seq.up if seq.up in ("+x", "-x", "+y", "-y", "+z", "-z") else "+y"
     cam = seq.coords if up == "-y" else to_camera_frame(seq.coords, up=up)

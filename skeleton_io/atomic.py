@@ -12,31 +12,95 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
 
-def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+def check_output_path(
+    path: str | Path, inputs: Sequence[str | Path] = (), folder: bool | None = None
+) -> Path:
     """Fail early, before any work, if ``path`` cannot be written.
 
-    Raises :class:`OutputError` when the parent folder is missing or not writable, when the
-    path is an existing folder where a file is expected, or when it equals an input.
+    Raises :class:`OutputError` when the parent folder is missing or not writable, when it
+    equals an input, or when it is an existing folder where a file is written
+    (``folder=False``) or an existing file where a folder is (``folder=True``).
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     for src in inputs:
         with contextlib.suppress(OSError):
-            if Path(src).exists() and path.exists() and path.resolve() == Path(src).resolve():
+            if Path(src).exists() and path.exists() and os.path.samefile(src, path):
                 raise OutputError(f"{path}: output path is the same as an input; choose another")
-        if Path(src).resolve() == path.resolve():
+        if os.path.realpath(src) == os.path.realpath(path):
             raise OutputError(f"{path}: output path is the same as an input; choose another")
     if not parent.is_dir():
-        raise OutputError(f"{path}: folder {parent} does not exist; create it or choose another -o")
+        why = "is not a folder" if parent.exists() else "does not exist"
+        raise OutputError(f"{path}: {parent} {why}; create the folder or choose another output")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: folder {parent} is not writable; choose another -o")
+        raise OutputError(f"{path}: folder {parent} is not writable; choose another output")
     if path.exists() and not os.access(path, os.W_OK):
-        raise OutputError(f"{path}: file exists and is not writable; choose another -o")
+        raise OutputError(f"{path}: file exists and is not writable; choose another output")
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise OutputError(
+            f"{path}: not a regular file or folder (a device, a pipe?); choose another output"
+        )
+    if folder is False and path.is_dir():
+        raise OutputError(f"{path}: is a folder; name a file to write (or remove the folder)")
+    if folder is True and path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another output")
+    if path.is_symlink() and not path.exists():
+        raise OutputError(f"{path}: a broken symbolic link or a link loop; choose another output")
+    try:  # root passes os.access everywhere: try for real (an unnamed file, nothing left)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise OutputError(
+            f"{path}: cannot write in {parent} ({e.strerror or e}); choose another output"
+        ) from None
     return path
+
+
+def check_folder_output(
+    path: str | Path,
+    owned: Callable[[Path], bool] | None = None,
+    overwrite: bool | None = False,
+) -> list[Path]:
+    """The entries of an existing output folder ``path`` that its writer does not own
+    (``owned(entry)``; None: it owns nothing), after :func:`check_output_path`. Unless
+    ``overwrite`` any such entry is an :class:`OutputError` (None: the writer cannot keep
+    them, so the message does not offer it). Call it before any work: the folder would be
+    refused at the end anyway."""
+    path = Path(path)
+    check_output_path(path, folder=True)
+    foreign = [] if not path.is_dir() else [e for e in path.iterdir() if not (owned and owned(e))]
+    if foreign and not overwrite:
+        offer = (
+            ""
+            if overwrite is None
+            else ", or pass `overwrite` to write into it (those files are kept)"
+        )
+        raise OutputError(
+            f"{path}: the folder holds files this command does not write ({foreign[0].name}"
+            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); choose a new or "
+            f"empty folder{offer}"
+        )
+    return foreign
+
+
+def _temporary(path: Path, make: Callable[..., Any], **kw: Any) -> Path:
+    """A temporary beside ``path`` (``make``: mkstemp or mkdtemp), or :class:`OutputError`
+    naming ``path`` (not the temporary) when the folder does not take new files."""
+    try:
+        made = make(dir=path.parent or ".", **kw)
+    except OSError as e:
+        raise OutputError(
+            f"{path}: cannot write in {path.parent} ({e.strerror or e}); choose another output"
+        ) from None
+    if isinstance(made, tuple):
+        os.close(made[0])
+        made = made[1]
+    return Path(made)
 
 
 def temporary_name(path: str | Path) -> re.Pattern[str]:
@@ -93,14 +157,11 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     (PyAV, matplotlib) still see it.
     """
     path = Path(path)
-    check_output_path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.",
+    check_output_path(path, folder=False)
+    tmp_path = _temporary(
+        path, tempfile.mkstemp, prefix=f".{path.stem}.",
         suffix=suffix if suffix is not None else path.suffix,
-        dir=path.parent or ".",
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
+    )  # fmt: skip
     try:
         yield tmp_path
         _publish_mode(tmp_path, is_dir=False)
@@ -123,17 +184,8 @@ def atomic_dir(
     moved into the new folder, and only the writer's own files are replaced.
     """
     path = Path(path)
-    check_output_path(path)
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: exists and is not a folder; choose another -o")
-    foreign = [] if not path.is_dir() else [e for e in path.iterdir() if not (owned and owned(e))]
-    if foreign and not overwrite:
-        raise OutputError(
-            f"{path}: the folder holds files this command does not write ({foreign[0].name}"
-            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); choose a new or "
-            "empty folder, or pass `overwrite` to write into it (those files are kept)"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or "."))
+    foreign = check_folder_output(path, owned, overwrite or (None if owned is None else False))
+    tmp = _temporary(path, tempfile.mkdtemp, prefix=f".{path.name}.")
     try:
         yield tmp
         _publish_mode(tmp, is_dir=True)

@@ -37,17 +37,19 @@ image           yes   no    an image file, through the BlazePose estimator
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import inspect
-import json
+import stat
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from .errors import InputNotFoundError, InvalidArgumentError, UnknownFormatError
+from .checks import check_fps
+from .errors import InputNotFoundError, InvalidArgumentError, RetargetError, UnknownFormatError
 from .formats import written_skeleton
 from .group import PoseGroup
 from .pose import PoseSequence
@@ -62,6 +64,7 @@ __all__ = [
     "GROUP_SAVE_FORMATS",
     "load_file",
     "load_group",
+    "output_is_folder",
     "save_file",
     "written_skeleton",
 ]
@@ -109,9 +112,7 @@ def format_module(name: str) -> ModuleType:
 
 def detect_format(path: str | Path) -> str:
     """Recognise a pose input's format from its name and, where needed, its content."""
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
+    path = check_input_path(path)
     if path.is_dir():
         first = min(path.glob("*.json"), default=None, key=lambda p: p.name)
         if first is not None:
@@ -139,13 +140,9 @@ def detect_format(path: str | Path) -> str:
 
 
 def _detect_json(path: Path) -> str:
-    from .errors import PoseFormatError
+    from .formats import coco_wholebody, dwpose_json, load_json
 
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
-    from .formats import coco_wholebody, dwpose_json
+    data = load_json(path)
 
     if dwpose_json.looks_like(data):
         return "dwpose"
@@ -163,11 +160,12 @@ def _detect_json(path: Path) -> str:
 
 def _detect_npz(path: Path) -> str:
     from .errors import PoseFormatError
+    from .formats.native import open_npz
 
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(path) as z:
             files = set(z.files)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
         raise PoseFormatError(
             f"{path}: not a readable .npz ({e}); is the file truncated?"
         ) from None
@@ -181,14 +179,57 @@ def _detect_npz(path: Path) -> str:
     )
 
 
-def _check_request(path: Path, start_frame: int, max_frames: int | None) -> None:
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file or folder; check the path")
+def check_input_path(path: str | Path) -> Path:
+    """``path`` when it is an existing file or folder to read, else the error that says why
+    not: missing, a dangling link or a link loop, or a device (``/dev/zero`` never ends)."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        if path.is_symlink():
+            why = "a symbolic link loop" if e.errno == errno.ELOOP else "a broken symbolic link"
+            raise InputNotFoundError(f"{path}: {why}; point it at a pose input") from None
+        raise InputNotFoundError(f"{path}: no such file or folder; check the path") from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise InvalidArgumentError(f"{path}: not a file or folder (a device?); give a pose input")
+    return path
+
+
+def _check_kind(path: Path, fmt: str) -> None:
+    """A folder is read only by the formats that have folders (OpenPose, DWPose JSON)."""
+    if path.is_dir() and fmt not in ("openpose", "dwpose"):
+        raise InvalidArgumentError(
+            f"{path}: a folder, but {fmt} input is a file; name the file, or the folder's "
+            "format (`format` openpose or dwpose)"
+        )
+
+
+def _check_request(path: Path, start_frame: int, max_frames: int | None, opts: dict) -> None:
+    check_input_path(path)
     if start_frame < 0 or (max_frames is not None and max_frames < 1):
         raise InvalidArgumentError(
             f"{path}: `start_frame` must be >= 0 and `max_frames` >= 1, got {start_frame} "
             f"and {max_frames}"
         )
+    if opts.get("fps") is not None:
+        opts["fps"] = check_fps(opts["fps"])
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Errors of a reader that do not name the file they came from get its path in front
+    (``coords have 7 joints ...`` -> ``a.npz: coords have 7 joints ...``)."""
+    try:
+        yield
+    except RetargetError as e:
+        text = str(e)
+        if str(path) in text or path.name in text or not e.args:
+            raise
+        try:
+            new = type(e)(f"{path}: {text}")
+        except TypeError:
+            raise e from None
+        raise new from None
 
 
 def _sliced(seq: Any, path: Path, start_frame: int, max_frames: int | None) -> Any:
@@ -235,18 +276,20 @@ def load_file(
             ``model_path`` for SMPL).
     """
     path = Path(path)
-    _check_request(path, start_frame, max_frames)
+    _check_request(path, start_frame, max_frames, opts)
     fmt = format or detect_format(path)
+    _check_kind(path, fmt)
     mod = format_module(fmt)
-    if fmt in ("video", "image"):
-        loader = mod.load_image if fmt == "image" else mod.load
-        seq = loader(
-            path, start_frame=start_frame, max_frames=max_frames, **_accepted(loader, opts)
-        )
-    else:
-        seq = _sliced(mod.load(path, **_accepted(mod.load, opts)), path, start_frame, max_frames)
-    seq.meta.setdefault("source_path", str(path))
-    seq.meta.setdefault("source_format", fmt)
+    with naming(path):
+        if fmt in ("video", "image"):
+            loader = mod.load_image if fmt == "image" else mod.load
+            seq = loader(
+                path, start_frame=start_frame, max_frames=max_frames, **_accepted(loader, opts)
+            )
+        else:
+            seq = mod.load(path, **_accepted(mod.load, opts))
+    seq = _sliced(seq, path, start_frame, max_frames) if fmt not in ("video", "image") else seq
+    seq.meta.update(source_path=str(path), source_format=fmt)  # the file read now
     if hands_face and fmt in ("video", "image"):
         from .hands_face import add_hands_face  # mediapipe and PyAV on use, as the formats
 
@@ -274,7 +317,7 @@ def load_group(
         people: keep at most this many people, the largest on average (None: everyone).
     """
     path = Path(path)
-    _check_request(path, start_frame, max_frames)
+    _check_request(path, start_frame, max_frames, opts)
     if people is not None and (
         isinstance(people, bool) or not isinstance(people, int) or people < 1
     ):
@@ -289,14 +332,18 @@ def load_group(
     elif fmt in ("video", "image"):
         reader = _function(_GROUP_READERS[fmt])
         frames = {} if fmt == "image" else {"start_frame": start_frame, "max_frames": max_frames}
-        group = reader(path, people=people, **frames, **_accepted(reader, opts))
+        with naming(path):
+            group = reader(path, people=people, **frames, **_accepted(reader, opts))
     else:
         reader = _function(_GROUP_READERS[fmt])
-        group = _sliced(reader(path, **_accepted(reader, opts)), path, start_frame, max_frames)
+        _check_kind(path, fmt)
+        with naming(path):
+            group = reader(path, **_accepted(reader, opts))
+        group = _sliced(group, path, start_frame, max_frames)
     if people is not None and group.num_people > people:
         group = group.largest(people)
-    group.meta.setdefault("source_path", str(path))
-    group.meta.setdefault("source_format", fmt)
+    for one in (group, *group.tracks.values()):  # each person names the file read now
+        one.meta.update(source_path=str(path), source_format=fmt)
     return group
 
 
@@ -308,6 +355,12 @@ def _accepted(func: Any, opts: dict[str, Any]) -> dict[str, Any]:
         return opts
     names = {p.name for p in params}
     return {k: v for k, v in opts.items() if k in names}
+
+
+def output_is_folder(path: str | Path, format: str) -> bool:
+    """Whether :func:`save_file` writes ``format`` at ``path`` as a folder (OpenPose JSON;
+    DWPose JSON unless the path ends in ``.json``) rather than a file."""
+    return format == "openpose" or (format == "dwpose" and Path(path).suffix.lower() != ".json")
 
 
 def save_file(

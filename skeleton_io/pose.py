@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import MAX_CANVAS_SIDE, MAX_COORD, check_fps
 from .errors import PoseFormatError, SkeletonMismatchError
 from .skeleton import Skeleton, get_skeleton
 
@@ -86,16 +87,27 @@ class PoseSequence:
             conf = conf.copy()
             conf[bad.any(axis=2)] = 0.0
             coords = np.where(bad, 0.0, coords)
+        huge = np.abs(coords) > MAX_COORD
+        if huge.any():
+            t, j, _ = np.argwhere(huge)[0]
+            raise SkeletonMismatchError(
+                f"coordinate {coords[t, j].tolist()} of joint {self.skeleton.joints[j]!r} in "
+                f"frame {t} is beyond {MAX_COORD:g}; no body is that large (a corrupt value?)"
+            )
         self.coords = coords
         self.confidence = conf
-        if not (np.isfinite(self.fps) and self.fps > 0):
-            raise SkeletonMismatchError(f"fps must be a positive number, got {self.fps}")
-        self.fps = float(self.fps)
+        self.fps = check_fps(self.fps, None)
         if self.canvas is not None:
-            w, h = (int(v) for v in self.canvas)
-            if w <= 0 or h <= 0:
+            try:
+                w, h = (int(v) for v in self.canvas)
+            except (TypeError, ValueError, OverflowError):
+                w = h = 0
+            if not (0 < w <= MAX_CANVAS_SIDE and 0 < h <= MAX_CANVAS_SIDE):
+                shown = " x ".join(f"{v:.6g}" if isinstance(v, (int, float)) else repr(v)
+                                   for v in tuple(self.canvas)[:2])  # fmt: skip
                 raise SkeletonMismatchError(
-                    f"canvas must be (width, height) > 0, got {self.canvas}"
+                    f"canvas must be (width, height) from 1 to {MAX_CANVAS_SIDE} pixels, got "
+                    f"{shown}"
                 )
             self.canvas = (w, h)
         if self.world is not None:

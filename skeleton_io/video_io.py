@@ -201,13 +201,17 @@ def frame_orientation(frame: av.VideoFrame) -> Orientation:
 def _open(path: str | Path, what: str = "video") -> av.container.InputContainer:
     path = Path(path)
     if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file; check the path")
+        why = "a broken symbolic link or a link loop" if path.is_symlink() else "no such file"
+        raise InputNotFoundError(f"{path}: {why}; check the path")
+    a = "an" if what == "image" else "a"
+    if path.is_dir():
+        raise VideoReadError(f"{path}: a folder, not {a} {what}; check the path")
     try:
         return av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as e:
         raise VideoReadError(
-            f"{path}: cannot open as {'an' if what == 'image' else 'a'} {what} "
-            f"({_reason(e)}); the file is damaged, truncated or not a {what}"
+            f"{path}: cannot open as {a} {what} ({_reason(e)}); the file is damaged, truncated "
+            f"or not {a} {what}"
         ) from None
 
 

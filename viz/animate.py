@@ -22,6 +22,7 @@ import numpy as np
 from tqdm import tqdm
 
 from skeleton_io.atomic import atomic_file
+from skeleton_io.checks import MAX_IMAGE_SIDE, check_fps, check_range, check_size
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
@@ -43,6 +44,8 @@ from .scene import Limits, Scene
 log = logging.getLogger(__name__)
 
 VIDEO_EXTS = (".mp4", ".gif")
+MAX_TURNS = 1000.0
+"""The most camera turns of a sweep (more only blurs the animation)."""
 
 
 def check_video_path(path: str | Path) -> Path:
@@ -51,9 +54,7 @@ def check_video_path(path: str | Path) -> Path:
 
 
 def _rate(fps: float) -> Fraction:
-    if not (np.isfinite(fps) and fps > 0):
-        raise InvalidArgumentError(f"fps must be a positive number, got {fps}")
-    return Fraction(fps).limit_denominator(1001)
+    return Fraction(check_fps(fps)).limit_denominator(1001)
 
 
 class GifWriter:
@@ -211,6 +212,8 @@ def render_frames(
     A group: everyone, labelled with their track ids, nearer people over farther ones.
     Each array is a view of the reused canvas: use it before asking for the next.
     """
+    check_range(turns, "turns", -MAX_TURNS, MAX_TURNS, "a number of camera turns")
+    check_size(size, "size", MAX_IMAGE_SIDE, low=16)
     scene = Scene.of(seq, front, follow)
     seq = scene.seq
     if sweep and not scene.is_3d:
@@ -257,6 +260,7 @@ def animate(
     """Write an animation of ``seq`` to ``path`` (``.mp4`` or ``.gif``) at ``fps`` (default:
     the sequence's own). See :func:`render_frames` for the view options."""
     path = check_video_path(path)
+    fps = seq.fps if fps is None else check_fps(fps)
     frames = render_frames(
         seq,
         azim=azim,
@@ -269,13 +273,13 @@ def animate(
         style=style,
     )
     with (
-        open_video(path, fps or seq.fps) as writer,
+        open_video(path, fps) as writer,
         _progress(seq.num_frames, path.name, progress) as bar,
     ):
         for image in frames:
             writer.write(image[..., :3])
             bar.update()
-    log.info("wrote %s: %d frames at %g fps", path, writer.frames_written, fps or seq.fps)
+    log.info("wrote %s: %d frames at %g fps", path, writer.frames_written, fps)
     return path
 
 
@@ -327,6 +331,8 @@ def animate_overlay(
     from skeleton_io.video_io import analysis_size, iter_frames, probe
 
     path = check_video_path(path)
+    fps = None if fps is None else check_fps(fps)
+    check_size(max_side, "max_side", MAX_IMAGE_SIDE, low=16)
     if seq.dims != 2:
         raise InvalidArgumentError(
             "an overlay needs a 2D pose sequence in pixels; this one is 3D (plot or animate it instead)"

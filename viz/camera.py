@@ -41,6 +41,7 @@ from typing import Literal, get_args
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from skeleton_io.checks import check_angle
 from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
@@ -128,7 +129,12 @@ def view_frame(seq: PoseSequence, front: Front = "auto") -> Rotation:
 
 
 def camera_rotation(azim: float = 0.0, elev: float = 0.0) -> Rotation:
-    """Rotation from the view frame to the camera frame: ``Rx(elev) @ Ry(-azim)``."""
+    """Rotation from the view frame to the camera frame: ``Rx(elev) @ Ry(-azim)``.
+
+    Raises:
+        InvalidArgumentError: an angle that is not a finite number of degrees.
+    """
+    azim, elev = check_angle(azim, "azim"), check_angle(elev, "elev")
     return Rotation.from_euler("yx", [-azim, elev], degrees=True)
 
 

@@ -220,7 +220,8 @@ def _draw_scene(
     seq = scene.seq
     if not 0 <= frame < seq.num_frames:
         raise InvalidArgumentError(
-            f"frame {frame} is out of range: the sequence has {seq.num_frames} frames (0..{seq.num_frames - 1})"
+            f"`frames`: frame {frame} is out of range: the sequence has {seq.num_frames} frames "
+            f"(0..{seq.num_frames - 1})"
         )
     if scene.is_3d and style.floor:
         FloorArtist(ax, scene).update(azim, elev, frame)
@@ -288,10 +289,10 @@ def plot_frames(
 ) -> Figure:
     """A grid of frames of one sequence or group (default: 4 evenly spaced), all with the
     same limits."""
+    scene = Scene.of(seq, front, follow)  # nobody (or no frame) to plot is an error here
     frames = list(frames) if frames is not None else _default_frames(seq.num_frames)
     if not frames:
         raise InvalidArgumentError("no frames to plot: pass at least one frame index")
-    scene = Scene.of(seq, front, follow)
     limits = scene.limits(azim, elev, floor=style.floor)
     ncols = max(1, min(ncols, len(frames)))
     nrows = -(-len(frames) // ncols)
@@ -325,7 +326,7 @@ def _grid(columns: list[_Column], frames: list[int], panel_height: float, style:
         bad = [f for f in frames if not 0 <= f < n]
         if bad:
             raise InvalidArgumentError(
-                f"frames {bad} are out of range for {col.title!r}, which has {n} frames"
+                f"`frames` {bad} are out of range for {col.title!r}, which has {n} frames"
             )
     groups: dict[tuple[str, bool, bool], list[Limits]] = {}
     keys = []
@@ -441,7 +442,7 @@ def joint_index(seq: PoseSequence, name: str) -> int:
     if name in names:
         return names.index(name)
     raise SkeletonMismatchError(
-        f"no joint {name!r} in skeleton {seq.skeleton.name!r}; it has {', '.join(names)}"
+        f"`joints`: no joint {name!r} in skeleton {seq.skeleton.name!r}; it has {', '.join(names)}"
     )
 
 

@@ -38,6 +38,7 @@ import numpy as np
 from matplotlib.colors import hsv_to_rgb
 
 from skeleton_io import wholebody as wb
+from skeleton_io.checks import require_joints, source_name
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError, missing_dependency
 from skeleton_io.group import PoseGroup
@@ -281,7 +282,8 @@ def pose_images(
     size = canvas or seq.canvas
     if size is None:
         raise InvalidArgumentError(
-            "the sequence states no canvas size; pass one (`canvas`, WIDTHxHEIGHT or an image)"
+            f"{source_name(seq)}: states no canvas size; pass one (`canvas`, WIDTHxHEIGHT or an "
+            "image)"
         )
     group = seq if isinstance(seq, PoseGroup) else PoseGroup.from_sequence(seq)
     on = group.map(
@@ -413,6 +415,8 @@ def write_pose_images(
             f"{source}: nobody in any of its {n} frames (no point with confidence >= "
             f"{threshold:g}); nothing drawn"
         )
+    one = seq.first if isinstance(seq, PoseGroup) else seq  # every person has one skeleton
+    require_joints(convert(one, style_skeleton(style)), one, style_skeleton(style).name)
     hands, face = parts_to_draw(seq, hands, face)
     frames = list(range(n)) if frame is None else [frame]
     images = pose_images(

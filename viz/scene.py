@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from skeleton_io.checks import require_person
 from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
@@ -154,6 +155,7 @@ class Scene:
         if group is not None:
             seq = group.merged()
         people = group.ids if group is not None else ()
+        require_person(seq)  # nothing to draw: never a picture of nobody
         if seq.dims == 2:
             layers = None if group is None else _layers(group)
             zero = np.zeros((seq.num_frames, 2))

@@ -13,6 +13,7 @@ from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
 from ..retargeters import MODES
 from .common import (
     VIEW_HELP,
+    Finite,
     ViewParam,
     denoise_choice,
     denoise_options,
@@ -73,7 +74,7 @@ EXIT_INTERRUPTED = 130
 )
 @click.option(
     "--gpus-per-worker",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=None,
     help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs and the job "
     "uses them (denoise, transfer), else 0; extract's pose estimator runs on the CPU].",

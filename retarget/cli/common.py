@@ -8,6 +8,7 @@ import math
 import os
 import re
 import shlex
+import signal
 import sys
 import warnings
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 
 import click
 
+from skeleton_io.checks import FPS_MAX, FPS_MIN, MAX_CANVAS_SIDE, check_fps
 from skeleton_io.errors import InputNotFoundError, RetargetError
 from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, SAVE_FORMATS
 from skeleton_io.skeleton import SKELETONS
@@ -30,6 +32,19 @@ class _OneLineError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that every ``finally`` and atomic
+    writer cleans up (no temporary file is left) and ``retarget batch`` stops its workers."""
+
+
+class _TerminatedError(_OneLineError):
+    exit_code = 128 + signal.SIGTERM
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 _PARAM = re.compile(r"`(\w+)`")
@@ -60,7 +75,11 @@ def cli_message(message: str, command: click.Command | None) -> str:
     """A library message for the command line: parameters written `like_this` become the
     command's flags (or plain names where the command has no such option)."""
     flags = flag_names(command)
-    return _PARAM.sub(lambda m: flags.get(m.group(1), m.group(1)), message)
+    out = _PARAM.sub(lambda m: flags.get(m.group(1), m.group(1)), message)
+    return _QUOTED.sub(r"'\1'", out)  # `retarget train` -> 'retarget train'
+
+
+_QUOTED = re.compile(r"`([^`]+)`")
 
 
 COMMANDS: dict[str, str] = {
@@ -102,6 +121,8 @@ class RetargetGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as e:  # a bad option value: one line too, naming the option
             raise _OneLineError(e.format_message()) from None
+        except Terminated:
+            raise _TerminatedError("terminated (SIGTERM); nothing half-written was left") from None
         except RetargetError as e:
             sub = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
             text = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -110,6 +131,13 @@ class RetargetGroup(click.Group):
             raise _OneLineError(f"{e.filename}: no such file or folder") from None
         except PermissionError as e:
             raise _OneLineError(f"{e.filename}: permission denied") from None
+        except MemoryError:
+            raise _OneLineError(
+                "out of memory; try a shorter input (--max-frames) or a smaller size"
+            ) from None
+        except OSError as e:  # a disk full, a folder where a file was expected, ...
+            where = f"{e.filename}: " if e.filename else ""
+            raise _OneLineError(f"{where}{e.strerror or e}") from None
 
 
 class _Formatter(logging.Formatter):
@@ -141,6 +169,7 @@ def cli(verbose: int) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="retarget")
 
 
@@ -163,11 +192,37 @@ class CanvasSize(click.ParamType):
             return (info.width, info.height)
         try:
             w, h = (int(v) for v in str(value).lower().split("x"))
-            if w > 0 and h > 0:
+            if 0 < w <= MAX_CANVAS_SIDE and 0 < h <= MAX_CANVAS_SIDE:
                 return (w, h)
         except ValueError:
             pass
-        self.fail(f"{value!r} is not WIDTHxHEIGHT in pixels, e.g. 1280x720", param, ctx)
+        self.fail(
+            f"{value!r} is not WIDTHxHEIGHT in pixels (1 to {MAX_CANVAS_SIDE} each), e.g. 1280x720",
+            param,
+            ctx,
+        )
+
+
+class FrameRate(click.ParamType):
+    """A frame rate in frames per second (:func:`skeleton_io.checks.check_fps`'s range)."""
+
+    name = "fps"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            return check_fps(float(value))
+        except (ValueError, RetargetError):
+            self.fail(f"{value!r} is not a frame rate from {FPS_MIN:g} to {FPS_MAX:g}", param, ctx)
+
+
+class Finite(click.FloatRange):
+    """A finite number (click's FloatRange lets NaN through), optionally within a range."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        out = super().convert(value, param, ctx)
+        if out is not None and not math.isfinite(out):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return out
 
 
 class PeopleParam(click.ParamType):
@@ -240,7 +295,7 @@ def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable
         ),
         click.option(
             "--fps",
-            type=float,
+            type=FrameRate(),
             default=None,
             help="Frame rate for inputs that have none (OpenPose JSON, CSV, images).",
         ),
@@ -335,7 +390,7 @@ def training_options(
             click.option("--iterations", type=click.IntRange(min=1), default=iterations,
                          show_default=iterations is not None,
                          help="Most training steps." + (" [default: no limit]" if iterations is None else "")),
-            click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=minutes,
+            click.option("--minutes", type=Finite(min=0, min_open=True), default=minutes,
                          show_default=minutes is not None,
                          help="Most wall time; the learning-rate schedule fits in it."),
             click.option("--batch", type=click.IntRange(min=2), default=batch,
@@ -344,7 +399,7 @@ def training_options(
             click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
         ]  # fmt: skip
         if lr is not _NO_LR:
-            opts.append(click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+            opts.append(click.option("--lr", type=Finite(min=0, min_open=True),
                                      default=lr, show_default=lr is not None,
                                      help="Initial learning rate." + (" [default: the model size's]" if lr is None else "")))  # fmt: skip
         for o in reversed(opts):
@@ -417,6 +472,8 @@ class ViewParam(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> str | float | Path:
         if isinstance(value, (float, Path)) or value in ("motion", "structure"):
             return value
+        if not str(value).strip():
+            self.fail("empty: give motion, structure, a yaw in degrees or a pose input", param, ctx)
         try:
             yaw = float(value)
         except ValueError:

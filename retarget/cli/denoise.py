@@ -9,7 +9,7 @@ import click
 
 from ..denoising import CleanupOptions, parse_params
 from ..pipeline.poses import denoise_file
-from .common import method_options, pose_io_options, read_pose_kwargs
+from .common import Finite, method_options, pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 @method_options()
 @click.option(
     "--max-gap",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=None,
     metavar="SECONDS",
     help=f"Fill dropouts up to SECONDS long by interpolation (0: fill none) "

@@ -14,6 +14,7 @@ from skeleton_io.errors import InvalidArgumentError
 
 from .common import (
     CanvasSize,
+    Finite,
     input_options,
     overwrite_option,
     person_options,
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 )
 @click.option(
     "--threshold",
-    type=click.FloatRange(0.0, 1.0),
+    type=Finite(0.0, 1.0),
     default=None,
     help="Points with a lower confidence are left out (default 0.3: what DWPose keeps).",
 )

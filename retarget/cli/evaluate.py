@@ -115,11 +115,13 @@ def evaluate_cmd(
     from retarget.benchmark import format_table, make_baseline
     from retarget.benchmark.protocol import run_benchmark, save_results
     from retarget.data import MocapLibrary
+    from retarget.pipeline.fit import check_cache_dir
 
     if (model_dir is None) == (baseline is None):
         raise InvalidArgumentError("give exactly one of --model RUN_DIR or --baseline NAME")
     if json_out is not None:
-        check_output_path(json_out)
+        check_output_path(json_out, folder=False)
+    check_cache_dir(cache_dir)
     if model_dir is not None:
         retargeters = [_load_model(model_dir)]
     elif baseline == "all":

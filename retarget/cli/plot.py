@@ -10,6 +10,7 @@ import click
 
 from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import MAX_IMAGE_SIDE
 from viz.camera import FOLLOWS, FRONTS
 
 from .common import input_options, person_options, read_pose_kwargs
@@ -219,7 +220,7 @@ def plot_cmd(
 )
 @click.option(
     "--size",
-    type=click.IntRange(min=64),
+    type=click.IntRange(min=64, max=MAX_IMAGE_SIDE),
     default=640,
     show_default=True,
     help="Long side of the animation in pixels (with --overlay: at most this).",

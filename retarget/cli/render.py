@@ -10,6 +10,8 @@ import click
 
 from ..pipeline.video import FITS
 from .common import (
+    Finite,
+    FrameRate,
     command_line,
     denoise_choice,
     denoise_options,
@@ -118,7 +120,7 @@ def _backend_options(f):
     help="retarget: onto the source's body, placed at the source person; place: scaled and placed only; none: coordinates as they are.",
 )
 @click.option(
-    "--fps", type=float, default=None, help="Output frame rate (default: the sequence's)."
+    "--fps", type=FrameRate(), default=None, help="Output frame rate (default: the sequence's)."
 )
 @_backend_options
 def render_cmd(
@@ -230,9 +232,9 @@ def video_cmd(
     _report(report)
 
 
-def _frames(_ctx: object, _param: object, text: str) -> tuple[int, int]:
+def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int, int]:
     try:
-        a, b = (int(v) for v in text.split(":"))
+        a, b = (int(v) for v in str(text).split(":"))
     except ValueError:
         raise click.BadParameter(f"{text!r}: expected A:B, e.g. 0:96") from None
     if a < 0 or b <= a + 1:
@@ -248,8 +250,8 @@ def _frames(_ctx: object, _param: object, text: str) -> tuple[int, int]:
 @click.option(
     "--frames",
     default="0:96",
-    show_default=True,
     callback=_frames,
+    show_default=True,
     help="Frames A:B to learn from; frame A is the source.",
 )
 @click.option(

@@ -11,7 +11,7 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import command_line, device_option, mocap_data_option, training_options
+from .common import FrameRate, command_line, device_option, mocap_data_option, training_options
 
 
 @click.command("train-denoiser")
@@ -40,7 +40,7 @@ from .common import command_line, device_option, mocap_data_option, training_opt
 )
 @click.option(
     "--noise-fps",
-    type=float,
+    type=FrameRate(),
     default=30.0,
     show_default=True,
     help="Frame rate of --noise-from inputs that store none (OpenPose JSON).",
@@ -106,7 +106,7 @@ def train_denoiser_cmd(
     from ..denoising.metrics import NoiseStats
     from ..nn.distributed import from_env
 
-    check_output_path(output)
+    check_output_path(output, folder=True)
     if bool(noise_from) == bool(noise_stats):
         raise InvalidArgumentError(
             "train-denoiser: give the detector noise either by --noise-from PATH (repeatable) "

@@ -231,10 +231,19 @@ class NoiseStats:
 
     @classmethod
     def load(cls, path: str | Path) -> NoiseStats:
+        from skeleton_io.io import check_input_path
+
+        check_input_path(path)
         try:
-            return cls.from_dict(json.loads(Path(path).read_text()))
-        except (json.JSONDecodeError, TypeError) as e:
-            raise PoseFormatError(f"{path}: not a noise statistics JSON ({e})") from None
+            data = json.loads(Path(path).read_text())
+            if not isinstance(data, dict):
+                raise TypeError(f"a JSON {type(data).__name__}, not an object")
+            return cls.from_dict(data)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, KeyError) as e:
+            raise PoseFormatError(
+                f"{path}: not a noise statistics JSON ({type(e).__name__}: {e}); pass the "
+                "noise_stats.json of a denoiser model folder"
+            ) from None
 
     @classmethod
     def combine(cls, stats: list[NoiseStats]) -> NoiseStats:

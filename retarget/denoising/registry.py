@@ -67,6 +67,9 @@ class CleanupOptions:
     interp: str = "pchip"
     fill_confidence: float = 0.5
 
+    def __post_init__(self) -> None:
+        check_options(self, flags=True)
+
     def swap_kwargs(self, size: float) -> dict[str, Any]:
         """Keyword arguments of :func:`~retarget.denoising.filters.fix_swaps` for a body of
         ``size`` (data units)."""
@@ -317,6 +320,7 @@ def parse_params(method: str, items: Sequence[str]) -> dict[str, Any]:
                 f"bad method parameter {item!r}: use KEY=VALUE with KEY one of {valid}"
             )
         out[key] = _convert(hints[key], value.strip(), key)
+    check_options(make_options(method, **out))  # before any input is read
     return out
 
 
@@ -334,9 +338,32 @@ def _convert(tp: Any, value: str, key: str) -> Any:
             raise ValueError(value)
         return base(value) if base in (int, float, str) else value
     except ValueError:
+        what = {"float": "a number", "int": "a whole number"}.get(getattr(base, "__name__", ""))
         raise InvalidArgumentError(
-            f"parameter {key}={value!r}: expected {getattr(base, '__name__', base)}"
+            f"denoising parameter {key}={value!r}: expected {what or base}"
         ) from None
+
+
+MAX_PARAM = 1e6
+"""The largest value of a numeric denoising parameter (seconds, Hz, fractions, orders)."""
+
+
+def check_options(options: Any, flags: bool = False) -> Any:
+    """``options`` (a dataclass) unchanged when every number in it is finite and within
+    [0, :data:`MAX_PARAM`]; else :class:`InvalidArgumentError` naming the field (as a
+    parameter in backticks with ``flags``: ``max_gap`` is also the CLI's ``--max-gap``)."""
+    if not dataclasses.is_dataclass(options):
+        return options
+    for f in dataclasses.fields(options):
+        v = getattr(options, f.name)
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+            continue
+        if not (np.isfinite(v) and 0 <= v <= MAX_PARAM):
+            name = f"`{f.name}`" if flags else f"denoising parameter {f.name}"
+            raise InvalidArgumentError(
+                f"{name}={v!r} is not a finite number from 0 to {MAX_PARAM:g}"
+            )
+    return options
 
 
 # ------------------------------------------------------------------ entry point
@@ -369,9 +396,10 @@ def denoise(
         options = make_options(method, **params)
     elif params:
         raise InvalidArgumentError("give either an options object or keyword parameters")
+    check_options(options)
     if cleanup is None:
         cleanup = spec.cleanup
-    cleanup_opts = CleanupOptions() if cleanup is True else cleanup or None
+    cleanup_opts = check_options(CleanupOptions() if cleanup is True else cleanup or None, True)
     report = None
     if cleanup_opts is not None:
         seq, report = clean(seq, cleanup_opts)

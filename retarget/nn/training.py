@@ -18,14 +18,50 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from skeleton_io.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from .distributed import Dist
 
 log = logging.getLogger(__name__)
+
+
+MAX_MINUTES = 30 * 24 * 60.0
+"""The longest wall-time budget taken (a month): more is a typo, or an infinity."""
+MAX_LR = 10.0
+"""The largest learning rate taken (anything near it diverges; more is a typo)."""
+
+
+def check_budget(
+    iterations: int, minutes: float | None, batch: int | None = None, lr: float | None = None
+) -> None:
+    """A training budget that can run: ``iterations`` >= 1, ``minutes`` (None: no limit)
+    within (0, :data:`MAX_MINUTES`], ``batch`` >= 2, ``lr`` within (0, :data:`MAX_LR`];
+    else :class:`~skeleton_io.errors.InvalidArgumentError` naming the parameter."""
+    from skeleton_io.checks import check_range
+
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+        raise InvalidArgumentError(f"`iterations` must be a whole number >= 1, got {iterations!r}")
+    if minutes is not None:
+        check_range(minutes, "minutes", 1e-6, MAX_MINUTES, "a number of minutes")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 2):
+        raise InvalidArgumentError(f"`batch` must be a whole number >= 2, got {batch!r}")
+    if lr is not None and not (math.isfinite(lr) and 0 < lr <= MAX_LR):
+        raise InvalidArgumentError(f"`lr` must be a learning rate in (0, {MAX_LR:g}], got {lr!r}")
+
+
+def require_windows(lengths: Sequence[int], window: int, where: Any, split: str) -> None:
+    """Training data with a clip of at least ``window`` frames (``lengths``: the frame
+    counts of the ``split``'s clips in the motion capture folder ``where``)."""
+    if not any(n >= window for n in lengths):
+        raise InvalidArgumentError(
+            f"{where}: the {split} split has no motion of {window} frames or more "
+            f"({len(lengths)} clips); give `data` a folder with longer motion capture"
+        )
 
 
 @dataclass(frozen=True)
@@ -45,10 +81,7 @@ class Schedule:
     lr_final: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.iterations < 1:
-            raise ValueError(f"iterations must be at least 1, got {self.iterations}")
-        if self.minutes is not None and not self.minutes > 0:
-            raise ValueError(f"minutes must be positive, got {self.minutes}")
+        check_budget(self.iterations, self.minutes, lr=self.lr)
 
     def progress(self, step: int, seconds: float = 0.0) -> float:
         """How much of the budget ``step`` steps and ``seconds`` of wall time have used, 0-1."""

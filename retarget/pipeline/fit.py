@@ -6,10 +6,36 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from skeleton_io.atomic import check_output_path
+from skeleton_io.errors import InvalidArgumentError, ModelError
+
 from ..data.dataset import Augment
 from ..model.train import RunConfig, TrainConfig, train
+from ..nn.training import check_budget, require_windows
 
 log = logging.getLogger(__name__)
+
+WINDOW = 64
+"""Frames per training window."""
+
+
+def split_lengths(lib: Any, split: str) -> list[int]:
+    """The frame counts of the clips of a split of the motion capture."""
+    from ..data.splits import get_split
+
+    return [lib.clips[c].num_frames for c in get_split(lib, split).clips]
+
+
+def check_cache_dir(cache_dir: str | Path | None) -> None:
+    """A cache folder that is a folder (or can become one), not a file."""
+    if not cache_dir:
+        return
+    path = Path(cache_dir)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise InvalidArgumentError(f"{p}: not a folder; choose another `cache_dir`")
+            return
 
 
 def validation_hook(lib, max_cases: int = 60, seed: int = 0):
@@ -65,12 +91,20 @@ def fit(
     from ..nn.distributed import from_env
 
     augment = Augment() if augment is None else augment
+    check_budget(iterations, minutes, batch, lr)
+    check_output_path(run_dir, folder=True)
+    check_cache_dir(cache_dir)
+    if resume and not (Path(run_dir) / "state.pt").exists():
+        raise ModelError(f"{run_dir}: nothing to resume (no state.pt); drop `resume`")
     lib = MocapLibrary.load(data, cache_dir)
+    require_windows(split_lengths(lib, "train"), WINDOW, lib.root, "train")
     dist = from_env()  # under torchrun: this rank's windows, seed and GPU
     dev = resolve_device(device)
     if dev.type == "cuda" and dist.enabled:
         dev = torch.device("cuda", dist.local_rank)
-    sampler = BatchSampler(lib, "train", augment=augment, device=dev, seed=seed + dist.rank)
+    sampler = BatchSampler(
+        lib, "train", window=WINDOW, augment=augment, device=dev, seed=seed + dist.rank
+    )
     windows = len(sampler)
     sampler.shard(dist.rank, dist.world_size)
     tc = TrainConfig(

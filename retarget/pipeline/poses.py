@@ -14,8 +14,9 @@ from typing import Any
 
 from skeleton_io import PoseGroup, convert, load_file, load_group, save_file
 from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import require_joints, require_person
 from skeleton_io.errors import InvalidArgumentError
-from skeleton_io.io import GROUP_SAVE_FORMATS
+from skeleton_io.io import GROUP_SAVE_FORMATS, output_is_folder
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import get_skeleton, has_hands_or_face
 
@@ -56,10 +57,20 @@ def write_poses(
     sequence's own skeleton. ``overwrite``: write into an existing output folder that holds
     other files."""
     target = output_skeleton(out_format, skeleton, seq.skeleton)
+    require_person(seq)
     if target and out_format != "bvh" and target != seq.skeleton.name:
+        before = seq
         seq = each(seq, lambda s: convert(s, target), keep_missing=False)
+        if not isinstance(seq, PoseGroup):
+            require_joints(seq, before, target)
     save_file(seq, output, out_format, overwrite=overwrite)
     return seq
+
+
+def check_pose_output(output: str | Path, out_format: str, inputs: list) -> None:
+    """Fail before any work when ``output`` cannot take ``out_format`` (see
+    :func:`skeleton_io.atomic.check_output_path`)."""
+    check_output_path(output, inputs=inputs, folder=output_is_folder(output, out_format))
 
 
 def each(seq: Any, fn: Any, keep_missing: bool = True) -> Any:
@@ -90,7 +101,7 @@ def extract_file(
             every person (or the N largest on average), tracked, as a :class:`PoseGroup`.
         load_kw: :func:`skeleton_io.load_file` options (``start_frame``, ``max_side``...).
     """
-    check_output_path(output, inputs=[input_path])
+    check_pose_output(output, out_format, [input_path])
     if people is None:
         seq: Any = load_file(input_path, **load_kw)
     else:
@@ -127,8 +138,8 @@ def denoise_file(
     parameters; ``cleanup``: as :func:`retarget.denoise` takes it)."""
     from ..denoising import denoise
 
-    check_output_path(output, inputs=[input_path])
-    seq = load_file(input_path, **load_kw)
+    check_pose_output(output, out_format, [input_path])
+    seq = require_person(load_file(input_path, **load_kw))
     out = denoise(seq, method, cleanup=cleanup, **(options or {}))
     return write_poses(out, output, out_format, skeleton, overwrite)
 
@@ -169,11 +180,12 @@ def transfer_file(
     """
     from ..inputs import read_2d
     from ..retargeters import transfer
+    from ..retargeters.transfer import require_somebody
 
     structs = list(structure) if isinstance(structure, (list, tuple)) else [structure]
     assign = dict(assign or {})
     named = [*structs, *assign.values(), motion]
-    check_output_path(output, inputs=[p for p in named if isinstance(p, (str, Path))])
+    check_pose_output(output, out_format, [p for p in named if isinstance(p, (str, Path))])
     whole = {k: v for k, v in load_kw.items() if k not in ("start_frame", "max_frames")}
     group = motion if isinstance(motion, PoseGroup) else read_poses(motion, people, **load_kw)
     if isinstance(view, Path):
@@ -186,6 +198,7 @@ def transfer_file(
         if len(bodies) != 1 or assign:
             group = PoseGroup.from_sequence(one, int(one.meta.get("track_id", 0)))
         else:
+            require_somebody(one, "motion")  # before as_2d, which keeps only openpose15's joints
             out = transfer(
                 as_2d(one), bodies[0], view, model=model, mode=mode, device=device,
                 denoise=denoise,
@@ -267,11 +280,14 @@ def read_structure(path: str | Path | PoseSequence, **load_kw: Any) -> PoseSeque
 
     Raises:
         InvalidArgumentError: a pose file with several people.
+        NoPersonFoundError: nobody in it (or only joints no skeleton knows).
     """
     from skeleton_io.io import detect_format
 
+    from ..retargeters.transfer import require_somebody
+
     if isinstance(path, PoseSequence):
-        return as_2d(path)
+        return require_somebody(path, "structure")
     fmt = load_kw.get("format") or detect_format(path)
     if fmt in ("video", "image"):
         return as_2d(load_file(path, **load_kw))
@@ -283,4 +299,4 @@ def read_structure(path: str | Path | PoseSequence, **load_kw: Any) -> PoseSeque
             "(retarget extract --people main), or give the motion's people their bodies "
             "one file each"
         )
-    return as_2d(group.first)
+    return require_somebody(group.first, "structure")

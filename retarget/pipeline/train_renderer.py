@@ -30,6 +30,9 @@ from ..render.base import SourceAppearance
 
 log = logging.getLogger(__name__)
 
+MAX_MINUTES = 7 * 24 * 60.0
+"""The longest training budget taken (a week); more is a typo."""
+
 
 @dataclass
 class TrainingClip:
@@ -190,19 +193,13 @@ def learned_l1(trainer: Any, inputs: Any) -> float:
 def prepare_output(out_dir: str | Path, video: str | Path, resume: bool) -> dict[str, Any] | None:
     """Check ``out_dir`` before any work: a new folder, or one holding only a model's files;
     with ``resume`` its ``state.pt`` (returned)."""
-    from skeleton_io.atomic import check_output_path
+    from skeleton_io.atomic import check_folder_output, check_output_path
 
     from ..render.learned.folder import OWN_FILES, load_training_state
 
-    out = check_output_path(out_dir, inputs=[video])
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; choose another `out_dir`")
-    foreign = [p.name for p in out.iterdir() if p.name not in OWN_FILES] if out.is_dir() else []
-    if foreign:
-        raise OutputError(
-            f"{out}: the folder holds files that are not a renderer model's ({foreign[0]}); "
-            "choose a new or empty folder"
-        )
+    out = check_output_path(out_dir, inputs=[video], folder=True)
+    # a model folder is written whole: nothing else may be in it
+    check_folder_output(out, owned=lambda e: e.name in OWN_FILES, overwrite=None)
     return load_training_state(out) if resume else None
 
 
@@ -238,15 +235,25 @@ def train_renderer(
         model: retargeting model (default: the shipped one), as ``retarget video --model``.
         resume: continue the run in ``out_dir`` (its settings; the budget is the total).
     """
+    from skeleton_io.checks import MAX_IMAGE_SIDE, check_range, check_size
+    from skeleton_io.io import check_input_path
+    from skeleton_io.video_io import probe
+
     from ..device import resolve_device
     from ..render.learned import save_renderer
+    from ..retargeters import check_retargeter
+    from .checks import check_start_frame
 
     a, b = check_frames(frames)
-    if minutes is not None and not minutes > 0:
-        raise InvalidArgumentError(f"`minutes` must be positive, got {minutes}")
     if minutes is None and iterations is None:
         raise InvalidArgumentError("give a budget: `minutes` or `iterations`")
+    if minutes is not None:
+        check_range(minutes, "minutes", 1e-3, MAX_MINUTES, "a number of minutes")
+    check_size(max_side, "max_side", MAX_IMAGE_SIDE, low=64)
+    check_input_path(video)
     state = prepare_output(out_dir, video, resume)
+    check_retargeter(model)
+    check_start_frame(video, a, probe(video).num_frames, "frames")
     config = _config(out_dir, state, size, device, max_side, batch, lr)
     t0 = time.perf_counter()
     clip = load_clip(video, (a, b), max_side=config.max_side, model=model, device=device)

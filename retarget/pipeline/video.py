@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import require_joints
 from skeleton_io.errors import InvalidArgumentError, ModelError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
@@ -45,6 +45,7 @@ from skeleton_io.pose import PoseSequence
 from ..render.base import Renderer, SourceAppearance, as_body15
 from ..render.registry import get_renderer
 from ..retargeters import load_retargeter
+from .checks import check_render_request, check_start_frame
 from .scene import SceneSampler
 
 log = logging.getLogger(__name__)
@@ -261,9 +262,17 @@ def render_skeleton(
     from ..render.source import load_source
 
     t0 = time.perf_counter()
-    inputs = [p for p in (skeleton, source) if isinstance(p, (str, Path))]
-    output = check_output_path(output, inputs=inputs)
+    output = check_render_request(
+        output,
+        [skeleton, source],
+        backend=backend,
+        fps=fps,
+        background=background,
+        model=model,
+        renderer_settings=renderer_settings,
+    )
     seq = skeleton if isinstance(skeleton, PoseSequence) else load_file(skeleton)
+    require_joints(as_body15(seq), seq, "openpose15")  # before the source is read
     if isinstance(source, SourceAppearance):
         src = source
     else:
@@ -611,8 +620,17 @@ def pose_transfer_video(
             device=device, denoise_method=denoise_method, renderer_settings=renderer_settings,
         )  # fmt: skip
     t0 = time.perf_counter()
-    output = check_output_path(output, inputs=[source, driving])
+    output = check_render_request(
+        output,
+        [source, driving],
+        backend=backend,
+        driving=True,
+        background=background,
+        model=model,
+        renderer_settings=renderer_settings,
+    )
     info = probe(driving)
+    check_start_frame(driving, start_frame, info.num_frames)
     src = load_source(source, source_frame=source_frame, max_side=max_side)
     if background != "driving":
         bg = background_image(background, src.size)

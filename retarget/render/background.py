@@ -177,6 +177,24 @@ def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(big[y0 : y0 + h, x0 : x0 + w])
 
 
+def check_background(spec: str, driving: bool = False) -> str:
+    """``spec`` when it names a background (see :func:`background_image`; ``driving`` only
+    where there is a driving video), else :class:`InvalidArgumentError`. Reads nothing."""
+    if spec == "source" or (spec == "driving" and driving):
+        return spec
+    if spec == "driving":
+        raise InvalidArgumentError(
+            "`background` driving needs a driving video (retarget video); use source, an image "
+            "path or a colour here"
+        )
+    if Path(spec).exists() or parse_color(spec) is not None:
+        return spec
+    raise InvalidArgumentError(
+        f"`background` {spec}: not source, driving, an existing image file nor a colour "
+        "(a name such as white, #rrggbb, or R,G,B)"
+    )
+
+
 def background_image(spec: str, size: tuple[int, int]) -> np.ndarray | None:
     """The background named by ``spec`` for a canvas of ``size`` ``(w, h)``.
 
@@ -185,30 +203,21 @@ def background_image(spec: str, size: tuple[int, int]) -> np.ndarray | None:
     (:func:`parse_color`) a plain image. ``"driving"`` is not an image and is handled by the
     video pipeline.
     """
-    if spec == "source":
+    if check_background(spec) == "source":
         return None
-    if spec == "driving":
-        raise InvalidArgumentError(
-            "`background` driving needs a driving video (retarget video); use source, an image "
-            "path or a colour here"
-        )
     path = Path(spec)
     if path.exists():
         from skeleton_io.video_io import read_image
 
         return cover(read_image(path), size)
     rgb = parse_color(spec)
-    if rgb is None:
-        raise InvalidArgumentError(
-            f"`background` {spec}: not source, driving, an existing image file nor a colour "
-            "(a name such as white, #rrggbb, or R,G,B)"
-        )
     return np.broadcast_to(np.array(rgb, dtype=np.uint8), (size[1], size[0], 3)).copy()
 
 
 __all__ = [
     "INPAINT_SIDE",
     "background_image",
+    "check_background",
     "cover",
     "extend_colors",
     "parse_color",

@@ -56,6 +56,18 @@ def _load_target(value: str) -> Any:
     return obj
 
 
+def check_backend(name: str) -> str:
+    """``name`` when a backend is registered under it, else :class:`InvalidArgumentError`
+    listing the installed ones (nothing is imported)."""
+    if name in _entry_points() or name in BUILTIN:
+        return name
+    known = ", ".join(available_renderers()) or "none"
+    raise InvalidArgumentError(
+        f"unknown renderer `backend` {name!r}: installed are {known}; a third-party "
+        f"backend registers under the entry point group {GROUP!r}"
+    )
+
+
 def get_renderer(name: str, **settings: Any) -> Renderer:
     """Build the backend registered as ``name`` with ``settings`` (constructor keywords).
 
@@ -72,11 +84,7 @@ def get_renderer(name: str, **settings: Any) -> Renderer:
             factory = _load_target(BUILTIN[name])
             where = BUILTIN[name]
         else:
-            known = ", ".join(available_renderers()) or "none"
-            raise InvalidArgumentError(
-                f"unknown renderer backend {name!r}: installed are {known}; a third-party "
-                f"backend registers under the entry point group {GROUP!r}"
-            )
+            check_backend(name)
     except ImportError as e:
         if isinstance(e, RetargetError):
             raise

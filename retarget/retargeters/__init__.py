@@ -18,8 +18,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.errors import InvalidArgumentError, require_files
 
+from ..nn.folder import CONFIG, STATS, WEIGHTS
 from ..weights import RETARGETER
 from .analytic import (
     BASELINES,
@@ -47,6 +48,27 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _is_baseline(model: Any) -> bool:
+    return (
+        isinstance(model, str) and model.partition("+")[0] in BASELINES and not Path(model).exists()
+    )
+
+
+def check_retargeter(model: Retargeter | str | Path | None) -> None:
+    """What :func:`load_retargeter` would refuse, found without loading anything: a
+    ``model`` that is neither a retargeter, a known name nor a complete run folder."""
+    if model is None or isinstance(model, Retargeter) or _is_baseline(model):
+        return
+    if not Path(model).is_dir():
+        raise InvalidArgumentError(
+            f"`model` {model} is neither a run folder nor a retargeter name "
+            f"({', '.join(BASELINES)}, optionally +gapfill)"
+        )
+    require_files(
+        Path(model), (CONFIG, WEIGHTS, STATS), "model folder", "pass a `retarget train` output"
+    )
+
+
 def load_retargeter(
     model: Retargeter | str | Path | None = None,
     *,
@@ -72,16 +94,12 @@ def load_retargeter(
     """
     if isinstance(model, Retargeter):
         return model
-    if isinstance(model, str) and model.partition("+")[0] in BASELINES and not Path(model).exists():
-        return make_baseline(model)
+    if _is_baseline(model):
+        return make_baseline(str(model))
     if model is None and not (RETARGETER / "weights.pt").exists():
         log.warning("no retargeting model installed (%s); using the limb baseline", RETARGETER)
         return make_baseline("limb")
-    if model is not None and not Path(model).is_dir():
-        raise InvalidArgumentError(
-            f"model: {model} is neither a run folder nor a retargeter name "
-            f"({', '.join(BASELINES)}, optionally +gapfill)"
-        )
+    check_retargeter(model)
     from .model import ModelRetargeter
 
     return ModelRetargeter.load(model, device=device, mode=mode, denoise=denoise)
@@ -91,6 +109,7 @@ __all__ = [
     "BASELINES",
     "MODES",
     "CopyMotion",
+    "check_retargeter",
     "GapFilled",
     "GlobalNormalization",
     "LimbNormalization",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from skeleton_io.checks import check_angle, require_joints, require_person
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
@@ -44,6 +43,9 @@ def transfer(
     """
     from .model import ModelRetargeter
 
+    for seq, what in ((motion, "motion"), (structure, "structure"), (view, "view")):
+        if isinstance(seq, PoseSequence):
+            require_somebody(seq, what)
     if isinstance(model, ModelRetargeter):
         r = model.with_options(mode=mode, denoise=denoise)
     else:
@@ -53,7 +55,41 @@ def transfer(
             mode=mode or "fused",
             denoise="learned" if denoise is None else denoise_method(denoise),
         )
-    return r(motion, structure, resolve_view(view, structure))
+    out = r(motion, structure, resolve_view(view, structure))
+    return keep_nobody_missing(out, motion, r.denoise)
+
+
+def require_somebody(seq: PoseSequence, what: str) -> PoseSequence:
+    """``seq`` as the 2D ``openpose15`` sequence retargeting reads, or
+    :class:`~skeleton_io.errors.NoPersonFoundError` naming its file (or the parameter
+    ``what``) when nobody is in it there: nobody in any frame, or only joints that are not
+    ``openpose15``'s. A motion of nobody is never turned into a person."""
+    require_person(seq, f"`{what}`")  # before as_2d, which needs a frame
+    return require_joints(as_2d(seq), seq, "openpose15", f"`{what}`")
+
+
+def keep_nobody_missing(
+    out: PoseSequence, motion: PoseSequence, denoise: str | None
+) -> PoseSequence:
+    """``out`` (one frame per frame of ``motion``) with the frames in which ``motion`` has
+    nobody, even after the denoiser's gap filling (``denoise``), made missing (confidence
+    0, coordinates 0): the model decodes a full body in every frame, and a frame with nobody
+    must not become a person."""
+    seen = as_2d(motion)
+    if seen.present.all():
+        return out
+    if denoise:
+        from ..denoising import denoise as run_denoise
+
+        seen = run_denoise(seen, denoise)
+    nobody = ~seen.present
+    if not nobody.any():
+        return out
+    coords, conf = out.coords.copy(), out.confidence.copy()
+    coords[nobody], conf[nobody] = 0.0, 0.0
+    res = out.with_coords(coords, conf)
+    res.meta["frames_with_nobody"] = int(nobody.sum())
+    return res
 
 
 def denoise_method(denoise: str | bool) -> str | None:
@@ -76,12 +112,9 @@ def resolve_view(view: str | float | PoseSequence | None, structure: PoseSequenc
         if view == "structure":
             return structure
         raise InvalidArgumentError(
-            f"view must be 'motion', 'structure', a number or a sequence, got {view!r}"
+            f"`view` must be 'motion', 'structure', a number or a sequence, got {view!r}"
         )
-    yaw = float(view)
-    if not np.isfinite(yaw):
-        raise InvalidArgumentError(f"view must be a finite yaw in degrees, got {view!r}")
-    return yaw
+    return check_angle(view, "view")
 
 
 def lift_3d(
@@ -93,12 +126,13 @@ def lift_3d(
     Missing 2D joints are filled by the model's denoising first, so every lifted joint is
     present."""
     if seq.dims == 3:
-        return seq
+        return require_person(seq, "`seq`")
     from .model import ModelRetargeter
 
+    require_somebody(seq, "seq")
     if not isinstance(model, ModelRetargeter):
         model = ModelRetargeter.load(model, device=device)
-    return model.lift(as_2d(seq))
+    return keep_nobody_missing(model.lift(as_2d(seq)), seq, model.denoise)
 
 
 __all__ = ["denoise_method", "lift_3d", "resolve_view", "transfer"]

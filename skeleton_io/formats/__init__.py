@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import PoseFormatError
 from ..skeleton import (
     BODY18,
     BODY25,
@@ -13,6 +18,17 @@ from ..skeleton import (
     has_hands_or_face,
 )
 from ..wholebody import FEET
+
+
+def load_json(path: Path) -> Any:
+    """The JSON document in ``path``, or :class:`PoseFormatError` naming the file (not
+    text, not JSON, cut short, nested too deeply)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
+    except RecursionError:
+        raise PoseFormatError(f"{path}: JSON nested too deeply to be a pose file") from None
 
 
 def written_skeleton(format: str, skeleton: Skeleton) -> Skeleton | None:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_file
+from ..checks import MAX_COORD
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
@@ -201,8 +202,15 @@ def _keypoints(path: Path, ann: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]
     n = COCO17.num_joints
     try:
         kps = np.asarray(ann["keypoints"], dtype=np.float64)
-        if kps.shape != (3 * n,) or not np.isfinite(kps).all():
+        if kps.shape != (3 * n,):
             raise ValueError(f"{kps.size} values")
+        bad = ~np.isfinite(kps) | (np.abs(kps) > MAX_COORD)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"value {k} ({'xyv'[k % 3]} of {COCO_KEYPOINT_NAMES[k // 3]}) is {float(kps[k])!r}, not "
+                f"a finite number within {MAX_COORD:g}"
+            )
         scores = ann.get("keypoint_scores")
         scores = (
             np.ones(n) if scores is None else np.clip(np.asarray(scores, dtype=np.float64), 0, 1)
@@ -211,7 +219,8 @@ def _keypoints(path: Path, ann: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]
             raise ValueError(f"{scores.size} keypoint_scores")
     except (KeyError, TypeError, ValueError) as e:
         raise PoseFormatError(
-            f"{path}: annotation {ann.get('id')} has bad keypoints ({e}); expected 17 x [x, y, v]"
+            f"{path}: annotation {ann.get('id')} has bad keypoints ({e}); expected 17 x [x, y, v] "
+            "numbers (v = 0 for a missing keypoint)"
         ) from None
     kps = kps.reshape(n, 3)
     vis = kps[:, 2] > 0
@@ -227,6 +236,9 @@ def _canvas(path: Path, images: list[dict[str, Any]]) -> tuple[int, int] | None:
         return None
     if len(sizes) > 1:
         log.warning("%s: images of different sizes %s; using the first", path, sorted(sizes))
+    for w, h in sizes:
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (w, h)):
+            raise PoseFormatError(f"{path}: image size {w!r} x {h!r} is not a number of pixels")
     first = images[0]
     w, h = first.get("width"), first.get("height")
     return (int(w), int(h)) if w and h else sorted(sizes)[0]
@@ -245,6 +257,8 @@ def read_people(
         for a in data["annotations"]
         if isinstance(a, dict) and (cat_id is None or a.get("category_id", cat_id) == cat_id)
     ]
+    if not isinstance(data.get("images", []), list):
+        raise PoseFormatError(f"{path}: 'images' is not a list; not a COCO keypoints file")
     images = [im for im in data.get("images") or [] if isinstance(im, dict) and "id" in im]
     if not images:
         images = [{"id": i} for i in sorted({a.get("image_id") for a in anns}, key=str)]

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..atomic import atomic_file
+from ..checks import MAX_COORD
 from ..errors import PoseFormatError
 from ..group import PoseGroup, one_person
 from ..pose import PoseSequence
@@ -120,16 +122,22 @@ def _check_last_frame(path: Path, frames: list[int], num_joints: int) -> None:
 
 def _float(path: Path, line: int, column: str, value: str) -> float:
     try:
-        return float(value)
+        v = float(value)
     except ValueError:
         raise PoseFormatError(f"{path}: line {line}: {column} {value!r} is not a number") from None
+    if not (math.isfinite(v) and abs(v) <= MAX_COORD):
+        raise PoseFormatError(
+            f"{path}: line {line}: {column} {value!r} is not a finite number within "
+            f"{MAX_COORD:g}; write a missing joint as confidence 0"
+        )
+    return v
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header's fields and ``(line number, row)`` of every data row, checked for
     shape (a file cut short, empty frame or joint)."""
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # a byte-order mark is fine
             reader = csv.DictReader(f)
             fields = reader.fieldnames or []
             missing = [c for c in _REQUIRED if c not in fields]
@@ -185,16 +193,25 @@ def _parse(
     first, T = span
     coords = np.zeros((T, skeleton.num_joints, dims))
     conf = np.zeros((T, skeleton.num_joints))
+    seen: dict[tuple[int, int], int] = {}
     for (k, r), fr in zip(rows, frames):
         t, j = fr - first, skeleton.idx(r["joint"])
         c = _float(path, k, "confidence", r["confidence"] or "0")
         if not 0.0 <= c <= 1.0:
             raise PoseFormatError(f"{path}: line {k}: confidence {c} is outside [0, 1]")
-        if c == 0:
-            continue
         cols = ("x", "y", "z")[:dims]
-        coords[t, j] = [_float(path, k, col, (r.get(col) or "").strip()) for col in cols]
-        conf[t, j] = c
+        xyz = [0.0] * dims  # a missing joint's coordinates (0, or NaN from some tools) are not read
+        if c > 0:
+            xyz = [_float(path, k, col, (r.get(col) or "").strip()) for col in cols]
+        if (t, j) in seen:
+            if conf[t, j] != c or coords[t, j].tolist() != xyz:
+                raise PoseFormatError(
+                    f"{path}: line {k}: frame {fr}, joint {r['joint']} again, with other "
+                    f"values than line {seen[t, j]}; one row per frame and joint"
+                )
+            continue
+        seen[t, j] = k
+        coords[t, j], conf[t, j] = xyz, c
     meta: dict[str, Any] = {"format": "csv"}
     if first:
         meta["frame_index"] = list(range(first, first + T))
@@ -213,9 +230,26 @@ def _parse(
     )
 
 
+MAX_EMPTY_FRAMES = 100_000
+"""Frames with no rows a file may imply (between its first and last frame number) beyond
+ten per frame that has rows: more is a typo or a corrupt number, not a recording."""
+
+
 def _span(path: Path, rows: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
     frames = [_int(path, k, "frame", r["frame"]) for k, r in rows]
-    return min(frames), max(frames) - min(frames) + 1
+    low = min(frames)
+    if low < 0:
+        k = rows[frames.index(low)][0]
+        raise PoseFormatError(f"{path}: line {k}: frame {low} is negative; frames count from 0")
+    T = max(frames) - low + 1
+    distinct = len(set(frames))
+    if T - distinct > max(MAX_EMPTY_FRAMES, 10 * distinct):
+        k = rows[frames.index(max(frames))][0]
+        raise PoseFormatError(
+            f"{path}: line {k}: frame {max(frames)} would make {T} frames, of which only "
+            f"{distinct} have rows; is the frame number a typo?"
+        )
+    return low, T
 
 
 def load_group(

@@ -48,8 +48,8 @@ from ..atomic import atomic_dir, atomic_file
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import PoseSequence
 from ..skeleton import BODY18, Skeleton
+from . import load_json, written_skeleton
 from . import people as people_json
-from . import written_skeleton
 from .openpose import frame_files, keypoints_file, people_sequence, require_2d_pixels
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,7 @@ def looks_like(data: Any) -> bool:
 
 # -------------------------------------------------------------------------- load
 def _read(file: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PoseFormatError(f"{file}: not valid JSON ({e}); is the file truncated?") from None
+    data = load_json(file)
     frames = data if isinstance(data, list) else [data]
     for k, frame in enumerate(frames):
         if not isinstance(frame, dict) or not isinstance(frame.get("people"), list):

@@ -33,7 +33,7 @@ GROUP_TAG = "retarget-pose-group/1"
 
 def is_native(path: str | Path) -> bool:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(Path(path)) as z:
             return "format" in z.files and str(z["format"]) in (FORMAT_TAG, GROUP_TAG)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError):
         return False
@@ -56,10 +56,29 @@ def save(seq: PoseSequence | PoseGroup, path: str | Path) -> None:
         np.savez_compressed(f, **arrays)
 
 
+def open_npz(path: Path) -> Any:
+    """``np.load`` of an ``.npz``, or :class:`PoseFormatError` naming the file when it is
+    not a zip archive of arrays (numpy would try it as a pickle and talk about that)."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise PoseFormatError(f"{path}: cannot read ({e.strerror or e})") from None
+    if magic[:2] != b"PK":
+        what = "empty" if not magic else "not a zip archive of arrays"
+        raise PoseFormatError(f"{path}: not an .npz file ({what}); is it another format?")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise PoseFormatError(
+            f"{path}: not a readable .npz ({e}); is the file truncated?"
+        ) from None
+
+
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The header and arrays of a native file (one person or a group)."""
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(path) as z:
             tag = str(z["format"]) if "format" in z.files else None
             if tag not in (FORMAT_TAG, GROUP_TAG):
                 raise PoseFormatError(
@@ -72,6 +91,10 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
                     f"{path}: a native pose file without {', '.join(missing)}; is it damaged?"
                 )
             header = json.loads(str(z["header"]))
+            if not isinstance(header, dict):
+                raise PoseFormatError(
+                    f"{path}: a native pose file whose header is not a JSON object"
+                )
             arrays = {
                 k: z[k] for k in ("coords", "confidence", "world", "track_ids") if k in z.files
             }
@@ -87,11 +110,19 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 def _sequence(header: dict[str, Any], coords: np.ndarray, conf: np.ndarray, world: Any,
               meta: dict[str, Any]) -> PoseSequence:  # fmt: skip
+    if not isinstance(header, dict) or not isinstance(header.get("skeleton"), dict):
+        raise PoseFormatError("a native pose file whose header has no skeleton; is it damaged?")
+    try:
+        skeleton = Skeleton.from_dict(header["skeleton"])
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise PoseFormatError(
+            f"a native pose file whose skeleton table is damaged ({type(e).__name__}: {e})"
+        ) from None
     return PoseSequence(
         coords=coords,
         confidence=conf,
-        skeleton=Skeleton.from_dict(header["skeleton"]),
-        fps=header["fps"],
+        skeleton=skeleton,
+        fps=header.get("fps"),
         canvas=tuple(header["canvas"]) if header.get("canvas") else None,
         units=header.get("units", "px"),
         up=header.get("up", "-y"),

@@ -41,8 +41,8 @@ from ..atomic import atomic_dir
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import DEFAULT_FPS, PoseSequence
 from ..skeleton import BODY25, Skeleton
+from . import load_json, written_skeleton
 from . import people as people_json
-from . import written_skeleton
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,7 @@ def frame_files(path: Path) -> list[Path]:
 
 def read_json(path: Path, key: str, what: str) -> dict[str, Any]:
     """A JSON object with a list under ``key``, else :class:`PoseFormatError` naming the file."""
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PoseFormatError(f"{path}: not valid JSON ({e}); is the file truncated?") from None
+    data = load_json(path)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise PoseFormatError(f"{path}: no {key!r} list; not {what}")
     return data
@@ -211,6 +208,9 @@ def people_sequence(
     pixel sequence on the skeleton their parts call for (``scale``: multiply normalised
     coordinates by it)."""
     skeleton = people_json.skeleton_for(path, per_frame)
+    top = max((float(a[:, 2].max()) for fr in per_frame for p in fr for a in p.values()), default=0)
+    if top > 1.0:
+        log.warning("%s: confidences above 1 (up to %g) are read as 1", path, top)
     people = [[people_json.to_skeleton(path, p, skeleton, scale) for p in fr] for fr in per_frame]
     coords, conf, crowded = follow_main_person(people, skeleton.num_joints)
     warn_several_people(path, crowded, len(per_frame))

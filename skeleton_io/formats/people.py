@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .. import wholebody as wb
+from ..checks import MAX_COORD
 from ..errors import PoseFormatError
 from ..skeleton import BODY18, BODY25, DWPOSE, OPENPOSE_WHOLEBODY, Skeleton, has_hands_or_face
 
@@ -88,8 +89,14 @@ def _part(file: Path, k: int, part: str, values: Any) -> np.ndarray | None:
         raise PoseFormatError(
             f"{what} {a.size} {label}; expected {expected} as x, y, confidence triples"
         )
-    if not np.isfinite(a).all():
-        raise PoseFormatError(f"{what} non-finite {label}")
+    bad = ~np.isfinite(a) | (np.abs(a) > MAX_COORD)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        kind = "out-of-range" if np.isfinite(a[k]) else "non-finite"
+        raise PoseFormatError(
+            f"{what} {kind} {label}: value {k} is {float(a[k])!r}, not a number within "
+            f"{MAX_COORD:g}"
+        )
     return a.reshape(-1, 3)
 
 

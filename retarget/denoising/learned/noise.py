@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skeleton_io.checks import check_fps, require_joints
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.skeleton import OPENPOSE15
@@ -33,11 +34,12 @@ def measure_noise_stats(
 
     if not paths:
         raise InvalidArgumentError("measure_noise_stats needs at least one detector output")
+    fps = check_fps(fps)
     stats = []
     for p in paths:
         opts = {"fps": fps} if detect_format(p) in ("openpose", "coco", "csv") else {}
         seq = load_file(p, max_frames=max_frames, **opts)
-        st = measure_noise(convert(seq, OPENPOSE15))
+        st = measure_noise(require_joints(convert(seq, OPENPOSE15), seq, "openpose15"))
         st.sources = [str(p)]
         stats.append(st)
         log.info(

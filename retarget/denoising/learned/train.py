@@ -11,7 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...nn.training import Schedule, run_loop
+from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_count, max_local_workers
+
+from ...nn.training import Schedule, check_budget, require_windows, run_loop
 from ...representation import InputStats, compute_stats, to_local
 from ..metrics import NoiseStats
 from .features import (
@@ -125,11 +128,18 @@ def train_denoiser(
     """
 
     from ...data.mocap import MocapLibrary
+    from ...data.splits import get_split
     from ...device import resolve_device
     from ...nn import distributed
 
     s = settings or TrainSettings()
     cfg = net or DenoiserConfig()
+    check_budget(s.iterations, s.minutes, s.batch, s.lr)
+    check_count(s.workers, "workers", 1, max_local_workers())
+    check_count(s.threads, "threads", 0, max_local_workers())
+    check_count(s.pool, "pool", 1, 10_000_000)
+    check_count(cfg.hidden, "hidden", 4, 4096, "a number of channels")
+    check_output_path(folder, folder=True)
     if s.threads:
         torch.set_num_threads(s.threads)
     t0 = time.perf_counter()
@@ -137,6 +147,9 @@ def train_denoiser(
     torch.manual_seed(s.seed)  # the same initial weights on every rank
     gen = torch.Generator(device=dev).manual_seed(s.seed + dist.rank)
     lib = MocapLibrary.load(data)
+    for split in ("train", "val"):
+        lengths = [lib.clips[c].num_frames for c in get_split(lib, split).clips]
+        require_windows(lengths, s.window, lib.root, split)
     train_xy = clean_windows(lib, "train", s.pool, s.window, s.seed)
     train_xy = slow_down(train_xy, s.slow, s.slow_factor, np.random.default_rng(s.seed))
     val_xy = clean_windows(lib, "val", min(512, max(16, s.pool // 8)), s.window, s.seed + 1)

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skeleton_io.atomic import remove_temporaries
+from skeleton_io.atomic import check_output_path, remove_temporaries
+from skeleton_io.checks import check_count, check_range, max_local_workers
 from skeleton_io.errors import ClusterError, InvalidArgumentError, ModelError, OutputError
 
 from .engines import Engine, make_engine
@@ -180,13 +181,25 @@ def run_batch(
     """
     if workers is not None and workers < 1:
         raise InvalidArgumentError(f"`workers` must be at least 1, got {workers}")
-    if retry < 0:
-        raise InvalidArgumentError(f"`retry` must be at least 0, got {retry}")
+    if workers is not None and ray_address is None:  # this machine's processes or Ray
+        check_count(workers, "workers", 1, max_local_workers(), "a number of local processes")
+    check_count(retry, "retry", 0, MAX_RETRY)
+    if gpus_per_worker is not None:
+        check_range(gpus_per_worker, "gpus_per_worker", 0, 1024, "a number of GPUs")
+    if ledger:
+        check_output_path(ledger, folder=False)
     job = get_job(job) if isinstance(job, str) else job
     settings = dict(settings or {}) | {"overwrite": overwrite}
     _check_settings(settings)
     out_dir = Path(out_dir)
     items = plan(job, inputs, out_dir, settings, shard)
+    if job.name == "transfer" and settings.get("structure") is None:
+        lacking = [it for it in items if it.options.get("structure") is None]
+        if lacking:  # known before any worker starts: one error, not one failure per item
+            raise InvalidArgumentError(
+                f"{lacking[0].input}: no structure for the transfer job; give `structure` (or "
+                "a manifest structure column)"
+            )
     _make_folder(out_dir)
     ledgers = out_dir.absolute() / LEDGER_DIR
     ledgers.mkdir(exist_ok=True)
@@ -196,6 +209,10 @@ def run_batch(
     with _lock(ledgers, shard):
         return _run(job, items, settings, workers, engine, ray_address, gpus_per_worker,
                     retry, overwrite, ledger_path, progress)  # fmt: skip
+
+
+MAX_RETRY = 100
+"""The most extra attempts of a failed item."""
 
 
 def _check_settings(settings: dict[str, Any]) -> None:
@@ -215,6 +232,7 @@ def _check_settings(settings: dict[str, Any]) -> None:
 
 
 def _make_folder(out_dir: Path) -> None:
+    check_output_path(out_dir, folder=True)
     parent = out_dir.absolute().parent
     if not out_dir.exists() and not parent.is_dir():
         raise OutputError(f"{out_dir}: folder {parent} does not exist; create it first")

@@ -63,6 +63,7 @@ from typing import Any
 
 import numpy as np
 
+from skeleton_io.checks import FPS_MAX, FPS_MIN
 from skeleton_io.errors import PoseFormatError
 from skeleton_io.pose import DEFAULT_FPS, PoseSequence
 from skeleton_io.skeleton import SKELETONS
@@ -161,7 +162,7 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
     motion = read_bvh(path)
     meta: dict[str, Any] = {"format": "bvh"}
     file_fps = motion.fps
-    if math.isfinite(file_fps):
+    if FPS_MIN <= file_fps <= FPS_MAX:
         seq_fps = file_fps
     elif fps is not None:
         seq_fps = float(fps)
@@ -169,7 +170,7 @@ def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
         seq_fps = DEFAULT_FPS
         meta["fps_assumed"] = True
         log.warning(
-            "%s: Frame Time %r is not a positive number; assuming %g fps (pass `fps`)",
+            "%s: Frame Time %r is not a usable number of seconds; assuming %g fps (pass `fps`)",
             path,
             motion.frame_time_str,
             seq_fps,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from skeleton_io.checks import MAX_COORD
 from skeleton_io.errors import InputNotFoundError, PoseFormatError
 
 from .motion import _AXES, _CHANNEL_RE, BvhJoint, BvhMotion, _parse_channel
@@ -182,6 +183,10 @@ class _Hierarchy:
         if key == "ROOT" and self.stack:
             raise self.lines.error(lineno, f"ROOT {name} inside another joint's block")
         parent = self.stack[-1] if key == "JOINT" else -1
+        if any(j.name == name for j in self.joints):
+            raise self.lines.error(
+                lineno, f"a second joint named {name!r}; joint names must be unique"
+            )
         self.joints.append(BvhJoint(name, parent, np.full(3, np.nan), ()))
         self.pending = len(self.joints) - 1
 
@@ -282,14 +287,17 @@ def _owner(stack: list[int]) -> int:
 
 
 def _parse_motion(lines: _Lines, first: int, frames: int, nch: int) -> np.ndarray:
+    """``(frames, nch)`` motion values, one frame per line: a line with another number of
+    values is an error naming it (one value short on a line and one extra on the next would
+    otherwise shift every channel after it)."""
     body = lines.lines[first:]
-    tokens: list[str] = []
-    rows_done = 0
+    rows: list[list[str]] = []
+    numbers: list[int] = []  # the file's line number of each row
     for k, ln in enumerate(body):
         parts = ln.split()
         if not parts:
             continue
-        if rows_done >= frames and len(tokens) >= frames * nch:
+        if len(rows) >= frames:
             log.warning(
                 "%s:%d: more motion lines than 'Frames: %d' says; ignoring the rest",
                 lines.path,
@@ -297,32 +305,36 @@ def _parse_motion(lines: _Lines, first: int, frames: int, nch: int) -> np.ndarra
                 frames,
             )
             break
-        tokens.extend(parts)
-        rows_done += 1
-    need = frames * nch
-    if len(tokens) < need:
-        got = len(tokens) // nch if nch else 0
+        if len(parts) < nch and not any(ln.strip() for ln in body[k + 1 :]):
+            raise lines.error(
+                first + k + 1,
+                f"truncated motion: the last motion line has {len(parts)} of {nch} values "
+                f"(frame {len(rows) + 1} of {frames}); is the file cut short?",
+            )
+        if len(parts) != nch:
+            raise lines.error(
+                first + k + 1,
+                f"motion line {len(rows) + 1} has {len(parts)} values, the {nch} channels "
+                "need one each; is the file damaged?",
+            )
+        rows.append(parts)
+        numbers.append(first + k + 1)
+    if len(rows) < frames:
         raise lines.error(
             len(lines.lines),
-            f"truncated motion: 'Frames: {frames}' x {nch} channels needs {need} values, "
-            f"the file has {len(tokens)} (about {got} frames); is the file cut short?",
+            f"truncated motion: 'Frames: {frames}' but the file has {len(rows)} motion "
+            "lines; is the file cut short?",
         )
-    if len(tokens) > need:
-        if rows_done == frames:
-            raise lines.error(
-                first + 1, f"motion lines have more than the {nch} values the channels need"
-            )
-        tokens = tokens[:need]
     try:
-        data = np.array(tokens[:need], dtype=np.float64)
+        data = np.array(rows, dtype=np.float64).reshape(frames, nch)
     except ValueError:
-        bad = next(t for t in tokens[:need] if not _is_float(t))
-        k = next(i for i, ln in enumerate(body) if bad in ln.split())
-        raise lines.error(first + k + 1, f"motion value {bad!r} is not a number") from None
-    if not np.all(np.isfinite(data)):
-        k = int(np.flatnonzero(~np.isfinite(data))[0]) // max(nch, 1)
-        raise lines.error(first + k + 1, "motion values must be finite (found NaN or inf)")
-    return data.reshape(frames, nch)
+        k, bad = next((k, p) for k, r in enumerate(rows) for p in r if not _is_float(p))
+        raise lines.error(numbers[k], f"motion value {bad!r} is not a number") from None
+    wrong = ~np.isfinite(data) | (np.abs(data) > MAX_COORD)
+    if wrong.any():
+        k = int(np.flatnonzero(wrong.any(axis=1))[0])
+        raise lines.error(numbers[k], f"motion values must be finite numbers within {MAX_COORD:g}")
+    return data
 
 
 def _is_float(s: str) -> bool:
