@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DEMO_OUT ?= demo_out
 
-.PHONY: install demo test test-fast lint format clean
+.PHONY: install demo test test-fast lint format clean gpu-check gpu-check-data
 
 install: $(STAMP)
 
@@ -31,6 +31,17 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The learned renderer on a GPU (benchmarks/gpu_check.py): on the GPU machine, with its own
+# python3 (PyTorch with CUDA, OpenCV; no PyAV or mediapipe needed): `make gpu-check`. It
+# reads benchmarks/gpu_data/*.npz, made here first by `make gpu-check-data`.
+GPU_CHECK_ARGS ?= --minutes 4
+gpu-check:
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_cuda.py
+	$(PY) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
+
+gpu-check-data: install
+	$(BIN)/python benchmarks/gpu_check.py --prepare
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -137,3 +138,24 @@ def _face_names() -> tuple[str, ...]:
     from skeleton_io.wholebody import FACE70
 
     return FACE70
+
+
+def make_square_clip(n: int = 24, size: tuple[int, int] = (40, 32)) -> Any:
+    """A grey square moving right over a dark scene; the reference draws it half as bright
+    (the network must learn the brightness); part map 0 marks it (the rest are empty): a
+    :class:`retarget.render.learned.RenderInputs`."""
+    from retarget.render.learned import RenderInputs
+    from retarget.render.learned.features import CHANNELS
+
+    w, h = size
+    real = np.full((n, h, w, 3), 30, np.uint8)
+    ref = real.copy()
+    maps = np.zeros((n, len(CHANNELS), h // 2, w // 2), np.uint8)
+    boxes = np.zeros((n, 4), np.float32)
+    for t in range(n):
+        x = 4 + t % 20
+        real[t, 10:22, x : x + 12] = 200
+        ref[t, 10:22, x : x + 12] = 100
+        maps[t, 0, 5:11, x // 2 : x // 2 + 6] = 255
+        boxes[t] = (x - 2, 8, x + 14, 24)
+    return RenderInputs(ref, maps, boxes, real[0] * 0 + 30, real, np.arange(n))

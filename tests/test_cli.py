@@ -38,7 +38,10 @@ def test_one_meaning_per_option_name():
                 continue
             kind = (type(p.type).__name__, "flag" if p.is_flag else "value")
             for opt in p.opts:
-                if opt in seen and opt not in ("--output", "-o", "--model", "--fps", "--max-side"):
+                # --size: a pixel size for plots, a network size (S|M|L, issue 15's spelling)
+                # for train-renderer
+                allowed = ("--output", "-o", "--model", "--fps", "--max-side", "--size")
+                if opt in seen and opt not in allowed:
                     assert seen[opt][1] == kind, f"{opt}: {seen[opt][0]} vs {name}"
                 seen.setdefault(opt, (name, kind))
     ctx = click.Context(cli)

@@ -245,8 +245,9 @@ _NUMERIC = [
     *[(f"train-renderer {{good.mp4}} -o {{outdir}} {o}",
        "missing_model" if "model" in o else o.split()[0])
       for o in ("--frames 5:2", "--frames a", "--frames -1:3",
-                "--frames 3:3", "--frames 50:60", "--minutes nan", "--minutes 0", "--side 0",
-                "--side 100000000", "--max-side 0", "--model {missing_model}")],
+                "--frames 3:3", "--frames 50:60", "--minutes nan", "--minutes 0", "--minutes 1e308",
+                "--size X", "--lr nan", "--batch 1", "--iterations 0", "--max-side 0",
+                "--model {missing_model}")],
     *[(f"batch denoise -i {{good_in}} -m savgol -o {{outdir}} --engine serial {o}", o.split()[0])
       for o in ("--workers 0", "--workers 100000000", "--gpus-per-worker nan",
                 "--gpus-per-worker -1", "--gpus-per-worker inf", "--retry -1",

@@ -6,7 +6,6 @@ few short runs on the shared media."""
 from __future__ import annotations
 
 import importlib.metadata as md
-import json
 import logging
 import tomllib
 from pathlib import Path
@@ -749,99 +748,6 @@ def test_library_errors_are_typed(tmp_path, source_png):
 
     with pytest.raises(OutputError, match="same as an input"):
         pose_transfer_video(source_png, source_png, source_png)
-
-
-# ------------------------------------------------------------------ learned backend
-def test_part_maps_mark_each_part():
-    from retarget.render.learned import part_maps
-
-    j = joints_of(STAND)
-    present = np.ones(15, bool)
-    present[J["LWrist"]] = False
-    radii = np.full(len(PARTS), 6.0)
-    maps = part_maps(j, present, radii, SIZE)
-    assert maps.shape == (len(PARTS), SIZE[1], SIZE[0])
-    names = [p.name for p in PARTS]
-    mid = np.round((j[J["RShoulder"]] + j[J["RElbow"]]) / 2).astype(int)
-    assert maps[names.index("r_upper_arm"), mid[1], mid[0]] > 0.8
-    assert maps[names.index("torso"), 100, 100] == 1.0
-    assert maps[names.index("l_forearm")].max() == 0.0  # a joint missing
-
-
-def test_untrained_learned_renderer_is_the_reference(tmp_path):
-    torch = pytest.importorskip("torch")
-    import json
-
-    from retarget.render.learned import FORMAT, LearnedRenderer, NetConfig, build_net
-
-    cfg = NetConfig(widths=(4, 8), side=64)
-    model = tmp_path / "m"
-    model.mkdir()
-    torch.save(build_net(cfg).state_dict(), model / "weights.pt")
-    (model / "config.json").write_text(
-        json.dumps(
-            {
-                "format": FORMAT,
-                "net": {"widths": [4, 8], "side": 64, "max_side": 512, "reference": {}},
-            }
-        )
-    )
-    src = make_source()
-    seq = pose_seq(dance(3, 25))
-    got = list(get_renderer("learned", model=model, device="cpu").render(src, seq))
-    want = list(PartWarpRenderer().render(src, seq))
-    assert len(got) == 3
-    assert all(np.abs(a.astype(int) - b).max() <= 1 for a, b in zip(got, want))
-    assert LearnedRenderer.device_needs == "any"
-    with pytest.raises(InvalidArgumentError, match="`renderer_model`"):
-        get_renderer("learned")
-    from skeleton_io.errors import ModelError
-
-    with pytest.raises(ModelError, match="train-renderer"):
-        get_renderer("learned", model=tmp_path)
-
-
-@pytest.mark.slow
-def test_cli_train_renderer_then_render(tmp_path, fake_pose):
-    """A short training on a generated video: the model folder is complete, the clean plate
-    shows the scene where the person moved away, and the backend renders with it."""
-    pytest.importorskip("torch")
-    drv = make_driving(tmp_path / "clip.mp4", frames=24, fps=12, audio=False)
-    model = tmp_path / "model"
-    res = CliRunner().invoke(
-        cli,
-        [
-            "train-renderer",
-            str(drv),
-            "-o",
-            str(model),
-            "--frames",
-            "0:24",
-            "--minutes",
-            "0.05",
-            "--side",
-            "48",
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert {p.name for p in model.iterdir()} == {"weights.pt", "config.json", "background.npy"}
-    training = json.loads((model / "config.json").read_text())["training"]
-    # the last 15 % of the frames are held out; the best weights on them are kept
-    assert training["held_out_frames"] == [20, 24]
-    assert 0 <= training["kept_iteration"] <= training["iterations"]
-    assert np.isfinite(training["held_out_l1"])
-    plate = np.load(model / "background.npy")
-    assert plate.shape == (SIZE[1], SIZE[0], 3)
-    # Far from the body the plate is the scene (a smooth gradient).
-    assert np.abs(plate[:, :20].astype(int) - background()[:, :20]).mean() < 6
-    out = tmp_path / "o.mp4"
-    res = CliRunner().invoke(
-        cli,
-        ["video", str(drv), str(drv), "-o", str(out), "--backend", "learned", "--renderer-model", str(model),
-         "--start-frame", "16", "--max-frames", "6"],
-    )  # fmt: skip
-    assert res.exit_code == 0, res.output
-    assert probe(out).num_frames == 6
 
 
 def test_driving_target_measures_the_body_on_a_structure_sequence_in_source_pixels():

@@ -371,24 +371,38 @@ def mocap_data_option(help: str = "Folder of BVH motion capture.") -> Callable:
     )
 
 
-def training_options(iterations: int, batch: int, lr: float | None = None) -> Callable:
+_NO_LR = object()
+
+
+def training_options(
+    iterations: int | None,
+    batch: int | None,
+    lr: float | None | object = _NO_LR,
+    minutes: float | None = None,
+) -> Callable:
     """The budget options every training command takes: ``--iterations``, ``--minutes``,
-    ``--batch``, ``--seed`` (and ``--lr`` where given a default); the run ends at whichever
-    of iterations or minutes comes first (:class:`retarget.nn.Schedule`)."""
+    ``--batch``, ``--seed`` (and ``--lr`` where ``lr`` is given; None: the model's own);
+    the run ends at whichever of iterations or minutes comes first
+    (:class:`retarget.nn.Schedule`). None defaults mean: no step limit (``iterations``), the
+    model's own (``batch``)."""
 
     def deco(f: Callable) -> Callable:
         opts = [
             click.option("--iterations", type=click.IntRange(min=1), default=iterations,
-                         show_default=True, help="Most training steps."),
-            click.option("--minutes", type=Finite(min=0, min_open=True), default=None,
+                         show_default=iterations is not None,
+                         help="Most training steps." + (" [default: no limit]" if iterations is None else "")),
+            click.option("--minutes", type=Finite(min=0, min_open=True), default=minutes,
+                         show_default=minutes is not None,
                          help="Most wall time; the learning-rate schedule fits in it."),
-            click.option("--batch", type=click.IntRange(min=2), default=batch, show_default=True,
-                         help="Training windows per step."),
+            click.option("--batch", type=click.IntRange(min=2), default=batch,
+                         show_default=batch is not None,
+                         help="Training samples per step." + (" [default: the model size's]" if batch is None else "")),
             click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
         ]  # fmt: skip
-        if lr is not None:
+        if lr is not _NO_LR:
             opts.append(click.option("--lr", type=Finite(min=0, min_open=True),
-                                     default=lr, show_default=True, help="Initial learning rate."))  # fmt: skip
+                                     default=lr, show_default=lr is not None,
+                                     help="Initial learning rate." + (" [default: the model size's]" if lr is None else "")))  # fmt: skip
         for o in reversed(opts):
             f = o(f)
         return f

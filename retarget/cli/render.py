@@ -17,6 +17,7 @@ from .common import (
     denoise_options,
     device_option,
     people_option,
+    training_options,
     view_option,
 )
 from .transfer import read_view
@@ -236,6 +237,8 @@ def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int,
         a, b = (int(v) for v in str(text).split(":"))
     except ValueError:
         raise click.BadParameter(f"{text!r}: expected A:B, e.g. 0:96") from None
+    if a < 0 or b <= a + 1:
+        raise click.BadParameter(f"{text!r}: expected A:B with 0 <= A < B - 1, e.g. 0:96")
     return a, b
 
 
@@ -252,19 +255,12 @@ def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int,
     help="Frames A:B to learn from; frame A is the source.",
 )
 @click.option(
-    "--minutes",
-    type=Finite(min=0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Training time budget.",
+    "--size",
+    type=click.Choice(["S", "M", "L"], case_sensitive=False),
+    default=None,
+    help="Network size: S (CPU, minutes), M, L (GPU). [default: L on a GPU, S on the CPU]",
 )
-@click.option(
-    "--side",
-    type=click.IntRange(min=32),
-    default=128,
-    show_default=True,
-    help="The network's long side in pixels.",
-)
+@training_options(iterations=None, batch=None, lr=None, minutes=5.0)
 @click.option(
     "--max-side",
     type=click.IntRange(min=64),
@@ -279,38 +275,53 @@ def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int,
     default=None,
     help="Retargeting model run folder (default: the shipped one).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the run in --output from its state.pt (its settings; --minutes is the total).",
+)
 @device_option
 def train_renderer_cmd(
     video_path: Path,
     output: Path,
     frames: tuple[int, int],
-    minutes: float,
-    side: int,
+    size: str | None,
+    iterations: int | None,
+    minutes: float | None,
+    batch: int | None,
+    seed: int,
+    lr: float | None,
     max_side: int,
     model_dir: Path | None,
-    seed: int,
+    resume: bool,
     device: str,
 ) -> None:
     """Train the learned renderer on a video of one person (use it with
     `retarget video ... --backend learned --renderer-model DIR`)."""
     from ..pipeline.train_renderer import train_renderer
 
+    if minutes is None and iterations is None:
+        raise click.UsageError("give a budget: --minutes or --iterations")
     report = train_renderer(
         video_path,
         output,
         frames=frames,
         minutes=minutes,
-        side=side,
+        iterations=iterations,
+        size=size.upper() if size else None,
         max_side=max_side,
+        batch=batch,
+        lr=lr,
         model=model_dir,
         seed=seed,
         device=device,
+        resume=resume,
         command=command_line(click.get_current_context()),
     )
+    held = f", held-out {report.held_out_l1:.4f}" if report.held_out_l1 is not None else ""
     click.echo(
-        f"wrote {report.model_dir}: {report.iterations} iterations on {report.frames} frames in "
-        f"{report.seconds['total']:.0f} s; L1 on them {report.l1_learned:.4f} "
-        f"(reference renderer {report.l1_reference:.4f})",
+        f"wrote {report.model_dir}: size {report.size}, {report.iterations} iterations on "
+        f"{report.frames} frames in {report.seconds['total']:.0f} s; L1 on them "
+        f"{report.l1_learned:.4f}{held} (reference renderer {report.l1_reference:.4f})",
         err=True,
     )
