@@ -10,7 +10,6 @@ import click
 
 from ..pipeline.video import FITS
 from .common import (
-    Finite,
     FrameRate,
     command_line,
     denoise_choice,

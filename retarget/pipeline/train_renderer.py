@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from skeleton_io.errors import InvalidArgumentError, ModelError, OutputError
+from skeleton_io.errors import InvalidArgumentError, ModelError
 from skeleton_io.pose import PoseSequence
 
 from ..render.base import SourceAppearance
