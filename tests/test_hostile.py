@@ -257,6 +257,11 @@ _NUMERIC = [
     ("batch transfer -i {good_in} -o {outdir} --engine serial", "--structure"),
     ("batch transfer -i {good_in} -o {outdir} --engine serial --structure {missing.npz}",
      "missing.npz"),
+    ("batch align -i {good_in} -o {outdir} --engine serial", "--reference"),
+    ("batch align -i {good_in} -o {outdir} --engine serial --reference {missing.npz}",
+     "missing.npz"),
+    ("batch align -i {good_in} -o {outdir} --reference {good.npz} --format csv", "--format"),
+    ("batch align -i {good_in} -o {outdir} --reference {good.npz} --style neon", "--style"),
     *[(f"train-denoiser --data {{good_mocap}} --noise-from {{good.npz}} -o {{outdir}} {o}",
        o.split()[0]) for o in ("--noise-fps 0", "--noise-fps nan")],
     *[(f"extract {{{i}}} --input-format {f} -o {{out.npz}}", i)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..denoising import parse_params
 from ..device import DEVICES
@@ -38,7 +39,7 @@ EXIT_INTERRUPTED = 130
     metavar="INPUTS",
     help="A folder (searched recursively), a quoted glob such as 'clips/**/*.mp4', or a "
     "manifest (.csv with a header row or .jsonl): an input column, optionally output "
-    "and per-item options (fps, start_frame, max_frames, structure, view, ...).",
+    "and per-item options (fps, start_frame, max_frames, structure, reference, view, ...).",
 )
 @click.option(
     "-o",
@@ -77,7 +78,8 @@ EXIT_INTERRUPTED = 130
     type=Finite(min=0),
     default=None,
     help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs and the job "
-    "uses them (denoise, transfer), else 0; extract's pose estimator runs on the CPU].",
+    "uses them (denoise, transfer, align), else 0; extract's pose estimator runs on the "
+    "CPU].",
 )
 @click.option(
     "--retry",
@@ -106,7 +108,8 @@ EXIT_INTERRUPTED = 130
 @denoise_options(
     "the inputs",
     default="auto",
-    default_help=" auto: extract: learned for videos, none for pose files; transfer: learned.",
+    default_help=" auto: extract: learned for videos, none for pose files; transfer, align: "
+    "learned.",
 )
 @method_options("denoise job: ")
 @click.option(
@@ -122,21 +125,52 @@ EXIT_INTERRUPTED = 130
     default="motion",
     show_default=True,
     metavar="motion|structure|DEG|POSES",
-    help="transfer job: " + VIEW_HELP,
+    help="transfer and align jobs: " + VIEW_HELP + " align: structure is the reference's.",
+)
+@click.option(
+    "--reference",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="PHOTO|VIDEO|POSES",
+    help="align job: the person every driving motion is put on and drawn where they stand "
+    "(or a manifest's reference column); pose files need a canvas.",
+)
+@click.option(
+    "--reference-frame",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="align job: the frame of a reference video or pose file that shows the person.",
+)
+@click.option(
+    "--style",
+    default="openpose",
+    show_default=True,
+    metavar="openpose|dwpose",
+    help="align job: draw as the ControlNet OpenPose annotator (70-point face) or the DWPose "
+    "annotator (68-point face).",
+)
+@click.option(
+    "--keypoints",
+    "json_keypoints",
+    is_flag=True,
+    help="align job: also write each item's aligned keypoints into OUT/.../NAME_json/ "
+    "(OpenPose JSON, or DWPose JSON with --style dwpose; one file per frame).",
 )
 @click.option(
     "--model",
     "model_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="transfer job: run folder of `retarget train` (default: the shipped model).",
+    help="transfer and align jobs: run folder of `retarget train` (default: the shipped "
+    "model); align also takes an analytic retargeter's name (limb, musepose, ...).",
 )
 @click.option(
     "--mode",
     type=click.Choice(MODES),
     default="fused",
     show_default=True,
-    help="transfer job: the model's decoding (see `retarget transfer`).",
+    help="transfer and align jobs: the model's decoding (see `retarget transfer`).",
 )
 @click.option(
     "--device",
@@ -150,9 +184,14 @@ def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: s
               workers: int | None, engine: str, ray_address: str | None,
               gpus_per_worker: float | None, retry: int, overwrite: bool, shard: str | None,
               ledger: Path | None, denoise_method: str, no_denoise: bool, method: str,
-              params: tuple[str, ...], structure: Path | None, view, model_dir: Path | None,
+              params: tuple[str, ...], structure: Path | None, view, reference: Path | None,
+              reference_frame: int, style: str, json_keypoints: bool, model_dir: Path | None,
               mode: str, device: str, **kw) -> None:  # fmt: skip
-    """Run JOB (extract, denoise, transfer) over every input in INPUTS, writing into OUT.
+    """Run JOB (extract, denoise, transfer, align) over every input in INPUTS, writing into
+    OUT.
+
+    align draws each driving motion on the --reference person as a pose video
+    (OUT/.../NAME.mp4 on the reference's canvas, as `retarget align`).
 
     Re-running the same command skips the items already written (outputs appear only when
     complete) and retries the failed ones; a corrupt item is recorded as failed and the rest
@@ -174,6 +213,21 @@ def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: s
     elif job == "transfer":
         settings |= {"structure": structure, "view": view, "model": model_dir, "mode": mode,
                      "denoise": "learned" if denoise == "auto" else denoise}  # fmt: skip
+    elif job == "align":
+        from viz.pose_image import STYLES
+
+        if (
+            click.get_current_context().get_parameter_source("out_format")
+            is ParameterSource.COMMANDLINE
+        ):
+            raise click.UsageError(
+                "--format: the align job writes pose videos (.mp4); leave it out"
+            )
+        if style not in STYLES:
+            raise click.BadParameter(f"choose one of {', '.join(STYLES)}", param_hint="--style")
+        settings |= {"reference": reference, "reference_frame": reference_frame,
+                     "style": style, "json": json_keypoints, "view": view, "model": model_dir,
+                     "mode": mode, "denoise": denoise}  # fmt: skip
     result = run_batch(
         job,
         inputs,

@@ -506,6 +506,7 @@ def pose_align_video(
     denoise_method: str = "learned",
     overwrite: bool = False,
     people: int | str = "main",
+    reference_poses: tuple[PoseSequence, PoseSequence] | None = None,
     **read_kw: Any,
 ) -> AlignReport:
     """``retarget align``: read both inputs, :func:`align_poses`, draw and write (see the
@@ -527,6 +528,9 @@ def pose_align_video(
         overwrite: write into existing output folders holding other files (kept).
         people: ``main`` (one person), ``all`` or N (the N largest dancers): every dancer
             on a person of the reference (see the module docstring).
+        reference_poses: the reference already read (:func:`read_reference`'s ``(pose,
+            structure)``), e.g. once for many drivings (``retarget batch align``);
+            ``reference`` then only names it (one person: ``people="main"``).
         read_kw: :func:`skeleton_io.load_file` options for pose files (``fps``, ``canvas``,
             ``format``).
 
@@ -556,7 +560,7 @@ def pose_align_video(
         hands_face=find, **read_kw,
     )  # fmt: skip
     t1 = time.perf_counter()
-    pose, structure = read_reference(
+    pose, structure = reference_poses or read_reference(
         reference, reference_frame=reference_frame, max_side=max_side, hands_face=find,
         driving=driving, driving_poses=motion, **read_kw,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.errors import InvalidArgumentError, RetargetError
 from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, VIDEO_EXTS
 
 from .items import Item
@@ -43,6 +43,14 @@ class Job:
         path_options: options that are paths (relative ones are relative to the manifest).
         uses_gpu: give each worker a GPU by default when there are GPUs (its models run
             there); False keeps the workers on the CPU unless asked (``gpus_per_worker``).
+        out_suffix: the output's extension whatever ``out_format`` says (``align``: a pose
+            video, ``.mp4``); None: the pose format's (:data:`OUTPUT_SUFFIX`).
+        required: options every item needs, from the command or a manifest column; a run
+            where some item has none is refused before any worker starts.
+        side_outputs: ``side_outputs(item, settings) -> paths`` the item writes besides
+            ``item.output`` (written before it, so its output existing means all are
+            complete; an item is done when all exist, and a killed run's temporaries of
+            them are removed too).
     """
 
     name: str
@@ -54,7 +62,21 @@ class Job:
     run: Callable[[Any, Item, dict[str, Any]], int]
     path_options: tuple[str, ...] = ()
     uses_gpu: bool = True
+    out_suffix: str | None = None
+    required: tuple[str, ...] = ()
+    side_outputs: Callable[[Item, dict[str, Any]], tuple[Path, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def output_suffix(self, settings: dict[str, Any]) -> str:
+        """The items' output extension under ``settings`` ("" for a folder)."""
+        if self.out_suffix is not None:
+            return self.out_suffix
+        return output_suffix(settings.get("out_format", "native"))
+
+    def outputs(self, item: Item, settings: dict[str, Any]) -> tuple[Path, ...]:
+        """Every path ``item`` writes: its output, then its side outputs."""
+        extra = self.side_outputs(item, merged(settings, item)) if self.side_outputs else ()
+        return (item.output, *extra)
 
 
 JOBS: dict[str, Job] = {}
@@ -243,12 +265,15 @@ register_job(
 
 # ----------------------------------------------------------------------- transfer
 @dataclass
-class _TransferState:
+class _ModelState:
+    """A worker's retargeter and the inputs every item shares, read once (structures,
+    views, references: by path and reading options)."""
+
     retargeter: Any
-    structures: dict[tuple[str, str], Any] = field(default_factory=dict)
+    structures: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
-def _setup_transfer(settings: dict[str, Any]) -> _TransferState:
+def _setup_transfer(settings: dict[str, Any]) -> _ModelState:
     from ...retargeters.model import ModelRetargeter
     from ...retargeters.transfer import denoise_method
 
@@ -259,10 +284,17 @@ def _setup_transfer(settings: dict[str, Any]) -> _TransferState:
         mode=settings.get("mode") or "fused",
         denoise="learned" if denoise is None else denoise_method(denoise),
     )
-    return _TransferState(r)
+    return _ModelState(r)
 
 
-def _read_whole(state: _TransferState, path: Path, s: dict[str, Any]) -> Any:
+def _require(s: dict[str, Any], item: Item, key: str) -> None:
+    if s.get(key) is None:
+        raise InvalidArgumentError(
+            f"{item.input}: no {key}; give `{key}` (or a manifest {key} column)"
+        )
+
+
+def _read_whole(state: _ModelState, path: Path, s: dict[str, Any]) -> Any:
     """A structure (or view) input read once per worker (all its frames)."""
     from ...inputs import read_2d
 
@@ -273,14 +305,11 @@ def _read_whole(state: _TransferState, path: Path, s: dict[str, Any]) -> Any:
     return state.structures[key]
 
 
-def _run_transfer(state: _TransferState, item: Item, settings: dict[str, Any]) -> int:
+def _run_transfer(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
     from ..poses import transfer_file
 
     s = merged(settings, item)
-    if s.get("structure") is None:
-        raise InvalidArgumentError(
-            f"{item.input}: no structure; give `structure` (or a manifest structure column)"
-        )
+    _require(s, item, "structure")
     view = s.get("view", "motion")
     if isinstance(view, Path):
         view = _read_whole(state, view, s)
@@ -307,6 +336,119 @@ register_job(
         setup=_setup_transfer,
         run=_run_transfer,
         path_options=("structure", "view"),
+        required=("structure",),
+    )
+)
+
+
+# -------------------------------------------------------------------------- align
+def _setup_align(settings: dict[str, Any]) -> _ModelState:
+    """The retargeter, loaded once: a run folder, an analytic retargeter's name or the
+    shipped model (:func:`retarget.retargeters.load_retargeter`), denoising its inputs."""
+    from ...retargeters import load_retargeter
+    from ...retargeters.transfer import denoise_method
+
+    denoise = settings.get("denoise")
+    r = load_retargeter(
+        settings.get("model"),
+        device=settings.get("device", "auto"),
+        mode=settings.get("mode") or "fused",
+        denoise="learned" if denoise in (None, "auto") else denoise_method(denoise),
+    )
+    return _ModelState(r)
+
+
+def _json_dir(item: Item, s: dict[str, Any]) -> tuple[Path, ...]:
+    """``OUT/.../NAME_json/``: the item's keypoints, one file per frame (``json``)."""
+    return (item.output.with_name(item.output.stem + "_json"),) if s.get("json") else ()
+
+
+def _align_reference(
+    state: _ModelState, item: Item, s: dict[str, Any], kw: dict[str, Any]
+) -> tuple[Any, Any] | None:
+    """The item's reference ``(pose, structure)``, read once per worker and reading options
+    (a reference that failed fails again without being read again); None when the item's
+    driving is the reference video itself (its body is then measured on the driving's
+    frames: :func:`retarget.pipeline.align.pose_align_video` reads it)."""
+    from ..align import read_reference
+
+    path = Path(s["reference"])
+    if path.resolve() == item.input.resolve():
+        return None
+    frame, max_side = s.get("reference_frame", 0), s.get("max_side") or 512
+    key = ("reference", str(path.resolve()), frame, max_side, repr(sorted(kw.items())))
+    if key not in state.structures:
+        try:
+            state.structures[key] = read_reference(
+                path, reference_frame=frame, max_side=max_side, hands_face=True, **kw
+            )
+        except RetargetError as e:
+            state.structures[key] = e
+    got = state.structures[key]
+    if isinstance(got, RetargetError):
+        raise got
+    return got
+
+
+def _run_align(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
+    from ..align import pose_align_video
+
+    s = merged(settings, item)
+    _require(s, item, "reference")
+    kw = load_kwargs(s)
+    start, max_frames = kw.pop("start_frame", 0), kw.pop("max_frames", None)
+    kw.pop("max_side", None)
+    view = s.get("view", "motion")
+    if isinstance(view, Path):
+        view = _read_whole(state, view, s)
+    report = pose_align_video(
+        s["reference"],
+        item.input,
+        item.output,
+        json_dir=next(iter(_json_dir(item, s)), None),
+        style=s.get("style", "openpose"),
+        view=view,
+        start_frame=start,
+        max_frames=max_frames,
+        max_side=s.get("max_side") or 512,
+        reference_frame=s.get("reference_frame", 0),
+        model=state.retargeter,
+        device=s.get("device", "auto"),
+        overwrite=bool(s.get("overwrite")),
+        reference_poses=_align_reference(state, item, s, kw),
+        **kw,
+    )
+    return report.frames
+
+
+def _style(v: Any) -> str:
+    from viz.pose_image import STYLES
+
+    if v not in STYLES:
+        raise ValueError(f"choose one of {', '.join(STYLES)}")
+    return str(v)
+
+
+register_job(
+    Job(
+        "align",
+        "the motion of each driving input on the body of --reference, standing where that "
+        "person stands, as an OpenPose/DWPose pose video (as `retarget align`)",
+        frozenset(POSE_EXTS | VIDEO_EXTS),
+        folders=True,
+        options={
+            **READ_OPTIONS,
+            "reference": str,
+            "reference_frame": _non_negative_int,
+            "view": _view,
+            "style": _style,
+        },
+        setup=_setup_align,
+        run=_run_align,
+        path_options=("reference", "view"),
+        out_suffix=".mp4",
+        required=("reference",),
+        side_outputs=_json_dir,
     )
 )
 

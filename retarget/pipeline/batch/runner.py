@@ -4,9 +4,10 @@ What a run does (:func:`run_batch`):
 
 1. Finds the items (:mod:`.items`) and, with ``shard=(i, n)``, keeps every n-th from the
    i-th (0-based: Slurm's ``$SLURM_ARRAY_TASK_ID``).
-2. Skips every item whose output exists: outputs are written to a hidden temporary and
-   renamed when complete (:mod:`skeleton_io.atomic`), so an existing output is a complete
-   one. Temporaries a killed run left behind are removed first.
+2. Skips every item whose output exists (and its side outputs, :attr:`Job.side_outputs`):
+   outputs are written to a hidden temporary and renamed when complete
+   (:mod:`skeleton_io.atomic`), so an existing output is a complete one. Temporaries a
+   killed run left behind are removed first.
 3. Runs the rest on an engine (:mod:`.engines`); each worker loads the models once.
 4. Appends one JSON line per attempt to the ledger (``OUT/_ledgers/JOB-TIME.jsonl``):
    ``key``, ``input``, ``output``, ``status`` (``done``, ``failed`` or ``skipped``),
@@ -42,7 +43,7 @@ from skeleton_io.errors import ClusterError, InvalidArgumentError, ModelError, O
 
 from .engines import Engine, make_engine
 from .items import Item, discover
-from .jobs import Job, get_job, output_suffix
+from .jobs import Job, get_job
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def plan(
         out_dir,
         suffixes=spec.suffixes,
         folders=spec.folders,
-        out_suffix=output_suffix(settings.get("out_format", "native")),
+        out_suffix=spec.output_suffix(settings),
         option_parsers=dict(spec.options),
         path_options=spec.path_options,
     )
@@ -165,7 +166,7 @@ def run_batch(
     """Run ``job`` over ``inputs`` into ``out_dir`` (see the module docstring).
 
     Args:
-        job: a name in :data:`JOBS` (``extract``, ``denoise``, ``transfer``) or a
+        job: a name in :data:`JOBS` (``extract``, ``denoise``, ``transfer``, ``align``) or a
             :class:`Job` (its functions must be importable by the workers).
         inputs: a folder, a glob or a manifest (:mod:`.items`).
         settings: the job's options (library names: ``out_format``, ``denoise``, ``fps``...).
@@ -193,13 +194,7 @@ def run_batch(
     _check_settings(settings)
     out_dir = Path(out_dir)
     items = plan(job, inputs, out_dir, settings, shard)
-    if job.name == "transfer" and settings.get("structure") is None:
-        lacking = [it for it in items if it.options.get("structure") is None]
-        if lacking:  # known before any worker starts: one error, not one failure per item
-            raise InvalidArgumentError(
-                f"{lacking[0].input}: no structure for the transfer job; give `structure` (or "
-                "a manifest structure column)"
-            )
+    _check_required(job, items, settings)
     _make_folder(out_dir)
     ledgers = out_dir.absolute() / LEDGER_DIR
     ledgers.mkdir(exist_ok=True)
@@ -215,10 +210,21 @@ MAX_RETRY = 100
 """The most extra attempts of a failed item."""
 
 
+PATH_SETTINGS = ("structure", "reference", "model")
+"""Settings naming a file or folder: checked to exist and made absolute (workers may run
+in another folder)."""
+
+
 def _check_settings(settings: dict[str, Any]) -> None:
     """Validate once, before any worker starts, what every item would need."""
-    for key in ("structure", "model"):
+    from ...retargeters import BASELINES
+
+    for key in PATH_SETTINGS:
         value = settings.get(key)
+        name = isinstance(value, (str, Path)) and str(value).partition("+")[0] in BASELINES
+        if key == "model" and name and not Path(value).exists():
+            settings[key] = str(value)  # an analytic retargeter's name (align)
+            continue
         if value is not None and isinstance(value, (str, Path)):
             p = Path(value)
             if not p.exists():
@@ -229,6 +235,20 @@ def _check_settings(settings: dict[str, Any]) -> None:
     view = settings.get("view")
     if isinstance(view, Path):
         settings["view"] = view.absolute()
+
+
+def _check_required(job: Job, items: list[Item], settings: dict[str, Any]) -> None:
+    """Every item has the job's required options (from the command or its manifest row):
+    known before any worker starts, so one error, not one failure per item."""
+    for key in job.required:
+        if settings.get(key) is not None:
+            continue
+        lacking = [it for it in items if it.options.get(key) is None]
+        if lacking:
+            raise InvalidArgumentError(
+                f"{lacking[0].input}: no {key} for the {job.name} job; give `{key}` (or a "
+                f"manifest {key} column)"
+            )
 
 
 def _make_folder(out_dir: Path) -> None:
@@ -250,8 +270,10 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
 
     t0 = time.perf_counter()
     res = BatchResult(job=job.name, total=len(items), ledger=ledger_path)
-    remove_temporaries([it.output for it in items])
-    written = {it.key for it in items if not overwrite and it.output.exists()}
+    outputs = {it.key: job.outputs(it, settings) for it in items}
+    every_output = [p for paths in outputs.values() for p in paths]
+    remove_temporaries(every_output)
+    written = {it.key for it in items if not overwrite and all(p.exists() for p in outputs[it.key])}
     todo = deque(it for it in items if it.key not in written)
     skipped = [it for it in items if it.key in written]
     res.skipped = len(skipped)
@@ -307,6 +329,6 @@ def _run(job, items, settings, workers, engine_name, ray_address, gpus_per_worke
             bar.close()
             engine.close(abort=res.interrupted or sys.exc_info()[0] is not None)
             if res.interrupted:  # workers were stopped mid-item: remove what they left
-                remove_temporaries([it.output for it in items])
+                remove_temporaries(every_output)
     res.seconds = time.perf_counter() - t0
     return res
