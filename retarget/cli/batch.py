@@ -78,8 +78,8 @@ EXIT_INTERRUPTED = 130
     type=Finite(min=0),
     default=None,
     help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs and the job "
-    "uses them (denoise, transfer, align), else 0; extract's pose estimator runs on the "
-    "CPU].",
+    "uses them (denoise, transfer), else 0; the pose estimator of extract and align runs "
+    "on the CPU].",
 )
 @click.option(
     "--retry",

@@ -448,6 +448,10 @@ register_job(
         path_options=("reference", "view"),
         out_suffix=".mp4",
         required=("reference",),
+        # a driving clip's time is the CPU's: pose estimation with hands and face about
+        # 50 ms a frame, drawing and encoding 12; the model's retargeting is under 1 ms a
+        # frame on a CPU core, and a GPU per worker would cap the workers at the GPU count
+        uses_gpu=False,
         side_outputs=_json_dir,
     )
 )
