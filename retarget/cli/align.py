@@ -18,6 +18,8 @@ from .common import (
     overwrite_option,
     people_option,
     read_pose_kwargs,
+    reference_frame_option,
+    style_option,
     view_option,
 )
 from .transfer import read_view
@@ -43,14 +45,7 @@ from .transfer import read_view
     help="Also write the aligned keypoints into this folder, one file per frame: OpenPose "
     "JSON (--style openpose) or DWPose annotator JSON (--style dwpose).",
 )
-@click.option(
-    "--style",
-    default="openpose",
-    show_default=True,
-    metavar="openpose|dwpose",
-    help="Draw as the ControlNet OpenPose annotator (70-point face) or the DWPose annotator "
-    "(68-point face).",
-)
+@style_option()
 @click.option(
     "--reference-pose",
     type=click.Path(path_type=Path),
@@ -59,13 +54,7 @@ from .transfer import read_view
     help="Also draw the reference person's own pose image here (.png or .jpg; UniAnimate "
     "reads it as ref_pose.jpg beside the frames).",
 )
-@click.option(
-    "--reference-frame",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="The frame of a reference video or pose file that shows the person.",
-)
+@reference_frame_option()
 @view_option()
 @click.option(
     "--hands/--no-hands",

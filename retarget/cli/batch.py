@@ -13,16 +13,17 @@ from ..device import DEVICES
 from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
 from ..retargeters import MODES
 from .common import (
-    VIEW_HELP,
     Finite,
-    ViewParam,
     denoise_choice,
     denoise_options,
     input_options,
     method_options,
     output_format_option,
     read_pose_kwargs,
+    reference_frame_option,
     skeleton_option,
+    style_option,
+    view_option,
 )
 
 EXIT_SOME_FAILED = 1
@@ -119,14 +120,7 @@ EXIT_INTERRUPTED = 130
     help="transfer job: the pose input whose body every item's motion is put on "
     "(or a manifest's structure column).",
 )
-@click.option(
-    "--view",
-    type=ViewParam(),
-    default="motion",
-    show_default=True,
-    metavar="motion|structure|DEG|POSES",
-    help="transfer and align jobs: " + VIEW_HELP + " align: structure is the reference's.",
-)
+@view_option(prefix="transfer and align jobs: ", suffix=" align: structure is the reference's.")
 @click.option(
     "--reference",
     type=click.Path(path_type=Path),
@@ -135,21 +129,8 @@ EXIT_INTERRUPTED = 130
     help="align job: the person every driving motion is put on and drawn where they stand "
     "(or a manifest's reference column); pose files need a canvas.",
 )
-@click.option(
-    "--reference-frame",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="align job: the frame of a reference video or pose file that shows the person.",
-)
-@click.option(
-    "--style",
-    default="openpose",
-    show_default=True,
-    metavar="openpose|dwpose",
-    help="align job: draw as the ControlNet OpenPose annotator (70-point face) or the DWPose "
-    "annotator (68-point face).",
-)
+@reference_frame_option("align job: ")
+@style_option("align job: ")
 @click.option(
     "--keypoints",
     "json_keypoints",

@@ -497,10 +497,36 @@ VIEW_HELP = (
 )
 
 
-def view_option(default: str = "motion") -> Callable:
-    """``--view`` of every command that retargets (one parser: :class:`ViewParam`)."""
+def view_option(default: str = "motion", prefix: str = "", suffix: str = "") -> Callable:
+    """``--view`` of every command that retargets (one parser: :class:`ViewParam`);
+    ``prefix``/``suffix`` around its help (``retarget batch``: which jobs take it)."""
     return click.option("--view", type=ViewParam(), default=default, show_default=True,
-                        metavar="motion|structure|DEG|POSES", help=VIEW_HELP)  # fmt: skip
+                        metavar="motion|structure|DEG|POSES",
+                        help=prefix + VIEW_HELP + suffix)  # fmt: skip
+
+
+def style_option(prefix: str = "") -> Callable:
+    """``--style`` of the commands that draw pose images for animators (checked by the
+    command: :data:`viz.pose_image.STYLES`, imported only when drawing)."""
+    return click.option(
+        "--style",
+        default="openpose",
+        show_default=True,
+        metavar="openpose|dwpose",
+        help=prefix + "Draw as the ControlNet OpenPose annotator (70-point face) or the DWPose "
+        "annotator (68-point face).",
+    )
+
+
+def reference_frame_option(prefix: str = "") -> Callable:
+    """``--reference-frame`` of the commands that align onto a reference person."""
+    return click.option(
+        "--reference-frame",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help=prefix + "The frame of a reference video or pose file that shows the person.",
+    )
 
 
 def command_line(ctx: click.Context) -> str:
