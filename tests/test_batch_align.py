@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from retarget.cli import cli
 from retarget.pipeline.align import pose_align_video
 from retarget.pipeline.batch import run_batch
-from skeleton_io import load_file, save_file
+from skeleton_io import load_file, load_group, save_file
 
-from .test_align import REF_CANVAS, driving, reference
+from .test_align import REF_CANVAS, driving, group_files, reference  # noqa: F401 (a fixture)
 from .test_batch import ledger_lines
 
 FRAMES = {"a": 8, "sub/b": 10, "c": 12}
@@ -111,3 +111,18 @@ def test_cli_processes_corrupt_item_fails_alone_and_no_reference_is_exit_2(tree)
     assert all(video_info(p) == (*REF_CANVAS, 6) for p in out.rglob("*.mp4"))
     assert load_file(out / "sub/b_json", fps=30).num_frames == 6
     assert {r["engine"] for r in ledger_lines(out)} == {"processes"}
+
+
+def test_people_all_puts_every_dancer_of_each_item_on_the_group(tmp_path, group_files):  # noqa: F811
+    ref, drv, _, _ = group_files
+    (tmp_path / "in").mkdir()
+    drv.rename(tmp_path / "in/dancers.npz")
+    manifest = tmp_path / "m.jsonl"  # per item: one dancer (main) or the group (all)
+    manifest.write_text('{"input": "in/dancers.npz", "output": "all.mp4", "people": "all"}\n'
+                        '{"input": "in/dancers.npz", "output": "one.mp4"}\n')  # fmt: skip
+    res = run_batch("align", manifest, tmp_path / "out", engine="serial", progress=False,
+                    settings={"reference": ref, "model": "limb", "json": True})  # fmt: skip
+    assert (res.done, res.failed) == (2, 0), res.failures
+    assert len(load_group(tmp_path / "out/all_json").ids) == 2
+    assert len(load_group(tmp_path / "out/one_json").ids) == 1
+    assert video_info(tmp_path / "out/all.mp4") == (*REF_CANVAS, 30)

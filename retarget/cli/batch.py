@@ -14,6 +14,7 @@ from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
 from ..retargeters import MODES
 from .common import (
     Finite,
+    PeopleParam,
     denoise_choice,
     denoise_options,
     input_options,
@@ -132,6 +133,15 @@ EXIT_INTERRUPTED = 130
 @reference_frame_option("align job: ")
 @style_option("align job: ")
 @click.option(
+    "--people",
+    type=PeopleParam(),
+    default="main",
+    show_default=True,
+    metavar="all|main|N",
+    help="align job: main draws one dancer; all or N (the N largest) every dancer of a "
+    "driving on a person of the reference, left to right (as `retarget align --people`).",
+)
+@click.option(
     "--keypoints",
     "json_keypoints",
     is_flag=True,
@@ -166,8 +176,8 @@ def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: s
               gpus_per_worker: float | None, retry: int, overwrite: bool, shard: str | None,
               ledger: Path | None, denoise_method: str, no_denoise: bool, method: str,
               params: tuple[str, ...], structure: Path | None, view, reference: Path | None,
-              reference_frame: int, style: str, json_keypoints: bool, model_dir: Path | None,
-              mode: str, device: str, **kw) -> None:  # fmt: skip
+              reference_frame: int, style: str, people: str | int, json_keypoints: bool,
+              model_dir: Path | None, mode: str, device: str, **kw) -> None:  # fmt: skip
     """Run JOB (extract, denoise, transfer, align) over every input in INPUTS, writing into
     OUT.
 
@@ -207,8 +217,8 @@ def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: s
         if style not in STYLES:
             raise click.BadParameter(f"choose one of {', '.join(STYLES)}", param_hint="--style")
         settings |= {"reference": reference, "reference_frame": reference_frame,
-                     "style": style, "json": json_keypoints, "view": view, "model": model_dir,
-                     "mode": mode, "denoise": denoise}  # fmt: skip
+                     "style": style, "people": people, "json": json_keypoints, "view": view,
+                     "model": model_dir, "mode": mode, "denoise": denoise}  # fmt: skip
     result = run_batch(
         job,
         inputs,

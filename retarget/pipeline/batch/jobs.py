@@ -401,6 +401,7 @@ def _run_align(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
     view = s.get("view", "motion")
     if isinstance(view, Path):
         view = _read_whole(state, view, s)
+    people = s.get("people", "main")
     report = pose_align_video(
         s["reference"],
         item.input,
@@ -415,10 +416,20 @@ def _run_align(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
         model=state.retargeter,
         device=s.get("device", "auto"),
         overwrite=bool(s.get("overwrite")),
-        reference_poses=_align_reference(state, item, s, kw),
+        people=people,
+        reference_poses=_align_reference(state, item, s, kw) if people == "main" else None,
         **kw,
     )
     return report.frames
+
+
+def _people(v: Any) -> str | int:
+    text = str(v).strip().lower()
+    if text in ("all", "main"):
+        return text
+    if int(text) < 1:
+        raise ValueError("all, main or a number of people >= 1")
+    return int(text)
 
 
 def _style(v: Any) -> str:
@@ -442,6 +453,7 @@ register_job(
             "reference_frame": _non_negative_int,
             "view": _view,
             "style": _style,
+            "people": _people,
         },
         setup=_setup_align,
         run=_run_align,
