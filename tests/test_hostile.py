@@ -257,6 +257,8 @@ _NUMERIC = [
     ("batch transfer -i {good_in} -o {outdir} --engine serial", "--structure"),
     ("batch transfer -i {good_in} -o {outdir} --engine serial --structure {missing.npz}",
      "missing.npz"),
+    ("align {good.npz} {good.npz} -o {out.mp4} --style neon", "--style"),
+    ("align {missing.npz} {good.npz} -o {out.mp4}", "missing.npz"),
     ("batch align -i {good_in} -o {outdir} --engine serial", "--reference"),
     ("batch align -i {good_in} -o {outdir} --engine serial --reference {missing.npz}",
      "missing.npz"),
