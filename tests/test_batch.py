@@ -118,6 +118,26 @@ def test_denoise_and_transfer_jobs(tmp_path):
                   engine="serial", progress=False)  # fmt: skip
 
 
+def test_transfer_job_takes_an_analytic_retargeter_by_name(tmp_path):
+    """`batch transfer --model limb` (checked up front as a name, not a path) runs in the
+    workers and writes what `transfer_file(..., model="limb")` writes for each item."""
+    from retarget.pipeline.poses import transfer_file
+
+    src = make_tree(tmp_path, bad=False)
+    structure = tmp_path / "structure.npz"
+    save_file(make_pose_sequence(frames=12, seed=7), structure)
+    settings = {"structure": structure, "model": "limb", "denoise": "none"}
+    res = run_batch("transfer", src, tmp_path / "t", settings=settings, engine="serial",
+                    progress=False)  # fmt: skip
+    assert (res.done, res.failed) == (3, 0)
+    single = transfer_file(src / "sub/b.npz", load_file(structure), tmp_path / "single.npz",
+                           model="limb", denoise="none")  # fmt: skip
+    got = load_file(tmp_path / "t/sub/b.npz")
+    assert got.meta["retargeter"] == "limb"
+    np.testing.assert_allclose(got.coords, single.coords, atol=1e-4)
+    np.testing.assert_array_equal(got.confidence > 0, single.confidence > 0)
+
+
 # ------------------------------------------------------------- retries, dying workers
 def _flaky_setup(settings):
     """Leaves a file per set-up (the worker's pid): the test counts them."""

@@ -90,6 +90,31 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
     assert "--style" in runner.invoke(cli, cases[5]).output
 
 
+def test_transfer_takes_an_analytic_retargeter_by_name_and_refuses_a_view_it_cannot_give(tmp_path):
+    """`transfer --model limb` is limb normalisation of the denoised inputs (as `align
+    --model limb`); a --view other than the motion's is refused, not silently ignored."""
+    from retarget.denoising import denoise
+    from retarget.retargeters.analytic import LimbNormalization
+    from skeleton_io import load_file
+
+    motion, structure = make_pose_sequence(frames=10, seed=3), make_pose_sequence(frames=10, seed=8)
+    save_file(motion, tmp_path / "m.npz")
+    save_file(structure, tmp_path / "s.npz")
+    base = ["transfer", "--motion", str(tmp_path / "m.npz"), "--structure", str(tmp_path / "s.npz")]
+    r = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "t.npz"), "--model", "limb",
+                                 "--denoise", "savgol", "--body-only"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    got = load_file(tmp_path / "t.npz")
+    want = LimbNormalization()(denoise(motion, "savgol"), denoise(structure, "savgol"))
+    assert got.meta["retargeter"] == "limb"
+    np.testing.assert_allclose(got.coords, want.coords, atol=1e-3)
+    r = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "v.npz"), "--model", "limb",
+                                 "--view", "90"])  # fmt: skip
+    lines = r.output.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and "--view" in lines[0] and "limb" in lines[0]
+    assert not (tmp_path / "v.npz").exists()
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_has_a_working_help(name):
     r = CliRunner().invoke(cli, [name, "--help"])

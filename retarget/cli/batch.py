@@ -154,7 +154,7 @@ EXIT_INTERRUPTED = 130
     type=click.Path(path_type=Path),
     default=None,
     help="transfer and align jobs: run folder of `retarget train` (default: the shipped "
-    "model); align also takes an analytic retargeter's name (limb, musepose, ...).",
+    "model); or an analytic retargeter's name (limb, musepose, ...).",
 )
 @click.option(
     "--mode",

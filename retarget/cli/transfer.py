@@ -75,9 +75,10 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 @click.option(
     "--model",
     "model_dir",
-    type=click.Path(path_type=Path),
     default=None,
-    help="Run folder of `retarget train` (default: the shipped model).",
+    metavar="RUN_DIR|NAME",
+    help="Run folder of `retarget train` or an analytic retargeter's name (limb, musepose, "
+    "unianimate, mimicmotion, ...); default: the shipped model.",
 )
 @click.option(
     "--mode",
@@ -104,7 +105,7 @@ def transfer_cmd(
     output: Path,
     out_format: str,
     overwrite: bool,
-    model_dir: Path | None,
+    model_dir: str | None,
     mode: str,
     body_only: bool,
     denoise_method: str,

@@ -100,9 +100,11 @@ def retarget_onto(
     :func:`load_retargeter`).
     """
     from ..retargeters import ModelRetargeter, transfer
+    from ..retargeters.transfer import require_motion_view
 
     r = load_retargeter(model, device=device)
     if not isinstance(r, ModelRetargeter):
+        require_motion_view(view, r)
         return with_extremities(motion, structure, r(motion, structure, None))
     try:
         return transfer(motion, structure, view, model=r)

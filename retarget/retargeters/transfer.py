@@ -37,7 +37,9 @@ def transfer(
         view: ``"motion"`` (A's view), ``"structure"`` (B's), a number (yaw in degrees
             relative to A's view, positive turns the performer to its own left), or a
             sequence whose view is taken.
-        model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one).
+        model: a run folder or a loaded :class:`ModelRetargeter` (default: the shipped one);
+            or an analytic retargeter or its name (``limb``, ``musepose``, ...), whose
+            inputs are denoised here first.
         mode: ``"fused"`` or ``"network"`` (see the module docstring); None keeps a loaded
             model's mode (``"fused"`` for one loaded here).
         device: where a model loaded here runs.
@@ -52,6 +54,7 @@ def transfer(
         hands, face or feet (or ``extremities`` is False), else ``openpose_wholebody`` with
         the same body joints.
     """
+    from . import _is_baseline
     from .model import ModelRetargeter
 
     for seq, what in ((motion, "motion"), (structure, "structure"), (view, "view")):
@@ -59,17 +62,56 @@ def transfer(
             require_somebody(seq, what)
     if isinstance(model, ModelRetargeter):
         r = model.with_options(mode=mode, denoise=denoise)
-    else:
+        method = r.denoise
+    elif model is None or (isinstance(model, (str, Path)) and not _is_baseline(model)):
         r = ModelRetargeter.load(
             model,
             device=device,
             mode=mode or "fused",
             denoise="learned" if denoise is None else denoise_method(denoise),
         )
+        method = r.denoise
+    else:  # an analytic retargeter (or its name): the inputs are denoised here
+        from . import load_retargeter
+
+        r = load_retargeter(model)
+        require_motion_view(view, r)
+        method = "learned" if denoise is None else denoise_method(denoise)
+        motion_in, structure_in = _denoised(motion, method), _denoised(structure, method)
+        view_in = _denoised(view, method) if isinstance(view, PoseSequence) else view
+        out = r(motion_in, structure_in, resolve_view(view_in, structure_in))
+        if extremities:
+            out = with_extremities(motion, structure, out)
+        out.meta["view_yaw"] = 0.0  # the motion's own view
+        return keep_nobody_missing(out, motion, method)
     out = r(motion, structure, resolve_view(view, structure))
     if extremities:
         out = with_extremities(motion, structure, out)
-    return keep_nobody_missing(out, motion, r.denoise)
+    return keep_nobody_missing(out, motion, method)
+
+
+def require_motion_view(view: Any, r: Any) -> None:
+    """An analytic retargeter (2D) keeps the motion's view: any other ``view`` is refused
+    rather than ignored."""
+    if isinstance(view, str) and view == "motion":
+        return
+    raise InvalidArgumentError(
+        f"`view`: the analytic retargeter {getattr(r, 'name', r)} keeps the motion's view; "
+        "leave the view out, or use a model (the default) to turn the performer"
+    )
+
+
+def _denoised(seq: PoseSequence, method: str | None) -> PoseSequence:
+    """``seq`` on openpose15, denoised by ``method`` (None: as it is), as a model does
+    first with its inputs."""
+    from ..geometry import as_openpose15
+
+    seq = as_openpose15(as_2d(seq))
+    if not method:
+        return seq
+    from ..denoising import denoise as run_denoise
+
+    return run_denoise(seq, method)
 
 
 def require_somebody(seq: PoseSequence, what: str) -> PoseSequence:

@@ -274,15 +274,17 @@ class _ModelState:
 
 
 def _setup_transfer(settings: dict[str, Any]) -> _ModelState:
-    from ...retargeters.model import ModelRetargeter
+    """The retargeter, loaded once: a run folder, an analytic retargeter's name or the
+    shipped model (:func:`retarget.retargeters.load_retargeter`), denoising its inputs."""
+    from ...retargeters import load_retargeter
     from ...retargeters.transfer import denoise_method
 
     denoise = settings.get("denoise")
-    r = ModelRetargeter.load(
+    r = load_retargeter(
         settings.get("model"),
         device=settings.get("device", "auto"),
         mode=settings.get("mode") or "fused",
-        denoise="learned" if denoise is None else denoise_method(denoise),
+        denoise="learned" if denoise in (None, "auto") else denoise_method(denoise),
     )
     return _ModelState(r)
 
@@ -319,6 +321,7 @@ def _run_transfer(state: _ModelState, item: Item, settings: dict[str, Any]) -> i
         item.output,
         view=view,
         model=state.retargeter,
+        denoise=s.get("denoise"),  # an analytic retargeter's inputs are denoised there
         out_format=s.get("out_format", "native"),
         overwrite=bool(s.get("overwrite")),
         **load_kwargs(s),
@@ -342,20 +345,7 @@ register_job(
 
 
 # -------------------------------------------------------------------------- align
-def _setup_align(settings: dict[str, Any]) -> _ModelState:
-    """The retargeter, loaded once: a run folder, an analytic retargeter's name or the
-    shipped model (:func:`retarget.retargeters.load_retargeter`), denoising its inputs."""
-    from ...retargeters import load_retargeter
-    from ...retargeters.transfer import denoise_method
-
-    denoise = settings.get("denoise")
-    r = load_retargeter(
-        settings.get("model"),
-        device=settings.get("device", "auto"),
-        mode=settings.get("mode") or "fused",
-        denoise="learned" if denoise in (None, "auto") else denoise_method(denoise),
-    )
-    return _ModelState(r)
+_setup_align = _setup_transfer
 
 
 def _json_dir(item: Item, s: dict[str, Any]) -> tuple[Path, ...]:
