@@ -137,6 +137,27 @@ def remove_temporaries(paths: Sequence[str | Path]) -> list[Path]:
     return removed
 
 
+_pending_stop: list[BaseException] = []
+
+
+def request_stop(exc: BaseException) -> None:
+    """For a signal handler, before it raises ``exc``: a signal that lands while Python runs
+    a weakref or garbage-collector callback has its exception printed and dropped, and the
+    command would go on to publish its output; :func:`atomic_file` and :func:`atomic_dir`
+    raise ``exc`` at their next publish instead, so that nothing is written after a stop."""
+    _pending_stop[:] = [exc]
+
+
+def clear_stop() -> None:
+    """Forget a :func:`request_stop` (the stop was handled)."""
+    _pending_stop.clear()
+
+
+def _raise_pending_stop() -> None:
+    if _pending_stop:
+        raise _pending_stop.pop()
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -164,6 +185,7 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     )  # fmt: skip
     try:
         yield tmp_path
+        _raise_pending_stop()
         _publish_mode(tmp_path, is_dir=False)
         os.replace(tmp_path, path)
     except BaseException:
@@ -188,6 +210,7 @@ def atomic_dir(
     tmp = _temporary(path, tempfile.mkdtemp, prefix=f".{path.name}.")
     try:
         yield tmp
+        _raise_pending_stop()
         _publish_mode(tmp, is_dir=True)
         for entry in foreign:  # kept: the user's files stay where they were
             if not (tmp / entry.name).exists():

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from skeleton_io.atomic import clear_stop, request_stop
 from skeleton_io.checks import FPS_MAX, FPS_MIN, MAX_CANVAS_SIDE, check_fps
 from skeleton_io.errors import InputNotFoundError, RetargetError
 from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, SAVE_FORMATS
@@ -44,7 +45,13 @@ class _TerminatedError(_OneLineError):
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    request_stop(Terminated())  # raised again at the next publish, should this one be lost
     raise Terminated()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    request_stop(KeyboardInterrupt())
+    raise KeyboardInterrupt
 
 
 _PARAM = re.compile(r"`(\w+)`")
@@ -122,7 +129,10 @@ class RetargetGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as e:  # a bad option value: one line too, naming the option
             raise _OneLineError(e.format_message()) from None
-        except Terminated:
+        except KeyboardInterrupt as e:
+            clear_stop()
+            if not isinstance(e, Terminated):
+                raise
             raise _TerminatedError("terminated (SIGTERM); nothing half-written was left") from None
         except RetargetError as e:
             sub = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
@@ -171,6 +181,8 @@ def cli(verbose: int) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
     cli(prog_name="retarget")
 
 

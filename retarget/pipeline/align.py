@@ -139,12 +139,8 @@ def read_reference(
         NoPersonFoundError: nobody in the reference (frame).
         InvalidArgumentError: a pose file without a canvas, a frame out of range.
     """
-    fmt = detect_format(path)
-    if fmt not in ("image", "video") and read_kw.get("format"):
-        fmt = read_kw["format"]
+    fmt = _reference_format(path, reference_frame, read_kw)
     if fmt == "image":
-        if reference_frame:
-            log.warning("%s: is an image; `reference_frame` %d ignored", path, reference_frame)
         seq = load_file(path, max_side=max_side, hands_face=hands_face, fps=read_kw.get("fps"))
         pose = structure = seq
     elif fmt == "video":
@@ -158,21 +154,10 @@ def read_reference(
             )  # fmt: skip
         pose = structure[0]
     else:
-        seq = load_file(path, **read_kw)
-        if not 0 <= reference_frame < seq.num_frames:
-            raise InvalidArgumentError(
-                f"{path}: has no frame {reference_frame} (it has {seq.num_frames}); choose a "
-                "smaller `reference_frame`"
-            )
-        pose = seq[reference_frame]
-        span = max(1, round(STRUCTURE_SECONDS * seq.fps))
-        structure = seq[reference_frame : reference_frame + span]
+        structure = _structure_frames(load_file(path, **read_kw), path, reference_frame)
+        pose = structure[0]
     pose, structure = as_2d(pose, whole_body=True), as_2d(structure, whole_body=True)
-    if pose.canvas is None:
-        raise InvalidArgumentError(
-            f"{path}: the reference states no image size; pass one (`canvas`, WIDTHxHEIGHT "
-            "or an image)"
-        )
+    _require_canvas(pose, path)
     if not pose.present[0]:
         raise NoPersonFoundError(
             f"{path}: nobody in the reference (frame {reference_frame}); give a photo or frame "
@@ -181,6 +166,36 @@ def read_reference(
     for seq in (pose, structure):
         seq.meta.setdefault("source_path", str(path))
     return pose, structure
+
+
+def _reference_format(path: str | Path, reference_frame: int, read_kw: dict[str, Any]) -> str:
+    """``image``, ``video`` or the pose format a reference is read as."""
+    fmt = detect_format(path)
+    if fmt not in ("image", "video") and read_kw.get("format"):
+        fmt = read_kw["format"]
+    if fmt == "image" and reference_frame:
+        log.warning("%s: is an image; `reference_frame` %d ignored", path, reference_frame)
+    return fmt
+
+
+def _structure_frames(seq: Any, path: str | Path, reference_frame: int) -> Any:
+    """The frames of a pose file (a sequence or a group) its reference body is measured on:
+    :data:`~.video.STRUCTURE_SECONDS` from ``reference_frame``, which must exist."""
+    if not 0 <= reference_frame < seq.num_frames:
+        raise InvalidArgumentError(
+            f"{path}: has no frame {reference_frame} (it has {seq.num_frames}); choose a "
+            "smaller `reference_frame`"
+        )
+    span = max(1, round(STRUCTURE_SECONDS * seq.fps))
+    return seq[reference_frame : reference_frame + span]
+
+
+def _require_canvas(pose: PoseSequence, path: str | Path) -> None:
+    if pose.canvas is None:
+        raise InvalidArgumentError(
+            f"{path}: the reference states no image size; pass one (`canvas`, WIDTHxHEIGHT "
+            "or an image)"
+        )
 
 
 def read_driving(
@@ -275,25 +290,14 @@ def read_reference_people(
     from skeleton_io.hands_face import add_hands_face
     from skeleton_io.video_io import probe
 
-    fmt = detect_format(path)
-    if fmt not in ("image", "video") and read_kw.get("format"):
-        fmt = read_kw["format"]
+    fmt = _reference_format(path, reference_frame, read_kw)
     if fmt == "image":
-        if reference_frame:
-            log.warning("%s: is an image; `reference_frame` %d ignored", path, reference_frame)
         group = load_group(path, max_side=max_side)
     elif fmt == "video":
         span = max(1, round(STRUCTURE_SECONDS * (probe(path).fps or 25.0)))
         group = load_group(path, start_frame=reference_frame, max_frames=span, max_side=max_side)
     else:
-        group = load_group(path, **read_kw)
-        if not 0 <= reference_frame < group.num_frames:
-            raise InvalidArgumentError(
-                f"{path}: has no frame {reference_frame} (it has {group.num_frames}); choose a "
-                "smaller `reference_frame`"
-            )
-        span = max(1, round(STRUCTURE_SECONDS * group.fps))
-        group = group[reference_frame : reference_frame + span]
+        group = _structure_frames(load_group(path, **read_kw), path, reference_frame)
     if hands_face and fmt in ("image", "video"):
         group = group.map(lambda s: add_hands_face(s, path, max_side=max_side))
     here = [k for k, s in group.items() if s.present[0]]
@@ -308,11 +312,7 @@ def read_reference_people(
     for k in order:
         structure = as_2d(group.person(k), whole_body=True)
         pose = structure[0]
-        if pose.canvas is None:
-            raise InvalidArgumentError(
-                f"{path}: the reference states no image size; pass one (`canvas`, "
-                "WIDTHxHEIGHT or an image)"
-            )
+        _require_canvas(pose, path)
         for seq in (pose, structure):
             seq.meta.update(source_path=str(path), track_id=int(k))
         out.append((pose, structure))
