@@ -10,7 +10,7 @@ import click
 
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import (
+from .options import (
     denoise_choice,
     denoise_options,
     device_option,

@@ -12,7 +12,7 @@ from ..denoising import parse_params
 from ..device import DEVICES
 from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
 from ..retargeters import MODES
-from .common import (
+from .options import (
     Finite,
     PeopleParam,
     denoise_choice,

@@ -9,7 +9,7 @@ import click
 
 from ..denoising import CleanupOptions, parse_params
 from ..pipeline.poses import denoise_file
-from .common import Finite, method_options, pose_io_options, read_pose_kwargs
+from .options import Finite, method_options, pose_io_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 

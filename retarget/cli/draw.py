@@ -12,7 +12,7 @@ from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import (
+from .options import (
     CanvasSize,
     Finite,
     input_options,

@@ -14,7 +14,7 @@ from skeleton_io.errors import InvalidArgumentError
 from ..benchmark.protocol import NOISE_MODES
 from ..data.splits import SPLIT_NAMES
 from ..retargeters import BASELINES
-from .common import mocap_data_option
+from .options import mocap_data_option
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import click
 from skeleton_io import PoseGroup
 
 from ..pipeline.poses import extract_file
-from .common import (
+from .options import (
     denoise_choice,
     denoise_options,
     people_option,

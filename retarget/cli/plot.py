@@ -13,7 +13,7 @@ from skeleton_io.atomic import check_output_path
 from skeleton_io.checks import MAX_IMAGE_SIDE
 from viz.camera import FOLLOWS, FRONTS
 
-from .common import input_options, person_options, read_pose_kwargs
+from .options import input_options, person_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from ..pipeline.video import FITS
-from .common import (
+from .common import command_line
+from .options import (
     FrameRate,
-    command_line,
     denoise_choice,
     denoise_options,
     device_option,

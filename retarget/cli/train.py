@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import command_line, device_option, mocap_data_option, training_options
+from .common import command_line
+from .options import device_option, mocap_data_option, training_options
 
 
 @click.command("train")

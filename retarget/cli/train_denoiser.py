@@ -11,7 +11,8 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .common import FrameRate, command_line, device_option, mocap_data_option, training_options
+from .common import command_line
+from .options import FrameRate, device_option, mocap_data_option, training_options
 
 
 @click.command("train-denoiser")

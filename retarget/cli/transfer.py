@@ -10,7 +10,7 @@ from skeleton_io import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from ..retargeters import MODES
-from .common import (
+from .options import (
     PeopleParam,
     denoise_choice,
     denoise_options,

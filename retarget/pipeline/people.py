@@ -42,15 +42,8 @@ from skeleton_io.pose import PoseSequence
 from ..render.base import SourceAppearance, as_body15
 from ..render.people import render_people
 from ..retargeters import load_retargeter
-from .video import (
-    RenderReport,
-    _renderer,
-    carry_face,
-    driving_background,
-    place_on_source,
-    stream_start,
-    write_video,
-)
+from .placement import carry_face, place_on_source
+from .video import RenderReport, _renderer, driving_background, stream_start, write_video
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +77,7 @@ def place_group(
 ) -> PoseGroup:
     """The retargeted people of ``targets`` moved together, as one group, so that their
     centre lands on the centre of the people they are placed as: each one's shift onto
-    their own person (:func:`~.video.place_on_source` with ``anchor``, onto frame 0 of
+    their own person (:func:`~.placement.place_on_source` with ``anchor``, onto frame 0 of
     ``poses[whom[k]]``), averaged, applied to all. The driving's layout is kept: people who
     stand apart there do not walk into each other here. Every track keeps its skeleton;
     the canvas is ``poses[0]``'s; ``meta["placed"]`` records the anchors used and the

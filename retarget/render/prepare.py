@@ -363,6 +363,92 @@ def _inpaint_fill(rgb: np.ndarray, hole: np.ndarray, known: np.ndarray) -> np.nd
     return out
 
 
+def _part_textures(
+    shapes: list[PartShape],
+    labels: np.ndarray,
+    mask: np.ndarray,
+    person: np.ndarray,
+    image: np.ndarray,
+    joints: np.ndarray,
+    textured: np.ndarray,
+    seam: int,
+    reach: float,
+    covers: dict[str, tuple[str, ...]],
+) -> tuple[list, list, list, list, np.ndarray]:
+    """Each ``textured`` part's :func:`part_texture` (lists; None for others), every part's
+    median colour; a part without pixels is no longer ``textured`` (changed in place)."""
+    origins: list[tuple[int, int] | None] = [None] * len(PARTS)
+    textures: list[np.ndarray | None] = [None] * len(PARTS)
+    alphas: list[np.ndarray | None] = [None] * len(PARTS)
+    fills: list[np.ndarray | None] = [None] * len(PARTS)
+    colors = np.zeros((len(PARTS), 3), dtype=np.float32)
+    for i, shape in enumerate(shapes):
+        member = labels == i
+        if not member.any():
+            textured[i] = False
+            continue
+        colors[i] = np.median(
+            image[member & person] if (member & person).any() else image[member], 0
+        )
+        if not textured[i]:
+            continue
+        tex = part_texture(i, shape, labels, mask, image, joints, seam, reach, covers)
+        origins[i], textures[i], alphas[i], fills[i] = tex
+    return origins, textures, alphas, fills, colors
+
+
+def _stand_ins(
+    textured: np.ndarray,
+    usable: np.ndarray,
+    labels: np.ndarray,
+    person: np.ndarray,
+    image: np.ndarray,
+    colors: np.ndarray,
+) -> tuple[np.ndarray, list[str]]:
+    """For the parts the source does not show: their colours (set in ``colors``), the limb
+    whose texture each borrows (-1: none, drawn plain), the warnings that say so."""
+    warnings: list[str] = []
+    # Colours of synthesised parts: the other side's, else the body they hang from.
+    for i, spec in enumerate(PARTS):
+        if textured[i] or spec.parent is None:
+            continue
+        p = PART_INDEX[spec.parent]
+        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
+        if mirror >= 0 and textured[mirror]:
+            colors[i] = colors[mirror]
+        elif ((labels == p) & person).sum() >= 20:
+            colors[i] = np.median(image[(labels == p) & person], 0)
+        else:
+            colors[i] = colors[p]
+    borrowed = np.full(len(PARTS), -1)
+    for i, spec in enumerate(PARTS):
+        if textured[i] or spec.side == "":
+            continue
+        # The other side's twin, else the limb it hangs from (a sleeve goes on), on this
+        # side or the other.
+        parent = spec.parent if spec.parent and PARTS[PART_INDEX[spec.parent]].side else None
+        donors = [_mirror_name(spec.name)] + ([parent, _mirror_name(parent)] if parent else [])
+        for name in donors:
+            m = PART_INDEX[name]
+            if textured[m] and usable[m]:
+                borrowed[i] = m
+                break
+    if (borrowed >= 0).any():
+        names = [
+            f"{PARTS[i].name} (drawn with the {PARTS[borrowed[i]].name}'s texture)"
+            for i in np.nonzero(borrowed >= 0)[0]
+        ]
+        warnings.append("the source does not show " + ", ".join(names))
+    missing = [p.name for i, p in enumerate(PARTS) if not textured[i] and borrowed[i] < 0]
+    if missing:
+        warnings.append(
+            "the source does not show "
+            + ", ".join(missing)
+            + ": drawn as plain shaded limbs in the colour of the body next to them"
+        )
+    return borrowed, warnings
+
+
 def prepare_source(
     source: SourceAppearance,
     *,
@@ -427,7 +513,6 @@ def prepare_source(
     if claims:
         labels = cut_parts(mask, shapes, usable, claims=claims)
     image = source.image
-    warnings: list[str] = []
 
     coverage = np.zeros(len(PARTS))
     for i, shape in enumerate(shapes):
@@ -448,62 +533,10 @@ def prepare_source(
         # Pixels of parts too little shown go to the textured parts next to them.
         labels = cut_parts(mask, shapes, textured, claims=claims)
 
-    origins: list[tuple[int, int] | None] = [None] * len(PARTS)
-    textures: list[np.ndarray | None] = [None] * len(PARTS)
-    alphas: list[np.ndarray | None] = [None] * len(PARTS)
-    fills: list[np.ndarray | None] = [None] * len(PARTS)
-    colors = np.zeros((len(PARTS), 3), dtype=np.float32)
-    for i, shape in enumerate(shapes):
-        member = labels == i
-        if not member.any():
-            textured[i] = False
-            continue
-        colors[i] = np.median(
-            image[member & person] if (member & person).any() else image[member], 0
-        )
-        if not textured[i]:
-            continue
-        tex = part_texture(i, shape, labels, mask, image, joints, seam, seam_reach * limb_r, covers)
-        origins[i], textures[i], alphas[i], fills[i] = tex
-
-    # Colours of synthesised parts: the other side's, else the body they hang from.
-    for i, spec in enumerate(PARTS):
-        if textured[i] or spec.parent is None:
-            continue
-        p = PART_INDEX[spec.parent]
-        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
-        if mirror >= 0 and textured[mirror]:
-            colors[i] = colors[mirror]
-        elif ((labels == p) & person).sum() >= 20:
-            colors[i] = np.median(image[(labels == p) & person], 0)
-        else:
-            colors[i] = colors[p]
-    borrowed = np.full(len(PARTS), -1)
-    for i, spec in enumerate(PARTS):
-        if textured[i] or spec.side == "":
-            continue
-        # The other side's twin, else the limb it hangs from (a sleeve goes on), on this
-        # side or the other.
-        parent = spec.parent if spec.parent and PARTS[PART_INDEX[spec.parent]].side else None
-        donors = [_mirror_name(spec.name)] + ([parent, _mirror_name(parent)] if parent else [])
-        for name in donors:
-            m = PART_INDEX[name]
-            if textured[m] and usable[m]:
-                borrowed[i] = m
-                break
-    if (borrowed >= 0).any():
-        names = [
-            f"{PARTS[i].name} (drawn with the {PARTS[borrowed[i]].name}'s texture)"
-            for i in np.nonzero(borrowed >= 0)[0]
-        ]
-        warnings.append("the source does not show " + ", ".join(names))
-    missing = [p.name for i, p in enumerate(PARTS) if not textured[i] and borrowed[i] < 0]
-    if missing:
-        warnings.append(
-            "the source does not show "
-            + ", ".join(missing)
-            + ": drawn as plain shaded limbs in the colour of the body next to them"
-        )
+    origins, textures, alphas, fills, colors = _part_textures(
+        shapes, labels, mask, person, image, joints, textured, seam, seam_reach * limb_r, covers
+    )
+    borrowed, warnings = _stand_ins(textured, usable, labels, person, image, colors)
     spine = float(np.linalg.norm(joints[J["Neck"]] - joints[J["MidHip"]]))
     background = remove_person(image, source.mask) if default_background else np.zeros_like(image)
     return PreparedSource(

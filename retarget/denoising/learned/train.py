@@ -109,6 +109,33 @@ class TrainResult:
     val: dict[str, float] = field(default_factory=dict)
 
 
+def _check_settings(s: TrainSettings, cfg: DenoiserConfig, folder: str | Path) -> None:
+    """Refuse settings out of range and an output folder that cannot be written, before
+    anything is computed."""
+    check_budget(s.iterations, s.minutes, s.batch, s.lr)
+    check_count(s.workers, "workers", 1, max_local_workers())
+    check_count(s.threads, "threads", 0, max_local_workers())
+    check_count(s.pool, "pool", 1, 10_000_000)
+    check_count(cfg.hidden, "hidden", 4, 4096, "a number of channels")
+    check_output_path(folder, folder=True)
+
+
+def _clean_windows(data: str | Path, s: TrainSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The clean training windows (some slowed down) and the validation windows of the
+    motion capture in ``data``; both splits must have clips of a window's length."""
+    from ...data.mocap import MocapLibrary
+    from ...data.splits import get_split
+
+    lib = MocapLibrary.load(data)
+    for split in ("train", "val"):
+        lengths = [lib.clips[c].num_frames for c in get_split(lib, split).clips]
+        require_windows(lengths, s.window, lib.root, split)
+    train_xy = clean_windows(lib, "train", s.pool, s.window, s.seed)
+    train_xy = slow_down(train_xy, s.slow, s.slow_factor, np.random.default_rng(s.seed))
+    val_xy = clean_windows(lib, "val", min(512, max(16, s.pool // 8)), s.window, s.seed + 1)
+    return train_xy, val_xy
+
+
 def train_denoiser(
     folder: str | Path,
     noise: NoiseStats,
@@ -126,33 +153,19 @@ def train_denoiser(
     Stops after ``settings.iterations`` steps or ``settings.minutes`` (pool making counted),
     whichever comes first; the learning rate follows a cosine over that budget.
     """
-
-    from ...data.mocap import MocapLibrary
-    from ...data.splits import get_split
     from ...device import resolve_device
     from ...nn import distributed
 
     s = settings or TrainSettings()
     cfg = net or DenoiserConfig()
-    check_budget(s.iterations, s.minutes, s.batch, s.lr)
-    check_count(s.workers, "workers", 1, max_local_workers())
-    check_count(s.threads, "threads", 0, max_local_workers())
-    check_count(s.pool, "pool", 1, 10_000_000)
-    check_count(cfg.hidden, "hidden", 4, 4096, "a number of channels")
-    check_output_path(folder, folder=True)
+    _check_settings(s, cfg, folder)
     if s.threads:
         torch.set_num_threads(s.threads)
     t0 = time.perf_counter()
     dist, dev = distributed.setup(resolve_device(s.device))
     torch.manual_seed(s.seed)  # the same initial weights on every rank
     gen = torch.Generator(device=dev).manual_seed(s.seed + dist.rank)
-    lib = MocapLibrary.load(data)
-    for split in ("train", "val"):
-        lengths = [lib.clips[c].num_frames for c in get_split(lib, split).clips]
-        require_windows(lengths, s.window, lib.root, split)
-    train_xy = clean_windows(lib, "train", s.pool, s.window, s.seed)
-    train_xy = slow_down(train_xy, s.slow, s.slow_factor, np.random.default_rng(s.seed))
-    val_xy = clean_windows(lib, "val", min(512, max(16, s.pool // 8)), s.window, s.seed + 1)
+    train_xy, val_xy = _clean_windows(data, s)
     stats = compute_stats(
         [to_local(torch.as_tensor(x), _scale_np(x)).numpy() for x in np.array_split(train_xy, 16)]
     )
