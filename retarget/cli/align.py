@@ -19,6 +19,7 @@ from .options import (
     people_option,
     read_pose_kwargs,
     reference_frame_option,
+    retargeter_option,
     style_option,
     view_option,
 )
@@ -68,14 +69,7 @@ from .transfer import read_view
     help="Draw the face (default: when the driving shows one; MusePose and UniAnimate draw "
     "their pose videos without).",
 )
-@click.option(
-    "--model",
-    "model_dir",
-    default=None,
-    metavar="RUN_DIR|NAME",
-    help="Retargeting model run folder or an analytic retargeter's name (limb, musepose, "
-    "unianimate, mimicmotion, ...); default: the shipped model.",
-)
+@retargeter_option()
 @people_option
 @denoise_options("the driving and reference body poses")
 @device_option

@@ -22,6 +22,7 @@ from .options import (
     output_format_option,
     read_pose_kwargs,
     reference_frame_option,
+    retargeter_option,
     skeleton_option,
     style_option,
     view_option,
@@ -148,14 +149,7 @@ EXIT_INTERRUPTED = 130
     help="align job: also write each item's aligned keypoints into OUT/.../NAME_json/ "
     "(OpenPose JSON, or DWPose JSON with --style dwpose; one file per frame).",
 )
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="transfer and align jobs: run folder of `retarget train` (default: the shipped "
-    "model); or an analytic retargeter's name (limb, musepose, ...).",
-)
+@retargeter_option("transfer and align jobs: ")
 @click.option(
     "--mode",
     type=click.Choice(MODES),
@@ -177,7 +171,7 @@ def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: s
               ledger: Path | None, denoise_method: str, no_denoise: bool, method: str,
               params: tuple[str, ...], structure: Path | None, view, reference: Path | None,
               reference_frame: int, style: str, people: str | int, json_keypoints: bool,
-              model_dir: Path | None, mode: str, device: str, **kw) -> None:  # fmt: skip
+              model_dir: str | None, mode: str, device: str, **kw) -> None:  # fmt: skip
     """Run JOB (extract, denoise, transfer, align) over every input in INPUTS, writing into
     OUT.
 

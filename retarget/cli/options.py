@@ -364,6 +364,20 @@ def style_option(prefix: str = "") -> Callable:
     )
 
 
+def retargeter_option(prefix: str = "") -> Callable:
+    """``--model`` of the commands that retarget: a run folder or an analytic retargeter's
+    name (:func:`retarget.retargeters.load_retargeter` takes either)."""
+    return click.option(
+        "--model",
+        "model_dir",
+        default=None,
+        metavar="RUN_DIR|NAME",
+        help=prefix + "Retargeting model: a run folder of `retarget train` or an analytic "
+        "retargeter's name (limb, edn, musepose, unianimate, mimicmotion, ...); default: the "
+        "shipped model.",
+    )
+
+
 def reference_frame_option(prefix: str = "") -> Callable:
     """``--reference-frame`` of the commands that align onto a reference person."""
     return click.option(

@@ -16,6 +16,7 @@ from .options import (
     denoise_options,
     device_option,
     people_option,
+    retargeter_option,
     training_options,
     view_option,
 )
@@ -71,13 +72,7 @@ def _backend_options(f):
             show_default=True,
             help="Processing and output size: long side in pixels (never enlarged).",
         ),
-        click.option(
-            "--model",
-            "model_dir",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Retargeting model run folder (default: the shipped one).",
-        ),
+        retargeter_option(),
         click.option(
             "--renderer-model",
             type=click.Path(path_type=Path),
@@ -133,7 +128,7 @@ def render_cmd(
     background: str,
     source_frame: int,
     max_side: int,
-    model_dir: Path | None,
+    model_dir: str | None,
     renderer_model: Path | None,
     device: str,
 ) -> None:
@@ -198,7 +193,7 @@ def video_cmd(
     background: str,
     source_frame: int,
     max_side: int,
-    model_dir: Path | None,
+    model_dir: str | None,
     renderer_model: Path | None,
     device: str,
 ) -> None:

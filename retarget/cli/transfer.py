@@ -20,6 +20,7 @@ from .options import (
     overwrite_option,
     pose_output_option,
     read_pose_kwargs,
+    retargeter_option,
     view_option,
 )
 
@@ -72,14 +73,7 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 @pose_output_option
 @output_format_option
 @overwrite_option
-@click.option(
-    "--model",
-    "model_dir",
-    default=None,
-    metavar="RUN_DIR|NAME",
-    help="Run folder of `retarget train` or an analytic retargeter's name (limb, musepose, "
-    "unianimate, mimicmotion, ...); default: the shipped model.",
-)
+@retargeter_option()
 @click.option(
     "--mode",
     type=click.Choice(MODES),
