@@ -220,13 +220,9 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(payload, indent=1, default=float) + "\n")
     if args.update_readme:
-        readme = ROOT / "benchmarks" / "README.md"
-        old = readme.read_text()
-        if START not in old or END not in old:
-            sys.exit(f"{readme}: no {START} ... {END} markers to replace")
-        head, rest = old.split(START, 1)
-        _, tail = rest.split(END, 1)
-        readme.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+        from evaluate import update_readme
+
+        update_readme(text, START, END)
 
 
 def real_tables(retargeters, shared: Path) -> list[str]:

@@ -221,13 +221,18 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(payload, indent=1) + "\n")
     if args.update_readme:
-        readme = ROOT / "benchmarks" / "README.md"
-        old = readme.read_text()
-        if START not in old or END not in old:
-            sys.exit(f"{readme}: no {START} ... {END} markers to replace")
-        head, rest = old.split(START, 1)
-        _, tail = rest.split(END, 1)
-        readme.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+        update_readme(text, START, END)
+
+
+def update_readme(text: str, start: str, end: str) -> None:
+    """Put ``text`` between the ``start`` and ``end`` markers of ``benchmarks/README.md``."""
+    readme = ROOT / "benchmarks" / "README.md"
+    old = readme.read_text()
+    if start not in old or end not in old:
+        sys.exit(f"{readme}: no {start} ... {end} markers to replace")
+    head, rest = old.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 if __name__ == "__main__":

@@ -181,6 +181,25 @@ def merged(settings: dict[str, Any], item: Item) -> dict[str, Any]:
     return out
 
 
+def _write_poses(
+    write: Callable[..., Any], item: Item, s: dict[str, Any], *args: Any, **kwargs: Any
+) -> int:
+    """``write(item.input, *args, item.output, **kwargs)`` with the output format,
+    overwrite and reading options of the item's settings ``s``: a file function of
+    :mod:`retarget.pipeline.poses` (``extract_file``, ``denoise_file``, ``transfer_file``)
+    run on one item; the frames written."""
+    out = write(
+        item.input,
+        *args,
+        item.output,
+        out_format=s.get("out_format", "native"),
+        overwrite=bool(s.get("overwrite")),
+        **kwargs,
+        **load_kwargs(s),
+    )
+    return out.num_frames
+
+
 # ------------------------------------------------------------------------ extract
 def _setup_extract(settings: dict[str, Any]) -> None:
     """Nothing to load up front: the estimator's model bundle and the learned denoiser are
@@ -194,16 +213,9 @@ def _run_extract(_: Any, item: Item, settings: dict[str, Any]) -> int:
     from ..poses import extract_file
 
     s = merged(settings, item)
-    seq = extract_file(
-        item.input,
-        item.output,
-        out_format=s.get("out_format", "native"),
-        skeleton=s.get("skeleton"),
-        denoise=s.get("denoise", "auto"),
-        overwrite=bool(s.get("overwrite")),
-        **load_kwargs(s),
+    return _write_poses(
+        extract_file, item, s, skeleton=s.get("skeleton"), denoise=s.get("denoise", "auto")
     )
-    return seq.num_frames
 
 
 register_job(
@@ -236,18 +248,15 @@ def _run_denoise(_: Any, item: Item, settings: dict[str, Any]) -> int:
     from ..poses import denoise_file
 
     s = merged(settings, item)
-    seq = denoise_file(
-        item.input,
-        item.output,
+    return _write_poses(
+        denoise_file,
+        item,
+        s,
         method=s.get("method", "learned"),
         options=s.get("params"),
         cleanup=s.get("cleanup"),
-        out_format=s.get("out_format", "native"),
         skeleton=s.get("skeleton"),
-        overwrite=bool(s.get("overwrite")),
-        **load_kwargs(s),
     )
-    return seq.num_frames
 
 
 register_job(
@@ -307,26 +316,28 @@ def _read_whole(state: _ModelState, path: Path, s: dict[str, Any]) -> Any:
     return state.structures[key]
 
 
+def _read_view(state: _ModelState, s: dict[str, Any]) -> Any:
+    """The item's ``view``: a word or a yaw as given, a pose file's sequence (read once per
+    worker)."""
+    view = s.get("view", "motion")
+    return _read_whole(state, view, s) if isinstance(view, Path) else view
+
+
 def _run_transfer(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
     from ..poses import transfer_file
 
     s = merged(settings, item)
     _require(s, item, "structure")
-    view = s.get("view", "motion")
-    if isinstance(view, Path):
-        view = _read_whole(state, view, s)
-    out = transfer_file(
-        item.input,
+    view = _read_view(state, s)
+    return _write_poses(
+        transfer_file,
+        item,
+        s,
         _read_whole(state, Path(s["structure"]), s),
-        item.output,
         view=view,
         model=state.retargeter,
         denoise=s.get("denoise"),  # an analytic retargeter's inputs are denoised there
-        out_format=s.get("out_format", "native"),
-        overwrite=bool(s.get("overwrite")),
-        **load_kwargs(s),
     )
-    return out.num_frames
 
 
 register_job(
@@ -388,9 +399,7 @@ def _run_align(state: _ModelState, item: Item, settings: dict[str, Any]) -> int:
     kw = load_kwargs(s)
     start, max_frames = kw.pop("start_frame", 0), kw.pop("max_frames", None)
     kw.pop("max_side", None)
-    view = s.get("view", "motion")
-    if isinstance(view, Path):
-        view = _read_whole(state, view, s)
+    view = _read_view(state, s)
     people = s.get("people", "main")
     report = pose_align_video(
         s["reference"],
