@@ -80,3 +80,23 @@ def test_transfer_applies_mode_and_denoise_to_a_loaded_model():
     assert np.abs(fused.coords - network.coords).max() > 1e-3
     with pytest.raises(retarget.InvalidArgumentError, match="finite"):
         retarget.transfer(a, b, view=float("nan"), model=model)
+
+
+def test_no_import_cycle_between_modules():
+    """The layer contracts (`make lint`) keep packages pointing down; inside a package, no
+    two modules may import each other either, directly or around a loop (imports inside
+    functions count: grimp, the graph import-linter reads, sees them all)."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with the dev extra (import-linter)")
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = grimp.build_graph("retarget", "skeleton_io", "viz")
+    mods = sorted(graph.modules)
+    at = {m: i for i, m in enumerate(mods)}
+    edges = [(at[m], at[n]) for m in mods for n in graph.find_modules_directly_imported_by(m)]
+    rows, cols = zip(*edges, strict=True)
+    adj = coo_matrix((np.ones(len(edges)), (rows, cols)), shape=(len(mods), len(mods)))
+    _, label = connected_components(adj, directed=True, connection="strong")
+    loops = [sorted(m for m, k in zip(mods, label, strict=True) if k == c)
+             for c in set(label.tolist()) if (label == c).sum() > 1]  # fmt: skip
+    assert loops == [], loops

@@ -43,7 +43,13 @@ from ..render.base import SourceAppearance, as_body15
 from ..render.people import render_people
 from ..retargeters import load_retargeter
 from .placement import carry_face, place_on_source
-from .video import RenderReport, _renderer, driving_background, stream_start, write_video
+from .video_output import (
+    RenderReport,
+    driving_background,
+    make_renderer,
+    stream_start,
+    write_video,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +189,7 @@ def people_transfer_video(
     scene: Any = sources[0].background
     if background not in ("source", "driving"):
         scene = background_image(background, size)
-    renderer = _renderer(backend, renderer_settings)
+    renderer = make_renderer(backend, renderer_settings)
     t1 = time.perf_counter()
     dancers = load_group(
         driving, people=people, start_frame=start_frame, max_frames=max_frames,

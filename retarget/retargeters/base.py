@@ -41,6 +41,14 @@ class Retargeter(Protocol):
     ) -> PoseSequence: ...
 
 
+def denoise_method(denoise: str | bool) -> str | None:
+    """The denoising method a ``denoise`` argument names: True is ``learned``, False or
+    ``"none"`` is None (no denoising), a name is itself."""
+    if denoise is True:
+        return "learned"
+    return None if denoise in (False, "none") else str(denoise)
+
+
 def output_sequence(
     motion: PoseSequence, coords: np.ndarray, conf: np.ndarray, name: str
 ) -> PoseSequence:

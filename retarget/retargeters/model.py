@@ -57,8 +57,7 @@ from ..model.networks import TransMoMo
 from ..model.train import RunConfig, load_run
 from ..representation import InputStats, body_scale, network_input, to_local
 from ..weights import RETARGETER
-from .base import Mode
-from .transfer import denoise_method
+from .base import Mode, denoise_method
 
 log = logging.getLogger(__name__)
 

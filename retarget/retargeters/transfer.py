@@ -14,7 +14,7 @@ from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.pose import PoseSequence
 
 from ..inputs import as_2d
-from .base import Mode
+from .base import Mode, denoise_method
 from .extremities import with_extremities
 
 
@@ -54,7 +54,7 @@ def transfer(
         hands, face or feet (or ``extremities`` is False), else ``openpose_wholebody`` with
         the same body joints.
     """
-    from . import _is_baseline
+    from .loading import is_baseline
     from .model import ModelRetargeter
 
     for seq, what in ((motion, "motion"), (structure, "structure"), (view, "view")):
@@ -63,7 +63,7 @@ def transfer(
     if isinstance(model, ModelRetargeter):
         r = model.with_options(mode=mode, denoise=denoise)
         method = r.denoise
-    elif model is None or (isinstance(model, (str, Path)) and not _is_baseline(model)):
+    elif model is None or (isinstance(model, (str, Path)) and not is_baseline(model)):
         r = ModelRetargeter.load(
             model,
             device=device,
@@ -72,7 +72,7 @@ def transfer(
         )
         method = r.denoise
     else:  # an analytic retargeter (or its name): the inputs are denoised here
-        from . import load_retargeter
+        from .loading import load_retargeter
 
         r = load_retargeter(model)
         require_motion_view(view, r)
@@ -145,12 +145,6 @@ def keep_nobody_missing(
     res = out.with_coords(coords, conf)
     res.meta["frames_with_nobody"] = int(nobody.sum())
     return res
-
-
-def denoise_method(denoise: str | bool) -> str | None:
-    if denoise is True:
-        return "learned"
-    return None if denoise in (False, "none") else str(denoise)
 
 
 def resolve_view(view: str | float | PoseSequence | None, structure: PoseSequence):
