@@ -15,6 +15,7 @@ from .options import (
     denoise_options,
     device_option,
     input_options,
+    output_option,
     overwrite_option,
     people_option,
     read_pose_kwargs,
@@ -29,13 +30,9 @@ from .transfer import read_view
 @click.command("align")
 @click.argument("reference", metavar="REFERENCE", type=click.Path(path_type=Path))
 @click.argument("driving", metavar="DRIVING", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="OUT.mp4 (the pose video, at the driving's fps), a path without a suffix (a folder "
-    "of numbered PNGs) or OUT.png (a one-frame driving).",
+@output_option(
+    "OUT.mp4 (the pose video, at the driving's fps), a path without a suffix (a folder "
+    "of numbered PNGs) or OUT.png (a one-frame driving)."
 )
 @click.option(
     "--json",

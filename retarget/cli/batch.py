@@ -20,6 +20,7 @@ from .options import (
     input_options,
     method_options,
     output_format_option,
+    output_option,
     read_pose_kwargs,
     reference_frame_option,
     retargeter_option,
@@ -44,13 +45,8 @@ EXIT_INTERRUPTED = 130
     "manifest (.csv with a header row or .jsonl): an input column, optionally output "
     "and per-item options (fps, start_frame, max_frames, structure, reference, view, ...).",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Output folder; outputs mirror the input tree (or a manifest's output column).",
+@output_option(
+    "Output folder; outputs mirror the input tree (or a manifest's output column).", "out_dir"
 )
 @output_format_option
 @skeleton_option()

@@ -16,6 +16,7 @@ from .options import (
     CanvasSize,
     Finite,
     input_options,
+    output_option,
     overwrite_option,
     person_options,
     read_pose_kwargs,
@@ -28,13 +29,9 @@ log = logging.getLogger(__name__)
 
 @click.command("draw")
 @click.argument("input_path", metavar="SEQ", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="OUT.mp4 (a video at the sequence's fps), OUT.png (one frame, see --frame) or a path "
-    "without a suffix (a folder of numbered PNGs).",
+@output_option(
+    "OUT.mp4 (a video at the sequence's fps), OUT.png (one frame, see --frame) or a path "
+    "without a suffix (a folder of numbered PNGs)."
 )
 @click.option(
     "--style",

@@ -163,12 +163,9 @@ def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable
         click.option(
             "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N frames."
         ),
-        click.option(
-            "--max-side",
-            type=click.IntRange(min=64),
-            default=512,
-            show_default=True,
-            help="Videos and images are scaled so their long side is at most PX for pose estimation (coordinates stay in original pixels).",
+        max_side_option(
+            "Videos and images are scaled so their long side is at most PX for pose "
+            "estimation (coordinates stay in original pixels)."
         ),
         click.option(
             "--smpl-model",
@@ -186,12 +183,8 @@ def input_options(f: Callable | None = None, *, canvas: bool = True) -> Callable
 
 def pose_output_option(f: Callable) -> Callable:
     """``-o/--output`` of every command that writes a pose sequence."""
-    return click.option(
-        "-o",
-        "--output",
-        type=click.Path(path_type=Path),
-        required=True,
-        help="Output file (or folder for --format openpose, and dwpose without .json).",
+    return output_option(
+        "Output file (or folder for --format openpose, and dwpose without .json)."
     )(f)
 
 
@@ -361,6 +354,20 @@ def style_option(prefix: str = "") -> Callable:
         metavar="openpose|dwpose",
         help=prefix + "Draw as the ControlNet OpenPose annotator (70-point face) or the DWPose "
         "annotator (68-point face).",
+    )
+
+
+def output_option(help: str, dest: str | None = None) -> Callable:
+    """The required ``-o/--output`` path of a command (stored as ``dest``, default
+    ``output``)."""
+    names = ["-o", "--output", *([dest] if dest else [])]
+    return click.option(*names, type=click.Path(path_type=Path), required=True, help=help)
+
+
+def max_side_option(help: str) -> Callable:
+    """``--max-side PX``: the long side images and videos are scaled to (never enlarged)."""
+    return click.option(
+        "--max-side", type=click.IntRange(min=64), default=512, show_default=True, help=help
     )
 
 

@@ -13,7 +13,7 @@ from skeleton_io.atomic import check_output_path
 from skeleton_io.checks import MAX_IMAGE_SIDE
 from viz.camera import FOLLOWS, FRONTS
 
-from .options import input_options, person_options, read_pose_kwargs
+from .options import input_options, output_option, person_options, read_pose_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +119,7 @@ def _people_lines(seqs: list, names: list[str]) -> tuple[list, list[str]]:
 
 @click.command("plot")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Picture to write: .png, .pdf or .svg.",
-)
+@output_option("Picture to write: .png, .pdf or .svg.")
 @click.option(
     "--frames",
     callback=_int_list,
@@ -196,13 +190,7 @@ def plot_cmd(
 
 @click.command("animate")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Animation to write: .mp4 (H.264) or .gif.",
-)
+@output_option("Animation to write: .mp4 (H.264) or .gif.")
 @view_options
 @click.option(
     "--sweep",

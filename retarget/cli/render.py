@@ -15,6 +15,8 @@ from .options import (
     denoise_choice,
     denoise_options,
     device_option,
+    max_side_option,
+    output_option,
     people_option,
     retargeter_option,
     training_options,
@@ -65,13 +67,7 @@ def _backend_options(f):
             show_default=True,
             help="Frame of a source VIDEO to take the person from.",
         ),
-        click.option(
-            "--max-side",
-            type=click.IntRange(min=64),
-            default=512,
-            show_default=True,
-            help="Processing and output size: long side in pixels (never enlarged).",
-        ),
+        max_side_option("Processing and output size: long side in pixels (never enlarged)."),
         retargeter_option(),
         click.option(
             "--renderer-model",
@@ -103,9 +99,7 @@ def _backend_options(f):
     required=True,
     help="Photo or video of the person to show.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="MP4 file to write."
-)
+@output_option("MP4 file to write.")
 @click.option(
     "--fit",
     type=click.Choice(FITS),
@@ -162,9 +156,7 @@ def render_cmd(
 @click.command("video")
 @click.argument("source_path", metavar="SOURCE", type=click.Path(path_type=Path))
 @click.argument("driving_path", metavar="DRIVING", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="MP4 file to write."
-)
+@output_option("MP4 file to write.")
 @view_option()
 @click.option(
     "--start-frame",
@@ -238,9 +230,7 @@ def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int,
 
 @click.command("train-renderer")
 @click.argument("video_path", metavar="VIDEO", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Model folder to write."
-)
+@output_option("Model folder to write.")
 @click.option(
     "--frames",
     default="0:96",
@@ -255,20 +245,8 @@ def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int,
     help="Network size: S (CPU, minutes), M, L (GPU). [default: L on a GPU, S on the CPU]",
 )
 @training_options(iterations=None, batch=None, lr=None, minutes=5.0)
-@click.option(
-    "--max-side",
-    type=click.IntRange(min=64),
-    default=512,
-    show_default=True,
-    help="Processing size, as for `retarget video`.",
-)
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Retargeting model run folder (default: the shipped one).",
-)
+@max_side_option("Processing size, as for `retarget video`.")
+@retargeter_option("The training targets are made as `retarget video` makes them. ")
 @click.option(
     "--resume",
     is_flag=True,
@@ -286,7 +264,7 @@ def train_renderer_cmd(
     seed: int,
     lr: float | None,
     max_side: int,
-    model_dir: Path | None,
+    model_dir: str | None,
     resume: bool,
     device: str,
 ) -> None:

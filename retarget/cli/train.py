@@ -8,19 +8,12 @@ from pathlib import Path
 import click
 
 from .common import command_line
-from .options import device_option, mocap_data_option, training_options
+from .options import device_option, mocap_data_option, output_option, training_options
 
 
 @click.command("train")
 @mocap_data_option()
-@click.option(
-    "-o",
-    "--output",
-    "run_dir",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Run folder (weights, config.json, stats.json, logs).",
-)
+@output_option("Run folder (weights, config.json, stats.json, logs).", "run_dir")
 @training_options(iterations=20000, batch=32, lr=1e-3)
 @click.option(
     "--eval-every",

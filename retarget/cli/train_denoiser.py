@@ -12,17 +12,11 @@ from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
 from .common import command_line
-from .options import FrameRate, device_option, mocap_data_option, training_options
+from .options import FrameRate, device_option, mocap_data_option, output_option, training_options
 
 
 @click.command("train-denoiser")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Model folder to write (weights.pt, config.json, stats.json, noise_stats.json).",
-)
+@output_option("Model folder to write (weights.pt, config.json, stats.json, noise_stats.json).")
 @mocap_data_option("Folder of BVH motion capture (its train split is used).")
 @click.option(
     "--noise-from",
