@@ -382,32 +382,10 @@ def pose_align_video(
         pose, structure, motion, view=view, model=model, device=device,
         denoise_method=denoise_method,
     )  # fmt: skip
-    t3 = time.perf_counter()
-    n, hands, face = write_aligned(
-        poses, pose, output, json_path, ref_path, style=style, hands=hands, face=face,
-        overwrite=overwrite,
+    return _write_report(
+        poses, pose, output, json_path, ref_path, (t0, t1, t2), style=style, hands=hands,
+        face=face, overwrite=overwrite, extremities=dict(poses.meta.get("extremities", {})),
     )  # fmt: skip
-    t4 = time.perf_counter()
-    return AlignReport(
-        output=output,
-        frames=n,
-        fps=poses.fps,
-        canvas=tuple(pose.canvas),  # type: ignore[arg-type]
-        style=style,
-        json_dir=json_path,
-        reference_pose=ref_path,
-        hands=hands,
-        face=face,
-        placement=dict(poses.meta.get("placed", {})),
-        extremities=dict(poses.meta.get("extremities", {})),
-        seconds={
-            "driving": t1 - t0,
-            "reference": t2 - t1,
-            "retarget": t3 - t2,
-            "write": t4 - t3,
-            "total": t4 - t0,
-        },
-    )
 
 
 def _align_group(
@@ -453,35 +431,50 @@ def _align_group(
         refs, dancers, view=view, model=model, device=device, denoise_method=denoise_method,
         name=str(reference),
     )  # fmt: skip
-    t3 = time.perf_counter()
     ref_group = PoseGroup({i: p for i, (p, _) in enumerate(refs)})
+    return _write_report(
+        poses, ref_group, output, json_path, ref_path, (t0, t1, t2), style=style, hands=hands,
+        face=face, overwrite=overwrite,
+        extremities={str(k): s.meta.get("extremities", {}) for k, s in poses.items()},
+        people=poses.num_people, reference_people=len(refs),
+    )  # fmt: skip
+
+
+def _write_report(
+    poses: PoseSequence | PoseGroup,
+    reference: PoseSequence | PoseGroup,
+    output: Path,
+    json_path: Path | None,
+    ref_path: Path | None,
+    times: tuple[float, float, float],
+    *,
+    style: str,
+    hands: bool | None,
+    face: bool | None,
+    overwrite: bool,
+    **report: Any,
+) -> AlignReport:
+    """Write the aligned poses (:func:`write_aligned`) and report the run; ``times``: when
+    it started, read the driving and read the reference."""
+    t0, t1, t2 = times
+    t3 = time.perf_counter()
     n, hands, face = write_aligned(
-        poses, ref_group, output, json_path, ref_path, style=style, hands=hands, face=face,
+        poses, reference, output, json_path, ref_path, style=style, hands=hands, face=face,
         overwrite=overwrite,
     )  # fmt: skip
     t4 = time.perf_counter()
+    seconds = {"driving": t1 - t0, "reference": t2 - t1, "retarget": t3 - t2, "write": t4 - t3,
+               "total": t4 - t0}  # fmt: skip
     return AlignReport(
-        output=output,
-        frames=n,
-        fps=poses.fps,
-        canvas=tuple(refs[0][0].canvas),  # type: ignore[arg-type]
-        style=style,
-        json_dir=json_path,
-        reference_pose=ref_path,
-        hands=hands,
-        face=face,
-        placement=dict(poses.meta.get("placed", {})),
-        extremities={str(k): s.meta.get("extremities", {}) for k, s in poses.items()},
-        seconds={
-            "driving": t1 - t0,
-            "reference": t2 - t1,
-            "retarget": t3 - t2,
-            "write": t4 - t3,
-            "total": t4 - t0,
-        },  # fmt: skip
-        people=poses.num_people,
-        reference_people=len(refs),
-    )
+        output=output, frames=n, fps=poses.fps, canvas=tuple(_canvas(reference)), style=style,
+        json_dir=json_path, reference_pose=ref_path, hands=hands, face=face,
+        placement=dict(poses.meta.get("placed", {})), seconds=seconds, **report,
+    )  # fmt: skip
+
+
+def _canvas(reference: PoseSequence | PoseGroup) -> tuple[int, int]:
+    first = reference.first if isinstance(reference, PoseGroup) else reference
+    return tuple(first.canvas)  # type: ignore[return-value]
 
 
 __all__ = [
