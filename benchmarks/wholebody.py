@@ -11,9 +11,12 @@ For each clip and photo of ``../shared/media`` (``$RETARGET_MEDIA``) it extracts
 * **hands at wrists**: the share of those frames whose output carries both hands with the
   root within 2 % of the body's height of the output's wrist (the issue's done-when; body
   height = median over frames of the vertical span of the body points seen);
+* **found only**: the same counting only hands the models found, not those filled in over
+  a gap of at most 0.2 s between two found ones (``fill_gaps``, the default; **filled**:
+  hand-frames so filled, left + right);
 * **raw**: the same with the body's own wrist before it is moved to the hand's root
   (``wrists="body"``);
-* **hands found**: share of seen wrists with a hand; **face**: frames with a face;
+* **hands found**: share of seen wrists with a hand the models found; **face**: frames with a face;
 * **body ms/f**, **+hands/face ms/f**: wall time per frame of the two passes (decoding
   included; the body pass analyses frames at 512 px, the hands and face pass at 1280 px).
 """
@@ -51,22 +54,33 @@ def evaluate(body, whole) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         height = float(np.nanmedian(np.nanmax(ys, 1) - np.nanmin(ys, 1)))
-    ok_out, ok_raw, found = [], [], []
-    for side in "LR":
+    ok_out, ok_raw, ok_found, found = [], [], [], []
+    info = whole.meta.get("hands_face", {})
+    n_filled = 0
+    for side, key in (("L", "left"), ("R", "right")):
         w_body, w_out = sb.idx(f"{side}Wrist"), sw.idx(f"{side}Wrist")
         root = sw.idx(f"{side}HandRoot")
         has = whole.confidence[:, root] > 0
+        filled = np.zeros(len(has), bool)
+        filled[info.get(f"{key}_hand_filled_frames", [])] = True
+        n_filled += int(filled.sum())
         gap_out = np.linalg.norm(whole.coords[:, root] - whole.coords[:, w_out], axis=1)
         gap_raw = np.linalg.norm(whole.coords[:, root] - body.coords[:, w_body], axis=1)
         ok_out.append(has & (gap_out <= 0.02 * height))
         ok_raw.append(has & (gap_raw <= 0.02 * height))
-        found.append((has, seen[:, w_body]))
+        ok_found.append(has & ~filled & (gap_out <= 0.02 * height))
+        found.append((has & ~filled, seen[:, w_body]))
     both = seen[:, sb.idx("LWrist")] & seen[:, sb.idx("RWrist")]
     hands = np.concatenate([h[s] for h, s in found])
     return {
         "both": int(both.sum()),
         "out": float((ok_out[0] & ok_out[1])[both].mean()) if both.any() else float("nan"),
         "raw": float((ok_raw[0] & ok_raw[1])[both].mean()) if both.any() else float("nan"),
+        "found_only": float((ok_found[0] & ok_found[1])[both].mean())
+        if both.any()
+        else float("nan"),
+        "filled": n_filled,
+        "found_frames": int((ok_found[0] & ok_found[1])[both].sum()),
         "found": float(hands.mean()) if hands.size else float("nan"),
         "face": int((whole.confidence[:, sw.idx("Chin")] > 0).sum()),
         "ok_frames": int((ok_out[0] & ok_out[1])[both].sum()),
@@ -88,10 +102,11 @@ def main() -> None:
     from skeleton_io.hands_face import HandsFaceEstimator, add_hands_face
 
     print(
-        "| input | frames | both-wrist frames | hands at wrists | raw | hands found | face | "
-        "body ms/f | +hands/face ms/f |\n|---|---|---|---|---|---|---|---|---|"
+        "| input | frames | both-wrist frames | hands at wrists | found only | filled | raw | "
+        "hands found | face | body ms/f | +hands/face ms/f |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
     )
-    total_both = total_ok = 0
+    total_both = total_ok = total_found = 0
     for name in CLIPS + PHOTOS:
         path = args.media / name
         if not path.exists():
@@ -107,14 +122,19 @@ def main() -> None:
         m = evaluate(body, whole)
         total_both += m["both"]
         total_ok += m["ok_frames"]
+        total_found += m["found_frames"]
         n = body.num_frames
         print(
-            f"| {name} | {n} | {m['both']} | {m['out']:.0%} | {m['raw']:.0%} | "
+            f"| {name} | {n} | {m['both']} | {m['out']:.0%} | {m['found_only']:.0%} | "
+            f"{m['filled']} | {m['raw']:.0%} | "
             f"{m['found']:.0%} | {m['face']}/{n} | {1000 * (t1 - t0) / n:.0f} | "
             f"{1000 * (t2 - t1) / n:.0f} |"
         )
     if total_both:
-        print(f"| **all** | | {total_both} | **{total_ok / total_both:.0%}** | | | | | |")
+        print(
+            f"| **all** | | {total_both} | **{total_ok / total_both:.0%}** | "
+            f"{total_found / total_both:.0%} | | | | | | |"
+        )
 
 
 if __name__ == "__main__":

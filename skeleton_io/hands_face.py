@@ -12,7 +12,10 @@ landmarks, the face around the head's landmarks. Nothing is downloaded.
 **Confidence.** Hand and face models give one presence score per hand and per face, no
 per-point scores; the graph is opened up so every point of a hand (face) gets its hand's
 (face's) own presence score. A hand whose score is below ``hand_threshold`` (0.3), a face
-below ``face_threshold`` (0.5), is missing (confidence 0), never guessed. The body keeps BlazePose's confidences.
+below ``face_threshold`` (0.5), is missing (confidence 0). In a video, a hand missed for at
+most :data:`HAND_GAP_SECONDS` between two frames where it was found (its wrist seen all
+along) is filled in from those two when they are alike (:func:`fill_hand_gaps`, the frames listed
+in ``meta``); a hand missed for longer, or never found, stays missing. The body keeps BlazePose's confidences.
 
 **Face points.** The 478-point mesh is reduced to the 68 iBUG points and two pupils by the
 index table :data:`MESH_TO_FACE70` (mesh point indices of mediapipe's canonical face
@@ -58,6 +61,10 @@ own default, 0.5, misses small and blurred hands in dance video)."""
 FACE_THRESHOLD = 0.5
 """Presence score below which a face is missing (mediapipe's default; lower ones put faces
 on the backs of heads)."""
+HAND_GAP_SECONDS = 0.2
+"""A hand missed for at most this long in a video, between two frames where it was found
+with its wrist seen throughout, is filled in (:func:`fill_hand_gaps`): the models lose a
+hand for a frame or two in motion blur, and pose images of animators flicker with it."""
 DEFAULT_MAX_SIDE = 1280
 """Frames are decoded at most this large for the hand and face models (hands are small)."""
 
@@ -379,6 +386,7 @@ def add_hands_face(
     wrists: str = "hand",
     max_side: int | None = DEFAULT_MAX_SIDE,
     estimator: HandsFaceEstimator | None = None,
+    fill_gaps: float = HAND_GAP_SECONDS,
 ) -> PoseSequence:
     """The hands and face of the person of ``seq`` (BlazePose from the video or image at
     ``path``, as :func:`skeleton_io.load_file` gives it), as a ``blazepose_wholebody``
@@ -394,6 +402,8 @@ def add_hands_face(
             both kept as estimated (see the module docstring).
         max_side: decode frames at most this large for the hand and face models.
         estimator: another :class:`HandsFaceEstimator` (closed afterwards).
+        fill_gaps: in a video, hands missed for at most this many seconds between two
+            found ones are filled in (:func:`fill_hand_gaps`); 0: none.
 
     Returns:
         The sequence on ``blazepose_wholebody``: body as given, hands and face with their
@@ -434,6 +444,11 @@ def add_hands_face(
                 found[key] += 1
     finally:
         estimator.close()
+    filled: dict[str, list[int]] = {"left": [], "right": []}
+    if fill_gaps > 0 and seq.num_frames > 1:
+        span = int(round(fill_gaps * seq.fps))
+        for key, side in (("left", "L"), ("right", "R")):
+            filled[key] = _fill_gaps(coords, conf, side, span, BLAZEPOSE_WHOLEBODY)
     moved = _wrists_to_hands(coords, conf) if wrists == "hand" else 0
     out = seq.with_coords(coords, conf, skeleton=sk, world=None)
     out.meta["hands_face"] = {
@@ -445,8 +460,92 @@ def add_hands_face(
         "frames_with_face": found["face"],
         "wrists": wrists,
         "wrists_moved_to_hands": moved,
+        "hand_gap_seconds": fill_gaps,
+        "frames_with_left_hand_filled": len(filled["left"]),
+        "frames_with_right_hand_filled": len(filled["right"]),
+        "left_hand_filled_frames": filled["left"],
+        "right_hand_filled_frames": filled["right"],
     }
     return out
+
+
+def fill_hand_gaps(seq: PoseSequence, max_seconds: float = HAND_GAP_SECONDS) -> PoseSequence:
+    """``seq`` with each hand missed for at most ``max_seconds`` filled in, where the hand
+    was found just before and just after and its body wrist is seen throughout.
+
+    A filled hand is the two found ones blended in their forearms' frame (x along elbow ->
+    wrist): its points from its root, and its root from the body's wrist, each blended
+    linearly in time, then turned with the forearm seen in that frame. Its points take the
+    lower of the two found hands' scores. Nothing is filled where the two found hands are
+    unlike (:data:`HAND_CHANGE`), where the gap is longer, at either end of the sequence, or
+    where the elbow or wrist is not seen. Works on any skeleton with the
+    ``openpose_wholebody`` hand names (``LHandRoot``, ..., ``LWrist``, ``LElbow``).
+    """
+    if seq.num_frames < 3 or max_seconds <= 0:
+        return seq
+    coords, conf = seq.coords.copy(), seq.confidence.copy()
+    span = int(round(max_seconds * seq.fps))
+    n = sum(len(_fill_gaps(coords, conf, side, span, seq.skeleton)) for side in "LR")
+    return seq.with_coords(coords, conf) if n else seq
+
+
+def _fill_gaps(coords: np.ndarray, conf: np.ndarray, side: str, span: int, sk: Any) -> list[int]:
+    """Fill one side's hand gaps of at most ``span`` frames in place; the frames filled."""
+    hand = [sk.idx(n) for n in (wb.LEFT_HAND if side == "L" else wb.RIGHT_HAND)]
+    wrist, elbow, root = sk.idx(f"{side}Wrist"), sk.idx(f"{side}Elbow"), hand[0]
+    has = conf[:, root] > 0
+    arm = (conf[:, wrist] > 0) & (conf[:, elbow] > 0)
+    filled: list[int] = []
+    t, T = 1, len(has)
+    while t < T:
+        if has[t] or not has[t - 1]:
+            t += 1
+            continue
+        end = t  # the gap is [t, end)
+        while end < T and not has[end]:
+            end += 1
+        a, b = t - 1, end
+        if b < T and end - t <= span and arm[a : b + 1].all():
+            local = [_in_forearm(coords[f], hand, wrist, elbow) for f in (a, b)]
+            if _alike(local[0][0], local[1][0]):
+                score = np.minimum(conf[a, hand], conf[b, hand])
+                for u in range(t, end):
+                    w = (u - a) / (b - a)
+                    shape = (1 - w) * local[0][0] + w * local[1][0]
+                    off = (1 - w) * local[0][1] + w * local[1][1]
+                    rot = _forearm_rotation(coords[u], wrist, elbow)
+                    coords[u, hand] = coords[u, wrist] + (off + shape) @ rot.T
+                    conf[u, hand] = score
+                filled.extend(range(t, end))
+        t = end + 1
+    return filled
+
+
+HAND_CHANGE = 0.35
+"""Two found hands whose shapes (in their forearms' frames) differ by more than this share of
+the hand's size (RMS over points) are too unlike to fill the frames between them."""
+
+
+def _forearm_rotation(frame: np.ndarray, wrist: int, elbow: int) -> np.ndarray:
+    """The 2x2 rotation from the forearm's frame (x along elbow -> wrist) to the image's."""
+    d = frame[wrist] - frame[elbow]
+    c, s = np.array([d[0], d[1]]) / max(float(np.hypot(*d)), 1e-9)
+    return np.array([[c, -s], [s, c]])
+
+
+def _in_forearm(
+    frame: np.ndarray, hand: list[int], wrist: int, elbow: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A found hand in its forearm's frame: its points from its root, and its root from the
+    body's wrist."""
+    rot = _forearm_rotation(frame, wrist, elbow)
+    root = frame[hand[0]]
+    return (frame[hand] - root) @ rot, (root - frame[wrist]) @ rot
+
+
+def _alike(a: np.ndarray, b: np.ndarray) -> bool:
+    size = max(float(np.ptp(a, axis=0).max()), float(np.ptp(b, axis=0).max()), 1e-9)
+    return float(np.sqrt(((a - b) ** 2).sum(axis=1).mean())) <= HAND_CHANGE * size
 
 
 def _wrists_to_hands(coords: np.ndarray, conf: np.ndarray) -> int:

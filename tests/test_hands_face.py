@@ -68,10 +68,10 @@ def _video_and_body(tmp_path, frames=5, size=(64, 48)):
 
 
 @pytest.mark.parametrize("wrists", ["hand", "body"])
-def test_add_hands_face_known_answer(tmp_path, wrists):
+def test_add_hands_face_known_answer(tmp_path, wrists, monkeypatch):
     path, body = _video_and_body(tmp_path)
     est = Scripted()
-    out = add_hands_face(body, path, estimator=est, wrists=wrists)
+    out = add_hands_face(body, path, estimator=est, wrists=wrists, fill_gaps=0)
     sk = BLAZEPOSE_WHOLEBODY
     assert out.skeleton == sk and est.closed and est.calls == 4  # not called without a body
     lroot, rroot, chin = sk.idx("LHandRoot"), sk.idx("RHandRoot"), sk.idx("Chin")
@@ -92,6 +92,77 @@ def test_add_hands_face_known_answer(tmp_path, wrists):
     counts = out.meta["hands_face"]
     assert (counts["frames_with_left_hand"], counts["frames_with_right_hand"]) == (3, 2)
     assert counts["frames_with_face"] == 4
+    # by default the left hand missed for one frame between two found ones is filled in
+    # (the scripted hand stays put while the dancer's forearm turns: let that count as alike)
+    monkeypatch.setattr("skeleton_io.hands_face.HAND_CHANGE", 100.0)
+    filled = add_hands_face(body, path, estimator=Scripted(), wrists=wrists)
+    assert filled.meta["hands_face"]["frames_with_left_hand_filled"] == 1
+    assert filled.meta["hands_face"]["left_hand_filled_frames"] == [1]
+    assert filled.confidence[1, lroot] == 0.9  # the lower of its neighbours' scores
+    assert filled.meta["hands_face"]["frames_with_right_hand_filled"] == 0  # no hand after
+    assert filled.confidence[2, rroot] == 0 and filled.confidence[3, rroot] == 0
+
+
+def _moving_hands(frames: int = 12, fps: float = 10.0, turn: float = 0.0) -> PoseSequence:
+    """A whole-body sequence whose arms move and whose hands grow linearly in time, the roots
+    3 px from the wrists along the forearm; with ``turn`` (radians a frame) the forearm and
+    its hand turn rigidly about the elbow: what blending in the forearm's frame gives
+    exactly."""
+    sk = BLAZEPOSE_WHOLEBODY
+    coords = np.zeros((frames, sk.num_joints, 2))
+    conf = np.zeros((frames, sk.num_joints))
+    base = np.stack([np.arange(21.0), np.arange(21.0) * 0.5], axis=1)  # a hand's points
+    for t in range(frames):
+        a = turn * t
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        for side, x0, hand in (("L", 100.0, LEFT_HAND), ("R", 200.0, RIGHT_HAND)):
+            elbow = np.array([x0 + 4.0 * t, 150.0 - 2.0 * t])
+            wrist = elbow + rot @ np.array([40.0, 0.0])
+            coords[t, sk.idx(f"{side}Elbow")], coords[t, sk.idx(f"{side}Wrist")] = elbow, wrist
+            conf[t, [sk.idx(f"{side}Elbow"), sk.idx(f"{side}Wrist")]] = 0.9
+            idx = [sk.idx(n) for n in hand]
+            shape = base * (1.0 + 0.1 * t)  # grows linearly: blending recovers it exactly
+            coords[t, idx] = wrist + (np.array([3.0, 0.0]) + shape) @ rot.T
+            conf[t, idx] = 0.8
+    return PoseSequence(coords, conf, sk, fps=fps, canvas=(320, 240))
+
+
+@pytest.mark.parametrize("turn", [0.0, 0.5])
+def test_fill_hand_gaps_known_answer(turn):
+    from skeleton_io.hands_face import fill_hand_gaps
+
+    truth = _moving_hands(turn=turn)
+    sk = truth.skeleton
+    left = [sk.idx(n) for n in LEFT_HAND]
+    right = [sk.idx(n) for n in RIGHT_HAND]
+    seq = truth.with_coords(truth.coords.copy(), truth.confidence.copy())
+    seq.confidence[3:5, left] = 0  # 2 frames (0.2 s): filled
+    seq.confidence[6:9, right] = 0  # 3 frames (0.3 s): too long, left missing
+    seq.confidence[10:, left] = 0  # at the end: nothing after it, left missing
+    seq.confidence[1, right] = 0
+    seq.confidence[1, sk.idx("RElbow")] = 0  # the forearm unseen: not filled
+    out = fill_hand_gaps(seq, max_seconds=0.2)
+    np.testing.assert_allclose(out.coords[3:5][:, left], truth.coords[3:5][:, left], atol=1e-9)
+    assert (out.confidence[3:5][:, left] == 0.8).all()
+    assert (out.confidence[6:9][:, right] == 0).all()
+    assert (out.confidence[10:][:, left] == 0).all()
+    assert (out.confidence[1, right] == 0).all()
+    assert seq.confidence[3, left[0]] == 0  # the input is not changed
+    assert fill_hand_gaps(seq, max_seconds=0) is seq
+
+
+def test_fill_hand_gaps_leaves_a_gap_between_unlike_hands():
+    """An open hand before the gap, a fist after it: no in-between hand is made up."""
+    from skeleton_io.hands_face import fill_hand_gaps
+
+    seq = _moving_hands()
+    sk = seq.skeleton
+    left = [sk.idx(n) for n in LEFT_HAND]
+    root = seq.coords[:, left[:1]]
+    seq.coords[5:, left] = root[5:] + 0.2 * (seq.coords[5:, left] - root[5:])  # closed
+    seq.confidence[4, left] = 0
+    out = fill_hand_gaps(seq, max_seconds=0.2)
+    assert (out.confidence[4, left] == 0).all()
 
 
 def test_add_hands_face_rejects_what_it_cannot_use(tmp_path):
