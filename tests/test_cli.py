@@ -74,6 +74,8 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
          "-o", str(tmp_path / "t.npz"), "--view", "nan"],
         ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
          "-o", str(tmp_path / "t.npz"), "--denoise", "magic"],
+        ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
+         "-o", str(tmp_path / "t.npz"), "--model", " "],
         ["extract", str(tmp_path / "nope.xyz"), "-o", str(tmp_path / "o.npz")],
         ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.png")],
         ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.mp4"), "--style", "comic"],
@@ -86,8 +88,9 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
     assert not list(tmp_path.glob("o.*")) and not list(tmp_path.glob("t.*"))
     assert "--start-frame" in runner.invoke(cli, cases[0]).output
     assert "--view" in runner.invoke(cli, cases[1]).output
-    assert "--frame" in runner.invoke(cli, cases[4]).output
-    assert "--style" in runner.invoke(cli, cases[5]).output
+    assert "--frame" in runner.invoke(cli, cases[5]).output
+    assert "--style" in runner.invoke(cli, cases[6]).output
+    assert "--model" in runner.invoke(cli, cases[3]).output
 
 
 def test_transfer_takes_an_analytic_retargeter_by_name_and_refuses_a_view_it_cannot_give(tmp_path):

@@ -374,10 +374,17 @@ def max_side_option(help: str) -> Callable:
 def retargeter_option(prefix: str = "") -> Callable:
     """``--model`` of the commands that retarget: a run folder or an analytic retargeter's
     name (:func:`retarget.retargeters.load_retargeter` takes either)."""
+
+    def not_empty(ctx: Any, param: Any, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter("empty; give a run folder or a retargeter's name")
+        return value
+
     return click.option(
         "--model",
         "model_dir",
         default=None,
+        callback=not_empty,
         metavar="RUN_DIR|NAME",
         help=prefix + "Retargeting model: a run folder of `retarget train` or an analytic "
         "retargeter's name (limb, edn, musepose, unianimate, mimicmotion, ...); default: the "
