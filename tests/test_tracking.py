@@ -153,6 +153,45 @@ def test_repair_undoes_a_swap_after_a_contact():
                                atol=1.0)  # fmt: skip
 
 
+def _lone_crossing(lone_look, red, blue) -> tuple[TrackBuilder, range, range]:
+    """Red walks right, blue left; they meet at t = 32, where the estimator finds one pose
+    (given to red's track): mixed colours in ``mixed``, red's own in ``clear``."""
+    T, frames = 64, []
+    mixed, clear = range(28, 33), range(33, 37)
+    for t in range(T):
+        xr, xb = 20 + 2.5 * t, 180 - 2.5 * t  # wide figures: in contact from t = 26
+        if t in mixed:
+            frames.append({0: det((xr + xb) / 2, lone_look, 60)})
+        elif t in clear:
+            frames.append({0: det(xr, red, 60)})
+        else:
+            frames.append({0: det(xr, red, 60), 1: det(xb, blue, 60)})
+    return builder_with(frames, T), mixed, clear
+
+
+def test_a_lone_pose_in_a_crossing_is_kept_only_when_its_colours_say_whose():
+    """One pose found for two people in contact: with mixed colours it may be either (or
+    both), so it is missing in every track; with its track's own colours it stays."""
+    red, blue = look_of(RED), look_of(BLUE)
+    b, mixed, clear = _lone_crossing((red + blue) / 2, red, blue)  # half of each
+    b.repair(FPS)
+    g = b.group(FPS, (200, 120))
+    assert not g.present[:, list(mixed)].any()
+    red_row = int(np.argmin([s.coords[0, :, 0].mean() for _k, s in g.items()]))
+    assert g.present[red_row, list(clear)].all()
+    assert g.present[:, :28].all() and g.present[:, 37:].all()
+
+
+def test_a_lone_pose_of_people_dressed_alike_stays():
+    """Colours cannot say whose a lone pose is when both wear the same: it stays where the
+    online tracker put it."""
+    red = look_of(RED)
+    b, mixed, clear = _lone_crossing(red, red, red)
+    b.repair(FPS)
+    g = b.group(FPS, (200, 120))
+    assert g.present[:, [*mixed, *clear]].any(axis=0).all()
+
+
 def test_group_keeps_the_largest_and_numbers_left_to_right():
     T = 30
     frames = [

@@ -37,7 +37,11 @@ Offline, once the clip is done (:meth:`TrackBuilder.repair`, :meth:`TrackBuilder
    keeps the ids by ``SWAP_MARGIN``, tracks take over the matched ids from the frame where
    they changed person (people dressed alike give no gain: motion decides or ids are kept).
    Inside the contact, a pose that clearly looks like someone else than its track is
-   dropped, and a fragment's pose goes to whom it clearly looks like.
+   dropped, and a fragment's pose goes to whom it clearly looks like. In a frame of the
+   contact where fewer of its people are found than went in, the estimator may have
+   followed either or mixed the two (and the front person's colours cover whoever is
+   behind): a pose there is kept only when its colours are its own track's by
+   ``LONE_MARGIN`` over everyone else's, else it is missing (people dressed alike: kept).
 8. **Fragments**: a track that starts after another ended continues it when it looks alike
    (below ``REID_APPEARANCE``) and is where that person could have walked to in between.
 9. **Selection**: tracks seen in fewer frames than ``MIN_TRACK_SECONDS`` are dropped, the
@@ -53,6 +57,7 @@ from .appearance import HIST_BINS, appearance, appearance_distance
 from .builder import (
     CONTACT_IOU,
     LINK_APPEARANCE,
+    LONE_MARGIN,
     MIN_TRACK_SECONDS,
     MODEL_SECONDS,
     MOTION_WEIGHT,
@@ -85,6 +90,7 @@ __all__ = [
     "DUPLICATE",
     "HIST_BINS",
     "LINK_APPEARANCE",
+    "LONE_MARGIN",
     "LOST_PENALTY",
     "MAX_APPEARANCE",
     "MAX_SPEED",

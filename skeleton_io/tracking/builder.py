@@ -30,6 +30,10 @@ LINK_APPEARANCE = 0.45
 """Largest appearance distance for taking a track out of a contact as someone who went in."""
 MOTION_WEIGHT = 0.5
 """Weight of the distance from where someone would be at their speed, against colours."""
+LONE_MARGIN = 0.35
+"""In a contact where fewer people are found than went in, a pose is kept only when its
+colours are its own track's by this much over anyone else's (see
+:meth:`TrackBuilder._drop_lone_poses`)."""
 MAX_CONTACT_PEOPLE = 4
 MIN_TRACK_SECONDS = 0.25
 """Tracks seen in fewer frames than this (and than a quarter of the clip) are dropped."""
@@ -211,7 +215,41 @@ class TrackBuilder:
                 log.debug("contact at %d-%d: relabelled %s from frame %d", t0, t1, mapping, start)
                 changes += 1
         rows = [k for k in self.tracks if k in involved or k not in known]
-        return changes + self._sort_contact_frames(t0, t1, pre, rows)
+        changes += self._sort_contact_frames(t0, t1, pre, rows)
+        return changes + self._drop_lone_poses(t0, t1, max(len(pre), len(post)), pre, rows)
+
+    def _drop_lone_poses(
+        self, t0: int, t1: int, people: int, models: dict[int, np.ndarray], rows: list[int]
+    ) -> int:
+        """Inside a contact of ``people`` people who dress differently (colour models at
+        least ``LONE_MARGIN`` apart), in a frame where fewer of them are found, the pose
+        estimator may have followed either person or mixed the two, and the front person's
+        colours cover whoever is behind: such a pose that touches someone is kept only when
+        its colours are those of its own track by ``LONE_MARGIN`` over everyone else's, else
+        dropped (missing). People dressed alike give no such evidence; their poses stay."""
+        ids = list(models)
+        if len(ids) < 2 or any(
+            appearance_distance(models[i], models[j]) < LONE_MARGIN
+            for i in ids for j in ids if i < j
+        ):  # fmt: skip
+            return 0
+        dropped = 0
+        for t in range(t0, t1 + 1):
+            here = [k for k in rows if self.tracks[k].present[t]]
+            if len(here) >= people:
+                continue
+            for k in here:
+                a = self.tracks[k]
+                if not a.contact[t]:
+                    continue
+                d = {j: appearance_distance(a.looks[t], m) for j, m in models.items()}
+                others = [v for j, v in d.items() if j != k]
+                if k in d and d[k] + LONE_MARGIN <= min(others):
+                    continue
+                for f in a.fields():
+                    f[t] = np.nan if f.dtype == np.float32 else 0
+                dropped += 1
+        return dropped
 
     def _motion_costs(
         self, P: list[int], Q: list[int], t0: int, t1: int, window: int
