@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,10 +235,19 @@ def _frames_overwrite(output: Path, reference_pose: Path | None, overwrite: bool
 
 
 def _check_outputs(
-    output: Path, json_dir: Path | None, reference_pose: Path | None, inputs: list[Path]
-) -> None:
+    output: str | Path,
+    json_dir: str | Path | None,
+    reference_pose: str | Path | None,
+    inputs: Sequence[str | Path],
+) -> tuple[Path, Path | None, Path | None]:
+    """The outputs of :func:`pose_align_video` as paths (``json_dir`` and
+    ``reference_pose`` None where not asked for), checked before anything is read: each
+    can be written, is of its kind, is none of the ``inputs`` and no other output."""
     from viz.pose_image import output_kind
 
+    output = Path(output)
+    json_dir = None if json_dir is None else Path(json_dir)
+    reference_pose = None if reference_pose is None else Path(reference_pose)
     output_kind(output)
     check_output_path(output, inputs=inputs)
     outs = [output]
@@ -260,6 +270,7 @@ def _check_outputs(
     resolved = [p.resolve() for p in outs]
     if len(set(resolved)) < len(resolved):
         raise InvalidArgumentError("the outputs must be different paths")
+    return output, json_dir, reference_pose
 
 
 def write_aligned(
@@ -363,10 +374,9 @@ def pose_align_video(
             model=model, device=device, denoise_method=denoise_method, overwrite=overwrite,
             people=people, **read_kw,
         )  # fmt: skip
-    output = Path(output)
-    json_path = None if json_dir is None else Path(json_dir)
-    ref_path = None if reference_pose is None else Path(reference_pose)
-    _check_outputs(output, json_path, ref_path, [Path(reference), Path(driving)])
+    output, json_path, ref_path = _check_outputs(
+        output, json_dir, reference_pose, [reference, driving]
+    )
     find = hands is not False or face is not False
     motion = read_driving(
         driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
@@ -412,10 +422,9 @@ def _align_group(
 ) -> AlignReport:
     """:func:`pose_align_video` for several people (see the module docstring)."""
     t0 = time.perf_counter()
-    output = Path(output)
-    json_path = None if json_dir is None else Path(json_dir)
-    ref_path = None if reference_pose is None else Path(reference_pose)
-    _check_outputs(output, json_path, ref_path, [Path(reference), Path(driving)])
+    output, json_path, ref_path = _check_outputs(
+        output, json_dir, reference_pose, [reference, driving]
+    )
     find = hands is not False or face is not False
     dancers = read_driving_people(
         driving, people, start_frame=start_frame, max_frames=max_frames, max_side=max_side,

@@ -43,13 +43,7 @@ from ..render.base import SourceAppearance, as_body15
 from ..render.people import render_people
 from ..retargeters import load_retargeter
 from .placement import carry_face, place_on_source
-from .video_output import (
-    RenderReport,
-    driving_background,
-    make_renderer,
-    stream_start,
-    write_video,
-)
+from .video_output import RenderReport, driving_background, make_renderer, write_driven
 
 log = logging.getLogger(__name__)
 
@@ -204,15 +198,10 @@ def people_transfer_video(
     t3 = time.perf_counter()
     if background == "driving":
         scene = driving_background(driving, start_frame, max_frames, max_side, size)
-    fps = info.fps if info.fps > 0 else dancers.fps
     frames = render_people(
         renderer, [sources[whom[k]] for k in dancers.ids], list(targets.values()), scene
     )
-    n = write_video(
-        frames, output, fps, total=dancers.num_frames,
-        audio_from=driving if info.has_audio else None,
-        audio_start=stream_start(driving) + float(dancers.meta.get("start_time", 0.0)),
-    )  # fmt: skip
+    n, fps = write_driven(frames, output, driving, info, dancers, dancers.num_frames)
     t4 = time.perf_counter()
     warnings = [w for s in sources for w in s.meta.get("warnings", [])]
     if len(sources) == 1 and dancers.num_people > 1:

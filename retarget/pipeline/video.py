@@ -59,6 +59,7 @@ from .video_output import (
     driving_background,
     make_renderer,
     stream_start,
+    write_driven,
     write_video,
 )
 
@@ -280,30 +281,6 @@ def _source_scene(
     return src, sampler
 
 
-def _write_transfer(
-    renderer: Renderer,
-    src: SourceAppearance,
-    target: PoseSequence,
-    output: Path,
-    driving: str | Path,
-    info: Any,
-    motion: PoseSequence,
-) -> tuple[int, float]:
-    """Render ``target`` on ``src`` into ``output`` at the driving video's fps, with its
-    sound from the first frame used on; the frames written and the fps."""
-    audio_start = stream_start(driving) + float(motion.meta.get("start_time", 0.0))
-    fps = info.fps if info.fps > 0 else motion.fps
-    n = write_video(
-        renderer.render(src, target),
-        output,
-        fps,
-        total=target.num_frames,
-        audio_from=driving if info.has_audio else None,
-        audio_start=audio_start,
-    )
-    return n, fps
-
-
 def _transfer_warnings(
     renderer: Renderer, src: SourceAppearance, motion: PoseSequence
 ) -> list[str]:
@@ -419,7 +396,9 @@ def pose_transfer_video(
     if background == "driving":
         frames_bg = driving_background(driving, start_frame, max_frames, max_side, src.size)
         src = SourceAppearance(src.image, src.pose, src.mask, frames_bg, dict(src.meta))
-    n, fps = _write_transfer(renderer, src, target, output, driving, info, motion)
+    n, fps = write_driven(
+        renderer.render(src, target), output, driving, info, motion, target.num_frames
+    )
     t4 = time.perf_counter()
     warnings = _transfer_warnings(renderer, src, motion)
     return RenderReport(

@@ -88,6 +88,30 @@ def write_video(
         return writer.frames_written
 
 
+def write_driven(
+    frames: Iterator[np.ndarray],
+    output: str | Path,
+    driving: str | Path,
+    info: Any,
+    poses: PoseSequence | PoseGroup,
+    total: int,
+) -> tuple[int, float]:
+    """:func:`write_video` of ``frames`` made from the driving video ``driving`` (``info``:
+    its probe; ``poses``: what was read of it): at its fps (the poses' when it has none),
+    with its sound from the first frame used on; the frames written and the fps."""
+    audio_start = stream_start(driving) + float(poses.meta.get("start_time", 0.0))
+    fps = info.fps if info.fps > 0 else poses.fps
+    n = write_video(
+        frames,
+        output,
+        fps,
+        total=total,
+        audio_from=driving if info.has_audio else None,
+        audio_start=audio_start,
+    )
+    return n, fps
+
+
 def make_renderer(backend: str | Renderer, settings: dict[str, Any] | None) -> Renderer:
     """``backend`` itself, or the registered renderer of that name made with ``settings``."""
     if isinstance(backend, str):
@@ -130,5 +154,6 @@ __all__ = [
     "driving_background",
     "make_renderer",
     "stream_start",
+    "write_driven",
     "write_video",
 ]

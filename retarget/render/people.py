@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,65 +62,66 @@ def render_people(
         raise InvalidArgumentError(
             "the people's targets must have one length and their sources one image size"
         )
-    orders = depth_orders(targets)
+    people = _People(renderer, sources, targets, background, depth_orders(targets))
     plan = getattr(renderer, "plan", None)
     if callable(plan) and callable(getattr(renderer, "render_frame", None)):
-        yield from _layered(renderer, sources, targets, background, orders)
+        yield from people.layered()
         return
-    yield from _chained(renderer, sources, targets, background, orders)
+    yield from people.chained()
 
 
-def _layered(
-    renderer: Renderer,
-    sources: Sequence[SourceAppearance],
-    targets: Sequence[PoseSequence],
-    background: Background,
-    orders: list[list[int]],
-) -> Iterator[np.ndarray]:
-    """Frame by frame, each person drawn onto the picture so far (farthest first)."""
-    plans = [renderer.plan(s, t) for s, t in zip(sources, targets)]  # type: ignore[attr-defined]
-    n = len(orders)
-    first = sources[0]
-    default = first.background if isinstance(first.background, np.ndarray) else first.image
-    frames = background_frames(background, default, n)
+@dataclass(frozen=True)
+class _People:
+    """What :func:`render_people` composites, and the two ways it does (see the module
+    docstring); ``orders``: :func:`depth_orders` of the targets."""
 
-    def one(t: int, bg: np.ndarray) -> np.ndarray:
-        out = bg
-        for k in orders[t]:
-            p = plans[k]
-            out = renderer.render_frame(  # type: ignore[attr-defined]
-                *p.frame(t), out, head_turn=p.turns[t], head_centre=p.centres[t]
+    renderer: Renderer
+    sources: Sequence[SourceAppearance]
+    targets: Sequence[PoseSequence]
+    background: Background
+    orders: list[list[int]]
+
+    def layered(self) -> Iterator[np.ndarray]:
+        """Frame by frame, each person drawn onto the picture so far (farthest first)."""
+        renderer = self.renderer
+        plans = [renderer.plan(s, t) for s, t in zip(self.sources, self.targets)]  # type: ignore[attr-defined]
+        first = self.sources[0]
+        default = first.background if isinstance(first.background, np.ndarray) else first.image
+        frames = background_frames(self.background, default, len(self.orders))
+
+        def one(t: int, bg: np.ndarray) -> np.ndarray:
+            out = bg
+            for k in self.orders[t]:
+                p = plans[k]
+                out = renderer.render_frame(  # type: ignore[attr-defined]
+                    *p.frame(t), out, head_turn=p.turns[t], head_centre=p.centres[t]
+                )
+            return out if out is not bg else bg.copy()
+
+        yield from in_order(one, enumerate(frames), getattr(renderer, "workers", 1))
+
+    def chained(self) -> Iterator[np.ndarray]:
+        """Each person's stream the background of the next, in one order for the clip."""
+        n = len(self.sources)
+        rank = np.zeros(n)
+        seen = np.zeros(n)
+        for order in self.orders:
+            for r, k in enumerate(order):
+                rank[k] += r / max(len(order) - 1, 1)
+                seen[k] += 1
+        fixed = sorted(range(n), key=lambda k: (rank[k] / max(seen[k], 1), k))
+        log.info(
+            "renderer %s draws one person per call: people composited in one order for the "
+            "whole clip (farthest first: %s)",
+            getattr(self.renderer, "name", "?"),
+            ", ".join(map(str, fixed)),
+        )
+        stream: Background = self.background
+        for k in fixed:
+            stream = self.renderer.render(
+                replace(self.sources[k], background=stream), self.targets[k]
             )
-        return out if out is not bg else bg.copy()
-
-    yield from in_order(one, enumerate(frames), getattr(renderer, "workers", 1))
-
-
-def _chained(
-    renderer: Renderer,
-    sources: Sequence[SourceAppearance],
-    targets: Sequence[PoseSequence],
-    background: Background,
-    orders: list[list[int]],
-) -> Iterator[np.ndarray]:
-    """Each person's stream the background of the next, in one order for the clip."""
-    rank = np.zeros(len(sources))
-    seen = np.zeros(len(sources))
-    for order in orders:
-        for r, k in enumerate(order):
-            rank[k] += r / max(len(order) - 1, 1)
-            seen[k] += 1
-    fixed = sorted(range(len(sources)), key=lambda k: (rank[k] / max(seen[k], 1), k))
-    log.info(
-        "renderer %s draws one person per call: people composited in one order for the "
-        "whole clip (farthest first: %s)",
-        getattr(renderer, "name", "?"),
-        ", ".join(map(str, fixed)),
-    )
-    stream: Background = background
-    for k in fixed:
-        stream = renderer.render(replace(sources[k], background=stream), targets[k])
-    yield from stream  # type: ignore[misc]
+        yield from stream  # type: ignore[misc]
 
 
 __all__ = ["depth_orders", "render_people"]
