@@ -88,8 +88,8 @@ _GROUP_READERS = {
 _GROUP_WRITERS = {
     "native": ("native", "save_group"),
     "csv": ("csvfmt", "save"),
-    "openpose": ("tracked", "save_openpose_group"),
-    "dwpose": ("tracked", "save_dwpose_group"),
+    "openpose": ("openpose", "save"),
+    "dwpose": ("dwpose_json", "save"),
     "coco": ("tracked", "save_coco_group"),
 }
 GROUP_SAVE_FORMATS = tuple(_GROUP_WRITERS)

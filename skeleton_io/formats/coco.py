@@ -37,8 +37,10 @@ from ..checks import MAX_COORD
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
+from . import converted
 from .openpose import (
     follow_main_person,
+    pixel_sequence,
     read_json,
     require_2d_pixels,
     resolve_fps,
@@ -162,13 +164,9 @@ def write(
     Raises:
         InvalidArgumentError: the sequence is 3D, or its frame size (``canvas``) is unknown.
     """
-    from ..convert import convert
-
     path = Path(path)
     require_writable(seq, path, what)
-    if seq.skeleton != skeleton or seq.meta.get("joint_map"):
-        seq = convert(seq, skeleton)
-    doc = to_coco(seq, annotation)
+    doc = to_coco(converted(seq, skeleton), annotation)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(doc))
 
@@ -312,16 +310,8 @@ def to_sequence(
     names = [im.get("file_name") for im in images]
     if all(isinstance(n, str) for n in names):
         meta["frame_files"] = names
-    return PoseSequence(
-        coords=coords,
-        confidence=conf,
-        skeleton=skeleton,
-        fps=resolve_fps(path, fps, meta),
-        canvas=_canvas(path, images),
-        units="px",
-        up="-y",
-        meta=meta,
-    )
+    fps = resolve_fps(path, fps, meta)
+    return pixel_sequence(coords, conf, skeleton, fps, _canvas(path, images), meta)
 
 
 def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:
