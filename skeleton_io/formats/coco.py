@@ -35,12 +35,11 @@ import numpy as np
 from ..atomic import atomic_file
 from ..checks import MAX_COORD
 from ..errors import InvalidArgumentError, PoseFormatError
-from ..pose import PoseSequence
+from ..pose import PoseSequence, pixel_sequence
 from ..skeleton import COCO17, Skeleton
 from . import converted
 from .openpose import (
     follow_main_person,
-    pixel_sequence,
     read_json,
     require_2d_pixels,
     resolve_fps,

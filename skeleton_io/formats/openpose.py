@@ -42,7 +42,7 @@ import numpy as np
 from ..atomic import atomic_dir
 from ..errors import InvalidArgumentError, PoseFormatError
 from ..group import PoseGroup
-from ..pose import DEFAULT_FPS, PoseSequence
+from ..pose import DEFAULT_FPS, PoseSequence, pixel_sequence
 from ..skeleton import BODY25, Skeleton
 from . import converted, load_json, written_skeleton
 from . import people as people_json
@@ -135,28 +135,6 @@ def resolve_fps(path: Path, fps: float | None, meta: dict[str, Any]) -> float:
     )
     meta["fps_assumed"] = True
     return DEFAULT_FPS
-
-
-def pixel_sequence(
-    coords: np.ndarray,
-    conf: np.ndarray,
-    skeleton: Skeleton,
-    fps: float,
-    canvas: tuple[int, int] | None,
-    meta: dict[str, Any],
-) -> PoseSequence:
-    """One person's image keypoints as a sequence: pixels of the frame, x right, y down (as
-    OpenPose and COCO files hold them)."""
-    return PoseSequence(
-        coords=coords,
-        confidence=conf,
-        skeleton=skeleton,
-        fps=fps,
-        canvas=canvas,
-        units="px",
-        up="-y",
-        meta=meta,
-    )
 
 
 # -------------------------------------------------------------------------- load

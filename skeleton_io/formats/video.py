@@ -61,7 +61,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import InvalidArgumentError, NoPersonFoundError, missing_dependency
-from ..pose import DEFAULT_FPS, PoseSequence
+from ..pose import DEFAULT_FPS, PoseSequence, pixel_sequence
 from ..skeleton import BLAZEPOSE33
 from ..tracking.online import box_iou
 from ..video_io import VideoFrame, VideoInfo, iter_frames, prefetch, probe, read_image_frame
@@ -421,17 +421,9 @@ class _Track:
         self, fps: float, canvas: tuple[int, int], meta: dict[str, Any]
     ) -> PoseSequence:
         """The track as a ``blazepose33`` sequence in pixels (y down) with world landmarks."""
-        return PoseSequence(
-            coords=np.stack(self.coords),
-            confidence=np.stack(self.confidence),
-            skeleton=BLAZEPOSE33,
-            fps=fps,
-            canvas=canvas,
-            units="px",
-            up="-y",
-            world=np.stack(self.world),
-            meta=meta,
-        )
+        coords, confidence = np.stack(self.coords), np.stack(self.confidence)
+        world = np.stack(self.world)
+        return pixel_sequence(coords, confidence, BLAZEPOSE33, fps, canvas, meta, world=world)
 
 
 def track_main_person(frames: Iterable[VideoFrame], estimator: PoseEstimator, fps: float) -> _Track:
