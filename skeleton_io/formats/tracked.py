@@ -1,11 +1,10 @@
 """Several people in OpenPose, DWPose and COCO files, with their track ids.
 
-Reading gives a :class:`~skeleton_io.group.PoseGroup`; writing COCO takes one (the
-OpenPose and DWPose writers, :func:`skeleton_io.formats.openpose.save` and
-:func:`skeleton_io.formats.dwpose_json.save`, take a group themselves). (The one-person
-readers of :mod:`~skeleton_io.formats.openpose` and :mod:`~skeleton_io.formats.coco` are
-unchanged: a file with several people read as one sequence still follows its main person,
-with a warning.)
+Reading gives a :class:`~skeleton_io.group.PoseGroup`. (Writing one is the formats' own
+``save``, which takes a group as well as a sequence. The one-person readers of
+:mod:`~skeleton_io.formats.openpose` and :mod:`~skeleton_io.formats.coco` are unchanged: a
+file with several people read as one sequence still follows its main person, with a
+warning.)
 
 * **OpenPose** and **DWPose/ControlNet annotator JSON**: each frame lists everyone in
   ``people``; a person's ``person_id`` (a one-element list, as OpenPose writes it, or a bare
@@ -26,19 +25,17 @@ exactly; a person absent from every written frame is not in the file.
 from __future__ import annotations
 
 import graphlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_file
 from ..group import PoseGroup
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
 from ..tracking import Detection, TrackBuilder, track_detections
-from . import coco, converted, dwpose_json, openpose
+from . import coco, dwpose_json, openpose
 from . import people as people_json
 
 log = logging.getLogger(__name__)
@@ -190,21 +187,3 @@ def load_coco_group(path: str | Path, fps: float | None = None, **_: Any) -> Pos
     if all(isinstance(n, str) for n in names):
         meta["frame_files"] = names
     return group_from_frames(path, found, COCO17, fps, coco._canvas(path, images), meta)
-
-
-def save_coco_group(group: PoseGroup, path: str | Path, **_: Any) -> None:
-    """Write a group as one COCO keypoints JSON: one annotation per person per image, with
-    ``track_id``. Needs the frame size (``canvas``), like the one-person writer."""
-    path = Path(path)
-    coco.require_writable(group, path, "COCO keypoints JSON")
-    body = converted(group, COCO17)
-    doc = coco.to_coco(body.first)
-    annotations = []
-    for t in range(body.num_frames):
-        for tid, seq in body.items():
-            if seq.present[t]:
-                ann = coco._annotation(len(annotations) + 1, t, seq.coords[t], seq.confidence[t])
-                annotations.append({**ann, "track_id": tid})
-    doc["annotations"] = annotations
-    with atomic_file(path) as tmp:
-        tmp.write_text(json.dumps(doc))
