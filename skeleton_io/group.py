@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 DEPTH_SMOOTH = 0.5
 """Seconds over which :meth:`PoseGroup.nearness` is averaged."""
 _SHARED = ("num_frames", "fps", "canvas", "units", "up", "dims")
+T = TypeVar("T")
 
 
 def body_size(seq: PoseSequence) -> np.ndarray:
@@ -46,6 +47,19 @@ def body_size(seq: PoseSequence) -> np.ndarray:
     box = person_boxes(seq)
     size = np.sqrt(np.prod(box[:, 2:] - box[:, :2], axis=1))
     return np.where(seq.present, size, 0.0)
+
+
+class _Shared(Generic[T]):
+    """An attribute of a group that all its tracks share (see :class:`PoseGroup`): the
+    first track's."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, group: PoseGroup | None, owner: type | None = None) -> T:
+        if group is None:  # on the class: the descriptor itself
+            return self  # type: ignore[return-value]
+        return getattr(group.first, self.name)
 
 
 @dataclass
@@ -106,33 +120,13 @@ class PoseGroup:
         """The first listed track (for the shared attributes)."""
         return next(iter(self.tracks.values()))
 
-    @property
-    def num_frames(self) -> int:
-        return self.first.num_frames
-
-    @property
-    def fps(self) -> float:
-        return self.first.fps
-
-    @property
-    def canvas(self) -> tuple[int, int] | None:
-        return self.first.canvas
-
-    @property
-    def skeleton(self) -> Any:
-        return self.first.skeleton
-
-    @property
-    def dims(self) -> int:
-        return self.first.dims
-
-    @property
-    def units(self) -> str:
-        return self.first.units
-
-    @property
-    def up(self) -> str:
-        return self.first.up
+    num_frames = _Shared[int]()
+    fps = _Shared[float]()
+    canvas = _Shared[tuple[int, int] | None]()
+    skeleton = _Shared[Skeleton]()
+    dims = _Shared[int]()
+    units = _Shared[str]()
+    up = _Shared[str]()
 
     @property
     def present(self) -> np.ndarray:

@@ -50,7 +50,7 @@ from .errors import InvalidArgumentError, missing_dependency
 from .formats.video import _quiet_native_stderr
 from .pose import PoseSequence
 from .skeleton import BLAZEPOSE33, BLAZEPOSE_WHOLEBODY
-from .video_io import VideoFrame, iter_frames, prefetch, read_image_frame
+from .video_io import Closing, VideoFrame, iter_frames, prefetch, read_image_frame
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ class PalmSearch:
         self._hands.close()
 
 
-class HandsFaceEstimator:
+class HandsFaceEstimator(Closing):
     """Hands and face of one person from the body's landmarks (see the module docstring).
 
     It KEEPS STATE across calls (hand and face regions are tracked from frame to frame):
@@ -342,12 +342,6 @@ class HandsFaceEstimator:
         self._solution.close()
         if self._palms is not None:
             self._palms.close()
-
-    def __enter__(self) -> HandsFaceEstimator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 # ------------------------------------------------------------------ sequences

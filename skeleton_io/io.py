@@ -85,15 +85,9 @@ _GROUP_READERS = {
     "video": ("video_people", "load_group"),
     "image": ("video_people", "load_image_group"),
 }
-_GROUP_WRITERS = {
-    "native": ("native", "save_group"),
-    "csv": ("csvfmt", "save"),
-    "openpose": ("tracked", "save_openpose_group"),
-    "dwpose": ("tracked", "save_dwpose_group"),
-    "coco": ("tracked", "save_coco_group"),
-}
-GROUP_SAVE_FORMATS = tuple(_GROUP_WRITERS)
-"""Formats that hold several people (:func:`save_file` with a group)."""
+GROUP_SAVE_FORMATS = ("native", "csv", "openpose", "dwpose", "coco")
+"""Formats that hold several people (:func:`save_file` with a group: their ``save`` takes
+one)."""
 
 
 def _function(spec: tuple[str, str]) -> Any:
@@ -372,11 +366,7 @@ def save_file(
         raise UnknownFormatError(
             f"cannot write pose format {format!r}: choose one of {', '.join(SAVE_FORMATS)}"
         )
-    if isinstance(seq, PoseGroup):
-        if format in _GROUP_WRITERS:
-            writer = _function(_GROUP_WRITERS[format])
-            writer(seq, path, **_accepted(writer, opts))
-            return
+    if isinstance(seq, PoseGroup) and format not in GROUP_SAVE_FORMATS:
         if seq.num_people > 1:
             raise InvalidArgumentError(
                 f"{path}: {format} holds one person but there are {seq.num_people} (ids "

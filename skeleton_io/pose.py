@@ -227,3 +227,27 @@ class PoseSequence:
             return json.dumps(seq.header())
         except TypeError as e:
             raise PoseFormatError(f"pose metadata is not JSON-serialisable: {e}") from None
+
+
+def pixel_sequence(
+    coords: np.ndarray,
+    confidence: np.ndarray,
+    skeleton: Skeleton,
+    fps: float,
+    canvas: tuple[int, int] | None,
+    meta: dict[str, Any],
+    world: np.ndarray | None = None,
+) -> PoseSequence:
+    """Keypoints found in images as a 2D sequence in pixels of the frame (x right, y down:
+    the module docstring's convention), as pose files and estimators give them."""
+    return PoseSequence(
+        coords=coords,
+        confidence=confidence,
+        skeleton=skeleton,
+        fps=fps,
+        canvas=canvas,
+        units="px",
+        up="-y",
+        world=world,
+        meta=meta,
+    )

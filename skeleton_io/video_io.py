@@ -30,7 +30,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import av
 import numpy as np
@@ -43,6 +44,33 @@ Orientation = tuple[int, bool]
 """``(turns, mirror)``: mirror left-right first, then ``turns`` quarter turns counter-clockwise."""
 
 T = TypeVar("T")
+
+
+class Closing:
+    """Something that holds native resources until :meth:`close` (a landmarker, an
+    encoder), also a ``with`` block: closed at the block's end or, when the block raises,
+    given up (:meth:`_abort`, by default the same)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _abort(self, exc: BaseException) -> None:
+        """After an error inside the ``with`` block (``exc``): by default, close."""
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self._abort(exc)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import contextlib
 import logging
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import av
@@ -18,7 +17,7 @@ import numpy as np
 
 from .atomic import atomic_file
 from .errors import InvalidArgumentError
-from .video_io import _open
+from .video_io import Closing, _open
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ log = logging.getLogger(__name__)
 _MP4_AUDIO_COPY = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 
 
-class VideoWriter:
+class VideoWriter(Closing):
     """Write RGB frames to an H.264 MP4 (yuv420p), atomically.
 
     ::
@@ -85,20 +84,6 @@ class VideoWriter:
         self._audio_transcode = False
         self._size: tuple[int, int] | None = None
         self._tmp = self._stack.enter_context(atomic_file(self.path))
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._abort(exc_type, exc, tb)
 
     def _start(self, width: int, height: int) -> None:
         self._size = (width, height)
@@ -164,7 +149,7 @@ class VideoWriter:
             self._container.close()
             self._container = None
         except BaseException as e:
-            self._abort(type(e), e, e.__traceback__)
+            self._abort(e)
             raise
         self._close_audio_source()
         self._stack.close()
@@ -211,19 +196,14 @@ class VideoWriter:
             self._audio_in.close()
             self._audio_in = None
 
-    def _abort(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _abort(self, exc: BaseException) -> None:
         """Close everything and delete the temporary file."""
         if self._container is not None:
             with contextlib.suppress(av.error.FFmpegError, OSError):
                 self._container.close()
             self._container = None
         self._close_audio_source()
-        self._stack.__exit__(exc_type or RuntimeError, exc or RuntimeError("aborted"), tb)
+        self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def _cut_audio(frame: av.AudioFrame, samples: int, first: int = 0) -> av.AudioFrame:

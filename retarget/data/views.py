@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from skeleton_io.pose import PoseSequence
+from skeleton_io.pose import PoseSequence, pixel_sequence
 from skeleton_io.skeleton import OPENPOSE15
 
 from ..geometry import HIP, bone_lengths, mean_facing_yaw, rotate, to_camera_frame
@@ -76,16 +76,7 @@ def to_sequence(
 ) -> PoseSequence:
     """A 2D ``openpose15`` pixel sequence (confidence 1 unless given)."""
     conf = np.ones(coords2d.shape[:2]) if confidence is None else confidence
-    return PoseSequence(
-        coords=coords2d,
-        confidence=conf,
-        skeleton=OPENPOSE15,
-        fps=fps,
-        canvas=canvas,
-        units="px",
-        up="-y",
-        meta=dict(meta or {}),
-    )
+    return pixel_sequence(coords2d, conf, OPENPOSE15, fps, canvas, dict(meta or {}))
 
 
 @dataclass

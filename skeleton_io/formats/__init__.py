@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..convert import convert
 from ..errors import PoseFormatError
+from ..group import PoseGroup
+from ..pose import PoseSequence
 from ..skeleton import (
     BODY18,
     BODY25,
@@ -45,3 +48,13 @@ def written_skeleton(format: str, skeleton: Skeleton) -> Skeleton | None:
         feet = any(n in skeleton.index for n in FEET)
         return DWPOSE if whole or feet else BODY18
     return {"coco": COCO17, "coco_wholebody": COCO_WHOLEBODY}.get(format)
+
+
+def converted(seq: PoseSequence | PoseGroup, skeleton: Skeleton) -> PoseSequence | PoseGroup:
+    """A sequence, or every person of a group, on ``skeleton`` (the one a format writes):
+    as it is when already there, else converted by joint name."""
+
+    def one(s: PoseSequence) -> PoseSequence:
+        return s if s.skeleton == skeleton and not s.meta.get("joint_map") else convert(s, skeleton)
+
+    return seq.map(one, keep_missing=False) if isinstance(seq, PoseGroup) else one(seq)

@@ -14,6 +14,9 @@ Written layout:
 * ``categories``: the COCO person category with its 17 lowercase keypoint names and its
   1-based ``skeleton`` links.
 * ``info``: ``fps`` (and whether it was assumed), so a round trip keeps the frame rate.
+* A :class:`~skeleton_io.group.PoseGroup`: one annotation per person per image, the
+  person's track id under ``track_id`` (as PoseTrack names it; read back by
+  :mod:`skeleton_io.formats.tracked`); images and the rest from the first person.
 
 Reading accepts files from other tools too: images ordered by ``id`` are the frames; an
 image without annotations is a frame with nobody; several annotations on one image are
@@ -35,8 +38,10 @@ import numpy as np
 from ..atomic import atomic_file
 from ..checks import MAX_COORD
 from ..errors import InvalidArgumentError, PoseFormatError
-from ..pose import PoseSequence
+from ..group import PoseGroup
+from ..pose import PoseSequence, pixel_sequence
 from ..skeleton import COCO17, Skeleton
+from . import converted
 from .openpose import (
     follow_main_person,
     read_json,
@@ -113,23 +118,27 @@ def _source_frame_numbers(seq: PoseSequence) -> list[int]:
 
 
 def to_coco(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     annotation: Callable[[int, int, np.ndarray, np.ndarray], dict[str, Any]] = _annotation,
 ) -> dict[str, Any]:
-    """The COCO document for a 2D pixel sequence on ``coco17`` with a canvas (``annotation``
-    makes each frame's ``(id, image_id, xy, confidence)`` annotation)."""
-    width, height = seq.canvas  # type: ignore[misc]
+    """The COCO document for a 2D pixel sequence on ``coco17`` with a canvas, or for a
+    group of them (each annotation with its person's ``track_id``); ``annotation`` makes
+    each person's ``(id, image_id, xy, confidence)`` annotation in a frame."""
+    first = seq.first if isinstance(seq, PoseGroup) else seq
+    people = list(seq.items()) if isinstance(seq, PoseGroup) else [(None, seq)]
+    present = [one.present for _tid, one in people]
+    width, height = first.canvas  # type: ignore[misc]
     images, annotations = [], []
-    for i, k in enumerate(_source_frame_numbers(seq)):
+    for i, k in enumerate(_source_frame_numbers(first)):
         images.append(
             {"id": i, "width": width, "height": height, "file_name": f"frame_{k:06d}.jpg"}
         )
-        if seq.present[i]:
-            annotations.append(
-                annotation(len(annotations) + 1, i, seq.coords[i], seq.confidence[i])
-            )
-    info: dict[str, Any] = {"description": "pose sequence written by retarget", "fps": seq.fps}
-    if seq.meta.get("fps_assumed"):
+        for (tid, one), found in zip(people, present):
+            if found[i]:
+                ann = annotation(len(annotations) + 1, i, one.coords[i], one.confidence[i])
+                annotations.append(ann if tid is None else {**ann, "track_id": tid})
+    info: dict[str, Any] = {"description": "pose sequence written by retarget", "fps": first.fps}
+    if first.meta.get("fps_assumed"):
         info["fps_assumed"] = True
     return {
         "info": info,
@@ -151,30 +160,28 @@ def require_writable(seq: Any, path: Path, what: str) -> None:
 
 
 def write(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     path: str | Path,
     skeleton: Skeleton,
     annotation: Callable[[int, int, np.ndarray, np.ndarray], dict[str, Any]],
     what: str,
 ) -> None:
-    """Convert ``seq`` to ``skeleton`` by joint name and write its COCO document atomically.
+    """Convert ``seq`` (or every person of a group) to ``skeleton`` by joint name and write
+    its COCO document atomically.
 
     Raises:
         InvalidArgumentError: the sequence is 3D, or its frame size (``canvas``) is unknown.
     """
-    from ..convert import convert
-
     path = Path(path)
     require_writable(seq, path, what)
-    if seq.skeleton != skeleton or seq.meta.get("joint_map"):
-        seq = convert(seq, skeleton)
-    doc = to_coco(seq, annotation)
+    doc = to_coco(converted(seq, skeleton), annotation)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(doc))
 
 
-def save(seq: PoseSequence, path: str | Path, **_: Any) -> None:
-    """Write a COCO keypoints JSON (converted to ``coco17`` by joint name).
+def save(seq: PoseSequence | PoseGroup, path: str | Path, **_: Any) -> None:
+    """Write a COCO keypoints JSON (converted to ``coco17`` by joint name); a group: one
+    annotation per person per image, with ``track_id``.
 
     Raises:
         InvalidArgumentError: the sequence is 3D, or its frame size (``canvas``) is unknown.
@@ -312,16 +319,8 @@ def to_sequence(
     names = [im.get("file_name") for im in images]
     if all(isinstance(n, str) for n in names):
         meta["frame_files"] = names
-    return PoseSequence(
-        coords=coords,
-        confidence=conf,
-        skeleton=skeleton,
-        fps=resolve_fps(path, fps, meta),
-        canvas=_canvas(path, images),
-        units="px",
-        up="-y",
-        meta=meta,
-    )
+    fps = resolve_fps(path, fps, meta)
+    return pixel_sequence(coords, conf, skeleton, fps, _canvas(path, images), meta)
 
 
 def load(path: str | Path, fps: float | None = None, **_: Any) -> PoseSequence:

@@ -32,7 +32,9 @@ A path ending in ``.json`` gets one file with the list of frames (ComfyUI's layo
 any other path a folder of ``{name}_{i:012d}_keypoints.json`` frames. A sequence without
 hands, face or feet is written as bodies only. The canvas is required; the frame rate is
 not stored (as in OpenPose JSON; ``fps`` comes from the caller). Pixel files round-trip
-exactly; normalised ones to float precision (x / W * W).
+exactly; normalised ones to float precision (x / W * W). A
+:class:`~skeleton_io.group.PoseGroup` is written with everyone present in each frame's
+``people``, ``person_id`` = track id (read back by :mod:`skeleton_io.formats.tracked`).
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_dir, atomic_file
+from ..atomic import atomic_file
 from ..errors import InvalidArgumentError, PoseFormatError
+from ..group import PoseGroup
 from ..pose import PoseSequence
 from ..skeleton import BODY18, Skeleton
-from . import load_json, written_skeleton
+from . import converted, load_json, written_skeleton
 from . import people as people_json
-from .openpose import frame_files, keypoints_file, people_sequence, require_2d_pixels
+from .openpose import frame_files, people_sequence, require_2d_pixels, write_folder
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +196,7 @@ def frame_dict(
 
 
 def save(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     path: str | Path,
     normalized: bool = False,
     binary: float | None = None,
@@ -205,7 +208,9 @@ def save(
 
     Args:
         seq: a 2D pixel sequence with a canvas, converted by joint name to ``dwpose`` (to
-            ``body18`` when its skeleton has no hands, face or feet).
+            ``body18`` when its skeleton has no hands, face or feet). Or a group of people:
+            every person present in a frame in its ``people``, in the group's order, each
+            with ``person_id`` [track id].
         path: ``*.json`` for one file (ComfyUI's layout), else a folder, written
             atomically; an existing folder is replaced when it holds only
             ``*_keypoints.json`` files, else refused unless ``overwrite`` (its other files
@@ -218,18 +223,15 @@ def save(
     Raises:
         InvalidArgumentError: the sequence is 3D or its canvas is unknown.
     """
-    from ..convert import convert
-
     path = Path(path)
     check_writable(seq, path, binary)
     target = written_skeleton(FORMAT, seq.skeleton)
-    if seq.skeleton != target or seq.meta.get("joint_map"):
-        seq = convert(seq, target)
-    frames = [
-        frame_dict(seq.coords[i], seq.confidence[i], target, seq.canvas, normalized, binary)
-        for i in range(seq.num_frames)
-    ]
-    write_frames(frames, path, name, overwrite)
+    body = converted(seq, target)
+
+    def person(s: PoseSequence, t: int) -> dict[str, Any]:
+        return frame_dict(s.coords[t], s.confidence[t], target, s.canvas, normalized, binary)
+
+    write_frames(people_json.frame_dicts(body, person), path, name, overwrite)
 
 
 def check_writable(seq: Any, path: Path, binary: float | None) -> None:
@@ -252,7 +254,4 @@ def write_frames(
         with atomic_file(path) as tmp:
             tmp.write_text(json.dumps(frames))
         return
-    prefix = name or path.name
-    with atomic_dir(path, keypoints_file, overwrite) as tmp:
-        for i, frame in enumerate(frames):
-            (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(frame))
+    write_folder(frames, path, name, overwrite)

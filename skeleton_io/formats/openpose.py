@@ -23,7 +23,9 @@ is estimated). Neither survives a round trip through this format.
 
 Writing converts by joint name to BODY_25 (joints the sequence lacks become ``0, 0, 0``) and
 writes ``{name}_{i:012d}_keypoints.json`` per frame, ``people`` empty in frames without a
-person. Only 2D pixel data can be written.
+person. Only 2D pixel data can be written. A :class:`~skeleton_io.group.PoseGroup` is
+written with everyone present in each frame, ``person_id`` = track id (read back by
+:mod:`skeleton_io.formats.tracked`).
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ import numpy as np
 
 from ..atomic import atomic_dir
 from ..errors import InvalidArgumentError, PoseFormatError
-from ..pose import DEFAULT_FPS, PoseSequence
+from ..group import PoseGroup
+from ..pose import DEFAULT_FPS, PoseSequence, pixel_sequence
 from ..skeleton import BODY25, Skeleton
-from . import load_json, written_skeleton
+from . import converted, load_json, written_skeleton
 from . import people as people_json
 
 log = logging.getLogger(__name__)
@@ -216,16 +219,7 @@ def people_sequence(
     warn_several_people(path, crowded, len(per_frame))
     if crowded:
         meta["several_people_frames"] = crowded
-    return PoseSequence(
-        coords=coords,
-        confidence=conf,
-        skeleton=skeleton,
-        fps=resolve_fps(path, fps, meta),
-        canvas=canvas,
-        units="px",
-        up="-y",
-        meta=meta,
-    )
+    return pixel_sequence(coords, conf, skeleton, resolve_fps(path, fps, meta), canvas, meta)
 
 
 # -------------------------------------------------------------------------- save
@@ -234,7 +228,7 @@ def keypoints_file(entry: Path) -> bool:
     return entry.is_file() and entry.name.endswith("_keypoints.json")
 
 
-def require_2d_pixels(seq: PoseSequence, path: Path, what: str) -> None:
+def require_2d_pixels(seq: PoseSequence | PoseGroup, path: Path, what: str) -> None:
     if seq.dims != 2:
         raise InvalidArgumentError(
             f"{path}: {what} holds 2D image keypoints but this sequence is 3D ({seq.units}); "
@@ -256,7 +250,7 @@ def frame_json(coords: np.ndarray, conf: np.ndarray, skeleton: Skeleton = BODY25
 
 
 def save(
-    seq: PoseSequence,
+    seq: PoseSequence | PoseGroup,
     path: str | Path,
     name: str | None = None,
     overwrite: bool = False,
@@ -267,20 +261,30 @@ def save(
     Args:
         seq: a 2D pixel sequence, converted by joint name to ``body25``, or to
             ``openpose_wholebody`` when its skeleton has hands or a face (then every person
-            has 70 face and 2 x 21 hand points, ``0, 0, 0`` where missing).
+            has 70 face and 2 x 21 hand points, ``0, 0, 0`` where missing). Or a group of
+            people: every person present in a frame, in the group's order, with
+            ``person_id`` [track id].
         path: the output folder, written atomically. An existing folder is replaced when it
             holds only ``*_keypoints.json`` files; one holding anything else is refused
             unless ``overwrite`` (its other files are then kept).
         name: file name prefix; default the folder's name.
     """
-    from ..convert import convert
-
     path = Path(path)
     require_2d_pixels(seq, path, "OpenPose JSON")
     target = written_skeleton("openpose", seq.skeleton)
-    body = seq if seq.skeleton == target and not seq.meta.get("joint_map") else convert(seq, target)
+    body = converted(seq, target)
+    frames = people_json.frame_dicts(
+        body, lambda s, t: frame_json(s.coords[t], s.confidence[t], target)
+    )
+    write_folder(frames, path, name, overwrite)
+
+
+def write_folder(
+    frames: list[dict[str, Any]], path: Path, name: str | None, overwrite: bool
+) -> None:
+    """Frame dicts as a folder of ``{name}_{i:012d}_keypoints.json`` files (``name``:
+    default the folder's), written atomically; see :func:`save` for an existing folder."""
     prefix = name or path.name
     with atomic_dir(path, keypoints_file, overwrite) as tmp:
-        for i in range(body.num_frames):
-            doc = frame_json(body.coords[i], body.confidence[i], target)
-            (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(doc))
+        for i, frame in enumerate(frames):
+            (tmp / f"{prefix}_{i:012d}_keypoints.json").write_text(json.dumps(frame))

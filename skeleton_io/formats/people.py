@@ -31,7 +31,7 @@ otherwise.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ import numpy as np
 from .. import wholebody as wb
 from ..checks import MAX_COORD
 from ..errors import PoseFormatError
+from ..group import PoseGroup
+from ..pose import PoseSequence
 from ..skeleton import BODY18, BODY25, DWPOSE, OPENPOSE_WHOLEBODY, Skeleton, has_hands_or_face
 
 log = logging.getLogger(__name__)
@@ -233,3 +235,22 @@ def openpose_layout(skeleton: Skeleton) -> tuple[tuple[str, int], ...]:
     if not has_hands_or_face(skeleton):
         return (("body", 25),)
     return (("body", 25), ("face", 70), ("left_hand", 21), ("right_hand", 21))
+
+
+def frame_dicts(
+    seq: PoseSequence | PoseGroup, person: Callable[[PoseSequence, int], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every frame's dict, where ``person(seq, t)`` gives the frame dict of one person
+    (``people`` empty if absent): a group's frame holds everyone present, in the group's
+    order, each with ``person_id`` [track id]."""
+    if not isinstance(seq, PoseGroup):
+        return [person(seq, t) for t in range(seq.num_frames)]
+    frames = []
+    for t in range(seq.num_frames):
+        doc: dict[str, Any] = {}
+        people = []
+        for tid, one in seq.items():
+            doc = person(one, t)
+            people += [{**p, "person_id": [tid]} for p in doc["people"]]
+        frames.append({**doc, "people": people})
+    return frames

@@ -1,9 +1,10 @@
 """Several people in OpenPose, DWPose and COCO files, with their track ids.
 
-Reading gives a :class:`~skeleton_io.group.PoseGroup`; writing takes one. (The one-person
-readers and writers of :mod:`~skeleton_io.formats.openpose` and
-:mod:`~skeleton_io.formats.coco` are unchanged: a file with several people read as one
-sequence still follows its main person, with a warning.)
+Reading gives a :class:`~skeleton_io.group.PoseGroup`. (Writing one is the formats' own
+``save``, which takes a group as well as a sequence. The one-person readers of
+:mod:`~skeleton_io.formats.openpose` and :mod:`~skeleton_io.formats.coco` are unchanged: a
+file with several people read as one sequence still follows its main person, with a
+warning.)
 
 * **OpenPose** and **DWPose/ControlNet annotator JSON**: each frame lists everyone in
   ``people``; a person's ``person_id`` (a one-element list, as OpenPose writes it, or a bare
@@ -24,19 +25,17 @@ exactly; a person absent from every written frame is not in the file.
 from __future__ import annotations
 
 import graphlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_dir, atomic_file
 from ..group import PoseGroup
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
 from ..tracking import Detection, TrackBuilder, track_detections
-from . import coco, dwpose_json, openpose, written_skeleton
+from . import coco, dwpose_json, openpose
 from . import people as people_json
 
 log = logging.getLogger(__name__)
@@ -139,27 +138,6 @@ def _people_lists(
     return found, skeleton
 
 
-def _converted(group: PoseGroup, target: Skeleton) -> PoseGroup:
-    from ..convert import convert
-
-    return group.map(lambda s: s if s.skeleton == target and not s.meta.get("joint_map")
-                     else convert(s, target), keep_missing=False)  # fmt: skip
-
-
-def _frames_of_people(group: PoseGroup, person: Any) -> list[dict[str, Any]]:
-    """Per frame, a frame dict holding everyone present: ``person(seq, t)`` gives a frame
-    dict of one person (``people`` empty if absent); each gets ``person_id`` [track id]."""
-    frames = []
-    for t in range(group.num_frames):
-        doc: dict[str, Any] = {}
-        people = []
-        for tid, seq in group.items():
-            doc = person(seq, t)
-            people += [{**p, "person_id": [tid]} for p in doc["people"]]
-        frames.append({**doc, "people": people})
-    return frames
-
-
 def load_openpose_group(
     path: str | Path,
     fps: float | None = None,
@@ -174,28 +152,6 @@ def load_openpose_group(
     meta: dict[str, Any] = {"format": "openpose", "frame_files": [f.name for f in files]}
     fps = openpose.resolve_fps(path, fps, meta)
     return group_from_frames(path, found, skeleton, fps, canvas, meta)
-
-
-def save_openpose_group(
-    group: PoseGroup,
-    path: str | Path,
-    name: str | None = None,
-    overwrite: bool = False,
-    **_: Any,
-) -> None:
-    """Write a group as an OpenPose JSON folder (``person_id`` = track id); skeletons and
-    folder rules as :func:`skeleton_io.formats.openpose.save`'s."""
-    path = Path(path)
-    openpose.require_2d_pixels(group, path, "OpenPose JSON")
-    target = written_skeleton("openpose", group.skeleton)
-    body = _converted(group, target)
-    frames = _frames_of_people(
-        body, lambda s, t: openpose.frame_json(s.coords[t], s.confidence[t], target)
-    )
-    prefix = name or path.name
-    with atomic_dir(path, openpose.keypoints_file, overwrite) as tmp:
-        for t, doc in enumerate(frames):
-            (tmp / f"{prefix}_{t:012d}_keypoints.json").write_text(json.dumps(doc))
 
 
 def load_dwpose_group(
@@ -215,30 +171,6 @@ def load_dwpose_group(
     return group_from_frames(path, found, skeleton, fps, canvas, meta)
 
 
-def save_dwpose_group(
-    group: PoseGroup,
-    path: str | Path,
-    normalized: bool = False,
-    binary: float | None = None,
-    name: str | None = None,
-    overwrite: bool = False,
-    **_: Any,
-) -> None:
-    """Write a group as DWPose/ControlNet annotator JSON (every person of a frame in its
-    ``people``, each with ``person_id`` = track id); arguments and layouts as for
-    :func:`skeleton_io.formats.dwpose_json.save`."""
-    path = Path(path)
-    dwpose_json.check_writable(group, path, binary)
-    target = written_skeleton(dwpose_json.FORMAT, group.skeleton)
-    body = _converted(group, target)
-
-    def person(s: PoseSequence, t: int) -> dict[str, Any]:
-        return dwpose_json.frame_dict(s.coords[t], s.confidence[t], target, s.canvas,
-                                      normalized, binary)  # fmt: skip
-
-    dwpose_json.write_frames(_frames_of_people(body, person), path, name, overwrite)
-
-
 # ------------------------------------------------------------------ COCO
 def load_coco_group(path: str | Path, fps: float | None = None, **_: Any) -> PoseGroup:
     """Every person of a COCO keypoints JSON on ``coco17`` (``track_id`` = track id)."""
@@ -255,21 +187,3 @@ def load_coco_group(path: str | Path, fps: float | None = None, **_: Any) -> Pos
     if all(isinstance(n, str) for n in names):
         meta["frame_files"] = names
     return group_from_frames(path, found, COCO17, fps, coco._canvas(path, images), meta)
-
-
-def save_coco_group(group: PoseGroup, path: str | Path, **_: Any) -> None:
-    """Write a group as one COCO keypoints JSON: one annotation per person per image, with
-    ``track_id``. Needs the frame size (``canvas``), like the one-person writer."""
-    path = Path(path)
-    coco.require_writable(group, path, "COCO keypoints JSON")
-    body = _converted(group, COCO17)
-    doc = coco.to_coco(body.first)
-    annotations = []
-    for t in range(body.num_frames):
-        for tid, seq in body.items():
-            if seq.present[t]:
-                ann = coco._annotation(len(annotations) + 1, t, seq.coords[t], seq.confidence[t])
-                annotations.append({**ann, "track_id": tid})
-    doc["annotations"] = annotations
-    with atomic_file(path) as tmp:
-        tmp.write_text(json.dumps(doc))

@@ -55,16 +55,23 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import InvalidArgumentError, NoPersonFoundError, missing_dependency
-from ..pose import DEFAULT_FPS, PoseSequence
+from ..pose import DEFAULT_FPS, PoseSequence, pixel_sequence
 from ..skeleton import BLAZEPOSE33
 from ..tracking.online import box_iou
-from ..video_io import VideoFrame, VideoInfo, iter_frames, prefetch, probe, read_image_frame
+from ..video_io import (
+    Closing,
+    VideoFrame,
+    VideoInfo,
+    iter_frames,
+    prefetch,
+    probe,
+    read_image_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +184,7 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-class BlazePoseEstimator:
+class BlazePoseEstimator(Closing):
     """BlazePose full through mediapipe's Tasks ``PoseLandmarker``, on RGB frames.
 
     In video mode it KEEPS STATE across calls: it tracks people from frame to frame and
@@ -252,17 +259,6 @@ class BlazePoseEstimator:
 
     def close(self) -> None:
         self._landmarker.close()
-
-    def __enter__(self) -> BlazePoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class MainPersonEstimator:
@@ -421,17 +417,9 @@ class _Track:
         self, fps: float, canvas: tuple[int, int], meta: dict[str, Any]
     ) -> PoseSequence:
         """The track as a ``blazepose33`` sequence in pixels (y down) with world landmarks."""
-        return PoseSequence(
-            coords=np.stack(self.coords),
-            confidence=np.stack(self.confidence),
-            skeleton=BLAZEPOSE33,
-            fps=fps,
-            canvas=canvas,
-            units="px",
-            up="-y",
-            world=np.stack(self.world),
-            meta=meta,
-        )
+        coords, confidence = np.stack(self.coords), np.stack(self.confidence)
+        world = np.stack(self.world)
+        return pixel_sequence(coords, confidence, BLAZEPOSE33, fps, canvas, meta, world=world)
 
 
 def track_main_person(frames: Iterable[VideoFrame], estimator: PoseEstimator, fps: float) -> _Track:
