@@ -61,6 +61,9 @@ class _Shared(Generic[T]):
             return self  # type: ignore[return-value]
         return getattr(group.first, self.name)
 
+    def __set__(self, group: PoseGroup, value: T) -> None:
+        raise AttributeError(f"{self.name} is every track's own; set it on the tracks")
+
 
 @dataclass
 class PoseGroup:

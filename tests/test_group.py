@@ -69,6 +69,8 @@ def test_group_basics():
         InvalidArgumentError, match="no person with track id 5; the ids are 3, 0, 7"
     ):
         g.person(5)
+    with pytest.raises(AttributeError, match="every track's own"):
+        g.fps = 30.0  # shared by the tracks: read from them, not set on the group
 
 
 def test_main_and_largest_go_by_size_over_the_clip():
