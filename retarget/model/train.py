@@ -351,7 +351,6 @@ def train(
             desc="train",
             dist=dist,
         )
-        dist.barrier()  # every rank leaves together, after rank 0's last checkpoint
     finally:
         if logf is not None:
             logf.close()

@@ -151,7 +151,8 @@ def run_loop(
         dist: a data-parallel run (:mod:`retarget.nn.distributed`): ``is_main`` is rank 0,
             logged losses are averaged over ranks, the time budget is the slowest rank's,
             and ``validate`` runs on rank 0 only, its value shared, so that every rank
-            stops at the same step.
+            stops at the same step; every rank returns together, after rank 0's last
+            checkpoint.
     """
     from tqdm import tqdm
 
@@ -201,6 +202,8 @@ def run_loop(
     res.step, res.seconds = step, time.perf_counter() - t0
     if checkpoint is not None and is_main:
         checkpoint(step)
+    if dist is not None:
+        dist.barrier()  # every rank leaves together, after rank 0's last checkpoint
     return res
 
 

@@ -208,7 +208,6 @@ def train_denoiser(
             desc="train-denoiser",
             dist=dist,
         )
-        dist.barrier()  # every rank leaves together, after rank 0's last checkpoint
     finally:
         distributed.cleanup(dist)
     step = loop.step
