@@ -15,6 +15,7 @@ from .options import (
     denoise_options,
     input_options,
     opt,
+    own_options,
     read_pose_kwargs,
     use_options,
 )
@@ -48,19 +49,12 @@ def align_cmd(
     reference: Path,
     driving: Path,
     output: Path,
-    json_dir: Path | None,
     style: str,
-    reference_pose: Path | None,
-    reference_frame: int,
     view: str | float | Path,
-    hands: bool | None,
-    face: bool | None,
     model_dir: str | None,
     people: int | str,
     denoise_method: str,
     no_denoise: bool,
-    device: str,
-    overwrite: bool,
     **kw: Any,
 ) -> None:
     """The motion of DRIVING (a video or pose file) on the body of the person in REFERENCE
@@ -76,27 +70,20 @@ def align_cmd(
     if style not in STYLES:
         raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")
     read_kw = read_pose_kwargs(**kw)
-    start_frame, max_frames = read_kw.pop("start_frame"), read_kw.pop("max_frames")
-    max_side = read_kw.pop("max_side", 512)
+    driving_frames = {k: read_kw.pop(k) for k in ("start_frame", "max_frames", "max_side")}
+    # the other options by their names: --json, --reference-pose, --reference-frame, --hands,
+    # --face, --device, --overwrite
     report = pose_align_video(
         reference,
         driving,
         output,
-        json_dir=json_dir,
-        reference_pose=reference_pose,
         style=style,
         view=read_view(view, read_kw),
-        start_frame=start_frame,
-        max_frames=max_frames,
-        max_side=max_side,
-        reference_frame=reference_frame,
-        hands=hands,
-        face=face,
         model=model_dir,
-        device=device,
         denoise_method=denoise_choice(denoise_method, no_denoise),
-        overwrite=overwrite,
         people=people,
+        **driving_frames,
+        **own_options(kw),
         **read_kw,
     )
     w, h = report.canvas

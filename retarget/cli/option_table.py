@@ -43,9 +43,10 @@ VIEW_HELP = (
     "input whose view is taken."
 )
 
-# One entry per option name, its one meaning in every command (a command may word its help
-# for itself, or change a default, with `opt`); a flag that takes another kind of value in
-# one command has a second entry (`frame_range`, `network_size`, `skeleton_path`, `json_out`).
+# One entry per option, its one meaning in every command that takes it (with `opt` a command
+# words the help for itself or changes the default); a flag that takes another kind of value
+# in one command has a second entry (`frame_range`, `network_size`, `skeleton_path`,
+# `json_out`). `opt` shows a default other than None and False in --help.
 OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     # the input options (`input_options`)
     "input_format": _spec(

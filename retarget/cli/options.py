@@ -152,6 +152,12 @@ def denoise_choice(denoise_method: str, no_denoise: bool) -> str:
     return "none" if no_denoise else denoise_method
 
 
+def own_options(kw: dict[str, Any]) -> dict[str, Any]:
+    """A command's ``**kw`` less its input options (:func:`read_pose_kwargs` maps those):
+    the options it passes on to its library function by their own names."""
+    return {k: v for k, v in kw.items() if k not in INPUT_OPTIONS}
+
+
 def read_pose_kwargs(**kw: Any) -> dict[str, Any]:
     """Map the CLI's input options to :func:`skeleton_io.load_file` keyword arguments."""
     fmt = kw.get("input_format")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +15,7 @@ from .options import (
     denoise_options,
     input_options,
     opt,
+    own_options,
     pose_output_option,
     read_pose_kwargs,
     use_options,
@@ -57,18 +59,13 @@ def transfer_cmd(
     motion_path: Path,
     structure_paths: tuple[Path, ...],
     assign: dict[int, Path],
-    people: str | int | None,
-    view: str | float | Path,
     output: Path,
     out_format: str,
-    overwrite: bool,
     model_dir: str | None,
-    mode: str,
     body_only: bool,
     denoise_method: str,
     no_denoise: bool,
-    device: str,
-    **kw,
+    **kw: Any,
 ) -> None:
     """Retarget: the motion of --motion on the body of --structure, seen from --view.
 
@@ -86,16 +83,12 @@ def transfer_cmd(
         motion_path,
         list(structure_paths),
         output,
-        people=people,
         assign=assign,
-        view=view,
         model=model_dir,
-        mode=mode,
-        device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
         extremities=not body_only,
         out_format=out_format,
-        overwrite=overwrite,
+        **own_options(kw),  # --people, --view, --overwrite, --mode, --device
         **read_pose_kwargs(**kw),
     )
     if isinstance(out, PoseGroup):
