@@ -69,7 +69,7 @@ def render_cmd(
     output: Path,
     fit: str,
     fps: float | None,
-    **backend: Any,
+    **renderer: Any,
 ) -> None:
     """Render the pose sequence POSES (any pose file; 3D is projected) as video of the
     person in --source."""
@@ -87,7 +87,7 @@ def render_cmd(
         output,
         fit=fit,
         fps=fps,
-        **_renderer_kwargs(**backend),
+        **_renderer_kwargs(**renderer),
     )
     _report(report)
 
@@ -114,7 +114,7 @@ def video_cmd(
     denoise_method: str,
     no_denoise: bool,
     people: str | int,
-    **backend: Any,
+    **renderer: Any,
 ) -> None:
     """SOURCE (a photo or video of a person) moving like the person in DRIVING (a video).
 
@@ -134,7 +134,7 @@ def video_cmd(
         max_frames=max_frames,
         denoise_method=denoise_choice(denoise_method, no_denoise),
         people=people,
-        **_renderer_kwargs(**backend),
+        **_renderer_kwargs(**renderer),
     )
     _report(report)
 
