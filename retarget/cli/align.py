@@ -13,16 +13,11 @@ from skeleton_io.errors import InvalidArgumentError
 from .options import (
     denoise_choice,
     denoise_options,
-    device_option,
     input_options,
-    output_option,
-    overwrite_option,
-    people_option,
+    opt,
+    own_options,
     read_pose_kwargs,
-    reference_frame_option,
-    retargeter_option,
-    style_option,
-    view_option,
+    use_options,
 )
 from .transfer import read_view
 
@@ -30,65 +25,36 @@ from .transfer import read_view
 @click.command("align")
 @click.argument("reference", metavar="REFERENCE", type=click.Path(path_type=Path))
 @click.argument("driving", metavar="DRIVING", type=click.Path(path_type=Path))
-@output_option(
-    "OUT.mp4 (the pose video, at the driving's fps), a path without a suffix (a folder "
-    "of numbered PNGs) or OUT.png (a one-frame driving)."
-)
-@click.option(
-    "--json",
+@use_options(
+    opt(
+        "output",
+        help="OUT.mp4 (the pose video, at the driving's fps), a path without a suffix (a folder "
+        "of numbered PNGs) or OUT.png (a one-frame driving).",
+    ),
     "json_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="DIR",
-    help="Also write the aligned keypoints into this folder, one file per frame: OpenPose "
-    "JSON (--style openpose) or DWPose annotator JSON (--style dwpose).",
+    "style",
+    "reference_pose",
+    "reference_frame",
+    "view",
+    "hands",
+    "face",
+    "model",
+    "people",
+    denoise_options("the driving and reference body poses"),
+    "device",
+    "overwrite",
+    input_options,
 )
-@style_option()
-@click.option(
-    "--reference-pose",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Also draw the reference person's own pose image here (.png or .jpg; UniAnimate "
-    "reads it as ref_pose.jpg beside the frames).",
-)
-@reference_frame_option()
-@view_option()
-@click.option(
-    "--hands/--no-hands",
-    default=None,
-    help="Draw the hands (default: when the driving shows them); --no-hands also skips "
-    "finding them in videos.",
-)
-@click.option(
-    "--face/--no-face",
-    default=None,
-    help="Draw the face (default: when the driving shows one; MusePose and UniAnimate draw "
-    "their pose videos without).",
-)
-@retargeter_option()
-@people_option
-@denoise_options("the driving and reference body poses")
-@device_option
-@overwrite_option
-@input_options
 def align_cmd(
     reference: Path,
     driving: Path,
     output: Path,
-    json_dir: Path | None,
     style: str,
-    reference_pose: Path | None,
-    reference_frame: int,
     view: str | float | Path,
-    hands: bool | None,
-    face: bool | None,
     model_dir: str | None,
     people: int | str,
     denoise_method: str,
     no_denoise: bool,
-    device: str,
-    overwrite: bool,
     **kw: Any,
 ) -> None:
     """The motion of DRIVING (a video or pose file) on the body of the person in REFERENCE
@@ -104,27 +70,20 @@ def align_cmd(
     if style not in STYLES:
         raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")
     read_kw = read_pose_kwargs(**kw)
-    start_frame, max_frames = read_kw.pop("start_frame"), read_kw.pop("max_frames")
-    max_side = read_kw.pop("max_side", 512)
+    driving_frames = {k: read_kw.pop(k) for k in ("start_frame", "max_frames", "max_side")}
+    # the other options by their names: --json, --reference-pose, --reference-frame, --hands,
+    # --face, --device, --overwrite
     report = pose_align_video(
         reference,
         driving,
         output,
-        json_dir=json_dir,
-        reference_pose=reference_pose,
         style=style,
         view=read_view(view, read_kw),
-        start_frame=start_frame,
-        max_frames=max_frames,
-        max_side=max_side,
-        reference_frame=reference_frame,
-        hands=hands,
-        face=face,
         model=model_dir,
-        device=device,
         denoise_method=denoise_choice(denoise_method, no_denoise),
-        overwrite=overwrite,
         people=people,
+        **driving_frames,
+        **own_options(kw),
         **read_kw,
     )
     w, h = report.canvas

@@ -9,24 +9,15 @@ import click
 from click.core import ParameterSource
 
 from ..denoising import parse_params
-from ..device import DEVICES
-from ..pipeline.batch import ENGINES, JOBS, parse_shard, run_batch
-from ..retargeters import MODES
+from ..pipeline.batch import JOBS, parse_shard, run_batch
 from .options import (
-    Finite,
-    PeopleParam,
     denoise_choice,
     denoise_options,
     input_options,
     method_options,
-    output_format_option,
-    output_option,
+    opt,
     read_pose_kwargs,
-    reference_frame_option,
-    retargeter_option,
-    skeleton_option,
-    style_option,
-    view_option,
+    use_options,
 )
 
 EXIT_SOME_FAILED = 1
@@ -35,132 +26,55 @@ EXIT_INTERRUPTED = 130
 
 @click.command("batch")
 @click.argument("job", metavar="JOB", type=click.Choice(sorted(JOBS)))
-@click.option(
-    "-i",
-    "--input",
-    "inputs",
-    required=True,
-    metavar="INPUTS",
-    help="A folder (searched recursively), a quoted glob such as 'clips/**/*.mp4', or a "
-    "manifest (.csv with a header row or .jsonl): an input column, optionally output "
-    "and per-item options (fps, start_frame, max_frames, structure, reference, view, ...).",
+@use_options(
+    "input",
+    opt(
+        "output",
+        dest="out_dir",
+        help="Output folder; outputs mirror the input tree (or a manifest's output column).",
+    ),
+    "format",
+    "skeleton",
+    opt(
+        "workers",
+        default=None,
+        help="Worker processes, each loading the models once [default: 1; with "
+        "--ray-address as many as the cluster fits].",
+    ),
+    "engine",
+    "ray_address",
+    "gpus_per_worker",
+    "retry",
+    opt("overwrite", help="Redo items whose output exists (default: skip them)."),
+    "shard",
+    "ledger",
+    denoise_options(
+        "the inputs",
+        default="auto",
+        default_help=" auto: extract: learned for videos, none for pose files; transfer, align: "
+        "learned.",
+    ),
+    method_options("denoise job: "),
+    opt(
+        "structure",
+        help="transfer job: the pose input whose body every item's motion is put on "
+        "(or a manifest's structure column).",
+    ),
+    opt("view", prefix="transfer and align jobs: ", suffix=" align: structure is the reference's."),
+    "reference",
+    opt("reference_frame", prefix="align job: "),
+    opt("style", prefix="align job: "),
+    opt(
+        "people",
+        help="align job: main draws one dancer; all or N (the N largest) every dancer of a "
+        "driving on a person of the reference, left to right (as `retarget align --people`).",
+    ),
+    "keypoints",
+    opt("model", prefix="transfer and align jobs: "),
+    opt("mode", help="transfer and align jobs: the model's decoding (see `retarget transfer`)."),
+    opt("device", help="Where each worker's models run (auto: its GPU when it has one)."),
+    input_options,
 )
-@output_option(
-    "Output folder; outputs mirror the input tree (or a manifest's output column).", "out_dir"
-)
-@output_format_option
-@skeleton_option()
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes, each loading the models once [default: 1; with "
-    "--ray-address as many as the cluster fits].",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="auto: Ray when installed (pip install 'retarget[scale]'), else local "
-    "processes; ray; processes (a local process pool); serial (this process).",
-)
-@click.option(
-    "--ray-address",
-    default=None,
-    metavar="auto|HOST:PORT|ray://HOST:PORT",
-    help="Run on an existing Ray cluster (default: a local Ray instance). Its nodes "
-    "must see the same input and output paths.",
-)
-@click.option(
-    "--gpus-per-worker",
-    type=Finite(min=0),
-    default=None,
-    help="GPUs each Ray worker takes [default: 1 when the cluster has GPUs and the job "
-    "uses them (denoise, transfer), else 0; the pose estimator of extract and align runs "
-    "on the CPU].",
-)
-@click.option(
-    "--retry",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Extra attempts for failures another try may fix (a worker that died, I/O "
-    "errors); rejected inputs (corrupt, no person) fail once.",
-)
-@click.option(
-    "--overwrite", is_flag=True, help="Redo items whose output exists (default: skip them)."
-)
-@click.option(
-    "--shard",
-    default=None,
-    metavar="I/N",
-    help="Take every N-th item from the I-th (0-based), e.g. "
-    "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT.",
-)
-@click.option(
-    "--ledger",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="JSONL ledger to append to [default: OUT/_ledgers/JOB-TIME.jsonl].",
-)
-@denoise_options(
-    "the inputs",
-    default="auto",
-    default_help=" auto: extract: learned for videos, none for pose files; transfer, align: "
-    "learned.",
-)
-@method_options("denoise job: ")
-@click.option(
-    "--structure",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="transfer job: the pose input whose body every item's motion is put on "
-    "(or a manifest's structure column).",
-)
-@view_option(prefix="transfer and align jobs: ", suffix=" align: structure is the reference's.")
-@click.option(
-    "--reference",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="PHOTO|VIDEO|POSES",
-    help="align job: the person every driving motion is put on and drawn where they stand "
-    "(or a manifest's reference column); pose files need a canvas.",
-)
-@reference_frame_option("align job: ")
-@style_option("align job: ")
-@click.option(
-    "--people",
-    type=PeopleParam(),
-    default="main",
-    show_default=True,
-    metavar="all|main|N",
-    help="align job: main draws one dancer; all or N (the N largest) every dancer of a "
-    "driving on a person of the reference, left to right (as `retarget align --people`).",
-)
-@click.option(
-    "--keypoints",
-    "json_keypoints",
-    is_flag=True,
-    help="align job: also write each item's aligned keypoints into OUT/.../NAME_json/ "
-    "(OpenPose JSON, or DWPose JSON with --style dwpose; one file per frame).",
-)
-@retargeter_option("transfer and align jobs: ")
-@click.option(
-    "--mode",
-    type=click.Choice(MODES),
-    default="fused",
-    show_default=True,
-    help="transfer and align jobs: the model's decoding (see `retarget transfer`).",
-)
-@click.option(
-    "--device",
-    type=click.Choice(DEVICES),
-    default="auto",
-    show_default=True,
-    help="Where each worker's models run (auto: its GPU when it has one).",
-)
-@input_options
 def batch_cmd(job: str, inputs: str, out_dir: Path, out_format: str, skeleton: str | None,
               workers: int | None, engine: str, ray_address: str | None,
               gpus_per_worker: float | None, retry: int, overwrite: bool, shard: str | None,

@@ -9,28 +9,19 @@ import click
 
 from ..denoising import CleanupOptions, parse_params
 from ..pipeline.poses import denoise_file
-from .options import Finite, method_options, pose_io_options, read_pose_kwargs
+from .options import method_options, opt, pose_io_options, read_pose_kwargs, use_options
 
 log = logging.getLogger(__name__)
 
 
 @click.command("denoise")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@method_options()
-@click.option(
-    "--max-gap",
-    type=Finite(min=0),
-    default=None,
-    metavar="SECONDS",
-    help=f"Fill dropouts up to SECONDS long by interpolation (0: fill none) "
-    f"[default: {CleanupOptions.max_gap}].",
+@use_options(
+    method_options(),
+    opt("max_gap", suffix=f" [default: {CleanupOptions.max_gap}]."),
+    "no_cleanup",
+    pose_io_options,
 )
-@click.option(
-    "--no-cleanup",
-    is_flag=True,
-    help="Smooth only: no left/right swap fix, outlier rejection or gap filling.",
-)
-@pose_io_options
 def denoise_cmd(
     input_path: Path,
     output: Path,

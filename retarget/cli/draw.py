@@ -12,15 +12,7 @@ from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from .options import (
-    CanvasSize,
-    Finite,
-    input_options,
-    output_option,
-    overwrite_option,
-    person_options,
-    read_pose_kwargs,
-)
+from .options import input_options, opt, person_options, read_pose_kwargs, use_options
 
 log = logging.getLogger(__name__)
 
@@ -29,52 +21,32 @@ log = logging.getLogger(__name__)
 
 @click.command("draw")
 @click.argument("input_path", metavar="SEQ", type=click.Path(path_type=Path))
-@output_option(
-    "OUT.mp4 (a video at the sequence's fps), OUT.png (one frame, see --frame) or a path "
-    "without a suffix (a folder of numbered PNGs)."
+@use_options(
+    opt(
+        "output",
+        help="OUT.mp4 (a video at the sequence's fps), OUT.png (one frame, see --frame) or a "
+        "path without a suffix (a folder of numbered PNGs).",
+    ),
+    opt(
+        "style",
+        help="openpose: the ControlNet OpenPose annotator (70-point face); dwpose: the DWPose "
+        "annotator (68-point face).",
+    ),
+    opt(
+        "canvas",
+        dest="canvas_",
+        metavar="WxH|IMAGE",
+        help="Canvas size, or an image whose size to take (default: the sequence's frame size; "
+        "poses are scaled to it). Also the frame size of inputs that store none.",
+    ),
+    opt("hands", help="Draw the hands (default: when the sequence has them)."),
+    opt("face", help="Draw the face (default: when the sequence has one)."),
+    "threshold",
+    "frame",
+    person_options,
+    "overwrite",
+    input_options(canvas=False),
 )
-@click.option(
-    "--style",
-    default="openpose",
-    show_default=True,
-    metavar="openpose|dwpose",
-    help="openpose: the ControlNet OpenPose annotator (70-point face); dwpose: the DWPose "
-    "annotator (68-point face).",
-)
-@click.option(
-    "--canvas",
-    "canvas_",
-    type=CanvasSize(),
-    default=None,
-    metavar="WxH|IMAGE",
-    help="Canvas size, or an image whose size to take (default: the sequence's frame size; "
-    "poses are scaled to it). Also the frame size of inputs that store none.",
-)
-@click.option(
-    "--hands/--no-hands",
-    default=None,
-    help="Draw the hands (default: when the sequence has them).",
-)
-@click.option(
-    "--face/--no-face",
-    default=None,
-    help="Draw the face (default: when the sequence has one).",
-)
-@click.option(
-    "--threshold",
-    type=Finite(0.0, 1.0),
-    default=None,
-    help="Points with a lower confidence are left out (default 0.3: what DWPose keeps).",
-)
-@click.option(
-    "--frame",
-    type=click.IntRange(min=0),
-    default=None,
-    help="The frame an OUT.png shows (counted from --start-frame).",
-)
-@person_options
-@overwrite_option
-@input_options(canvas=False)
 def draw_cmd(
     input_path: Path,
     output: Path,

@@ -11,10 +11,9 @@ import click
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
-from ..benchmark.protocol import NOISE_MODES
-from ..data.splits import SPLIT_NAMES
 from ..retargeters import BASELINES
-from .options import mocap_data_option
+from .options import opt, use_options
+from .params import PATH
 
 log = logging.getLogger(__name__)
 
@@ -26,76 +25,33 @@ def _load_model(run_dir: Path):
 
 
 @click.command("evaluate")
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A training run folder (its checkpoint is evaluated).",
-)
-@click.option(
-    "--baseline",
-    type=click.Choice([*BASELINES, "all"]),
-    default=None,
-    help="A baseline instead of a model: ours (copy, limb, edn) or a pose-guided animator's "
-    "alignment (musepose, unianimate, mimicmotion); 'all' runs every one and limb+gapfill.",
-)
-@mocap_data_option()
-@click.option(
-    "--split",
-    type=click.Choice(SPLIT_NAMES),
-    default="test",
-    show_default=True,
-    help="Which split's motions and performers (see retarget.data.splits).",
-)
-@click.option(
-    "--noise",
-    type=click.Choice([*NOISE_MODES, "both"]),
-    default="clean",
-    show_default=True,
-    help="Inputs as rendered, with detector-like noise, or both.",
-)
-@click.option(
-    "--pairs",
-    type=click.Choice(["scaled", "real", "both"]),
-    default="both",
-    show_default=True,
-    help="Performer pairs: a skeleton and its limb-scaled copies (TransMoMo's), pairs of "
-    "different real characters, or both.",
-)
-@click.option(
-    "--noise-stats",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Detector noise statistics JSON (retarget.denoising.NoiseStats) instead of the built-in model.",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Seed of views, scaled performers and noise.",
-)
-@click.option(
-    "--max-cases",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Evaluate a seeded subset of the cases.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where preprocessed mocap is cached (default $RETARGET_CACHE or ~/.cache/retarget).",
-)
-@click.option(
-    "--json",
+@use_options(
+    opt(
+        "model",
+        type=PATH,
+        callback=None,
+        metavar=None,
+        help="A training run folder (its checkpoint is evaluated).",
+    ),
+    "baseline",
+    "data",
+    "split",
+    "noise",
+    "pairs",
+    opt(
+        "noise_stats",
+        help="Detector noise statistics JSON (retarget.denoising.NoiseStats) instead of the "
+        "built-in model.",
+    ),
+    opt("seed", help="Seed of views, scaled performers and noise."),
+    "max_cases",
+    opt(
+        "cache_dir",
+        help="Where preprocessed mocap is cached (default $RETARGET_CACHE or ~/.cache/retarget).",
+    ),
     "json_out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also write the results as JSON here.",
+    "progress",
 )
-@click.option("--progress/--no-progress", default=False, help="Show a progress bar.")
 def evaluate_cmd(
     model_dir,
     baseline,

@@ -14,9 +14,9 @@ from ..pipeline.poses import extract_file
 from .options import (
     denoise_choice,
     denoise_options,
-    people_option,
     pose_io_options,
     read_pose_kwargs,
+    use_options,
 )
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,16 @@ log = logging.getLogger(__name__)
 
 @click.command("extract")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@denoise_options(
-    "the poses",
-    default="auto",
-    default_help=" auto: learned for videos, none for images and pose files (conversions "
-    "stay exact).",
+@use_options(
+    denoise_options(
+        "the poses",
+        default="auto",
+        default_help=" auto: learned for videos, none for images and pose files (conversions "
+        "stay exact).",
+    ),
+    "people",
+    pose_io_options,
 )
-@people_option
-@pose_io_options
 def extract_cmd(
     input_path: Path,
     output: Path,

@@ -3,68 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
-from skeleton_io.checks import MAX_IMAGE_SIDE
-from viz.camera import FOLLOWS, FRONTS
 
-from .options import input_options, output_option, person_options, read_pose_kwargs
+from .option_table import AZIM, ELEV
+from .options import (
+    input_options,
+    opt,
+    person_options,
+    read_pose_kwargs,
+    use_options,
+)
 
 log = logging.getLogger(__name__)
 
-_AZIM_HELP = (
-    "Camera azimuth in degrees for 3D inputs: 0 looks at the performer's front, positive "
-    "moves the camera towards the performer's left."
-)
-_ELEV_HELP = "Camera elevation in degrees for 3D inputs: positive looks down from above."
-_FRONT_HELP = (
-    "What azimuth 0 faces: 'auto' the performer's front (from hips and shoulders), "
-    "'data' the data's own axes (for video-derived 3D: the original camera)."
-)
-
-
-AZIM, ELEV = 0.0, 10.0  # the default camera of 3D views
-
-
-def view_options(f: Callable) -> Callable:
-    """Camera options of 3D views: --azim, --elev, --front, --follow."""
-    opts = [
-        click.option("--azim", type=float, default=AZIM, show_default=True, help=_AZIM_HELP),
-        click.option("--elev", type=float, default=ELEV, show_default=True, help=_ELEV_HELP),
-        click.option(
-            "--front",
-            type=click.Choice(FRONTS),
-            default="auto",
-            show_default=True,
-            help=_FRONT_HELP,
-        ),
-        click.option(
-            "--follow",
-            type=click.Choice(FOLLOWS),
-            default="auto",
-            show_default=True,
-            help="Move the camera with the performer ('auto': when their path is longer "
-            "than their height, e.g. walking mocap).",
-        ),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
-
-
-def lift_option(f: Callable) -> Callable:
-    """``--lift``: 2D inputs become 3D (the retargeting model's lift) so any view applies."""
-    return click.option(
-        "--lift",
-        is_flag=True,
-        help="Lift 2D inputs (videos, OpenPose, ...) to 3D with the shipped retargeting "
-        "model, so that --azim/--elev/--sweep show them from any angle.",
-    )(f)
+view_options = use_options("azim", "elev", "front", "follow")
+"""Camera options of 3D views: --azim, --elev, --front, --follow."""
 
 
 def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> list:
@@ -86,24 +44,6 @@ def prepare_views(seqs: list, paths: list[Path], lift: bool, turning: bool) -> l
     return seqs
 
 
-def _int_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
-    if value is None:
-        return None
-    try:
-        out = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated frame numbers, got {value!r}") from None
-    if not out or min(out) < 0:
-        raise click.BadParameter(f"expected frame numbers >= 0, got {value!r}")
-    return out
-
-
-def _name_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()] or None
-
-
 def _people_lines(seqs: list, names: list[str]) -> tuple[list, list[str]]:
     """Groups split into their people (``NAME #ID``), for one line each."""
     out, titles = [], []
@@ -119,30 +59,16 @@ def _people_lines(seqs: list, names: list[str]) -> tuple[list, list[str]]:
 
 @click.command("plot")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
-@output_option("Picture to write: .png, .pdf or .svg.")
-@click.option(
-    "--frames",
-    callback=_int_list,
-    default=None,
-    help="Comma-separated frame numbers (default: 4 evenly spaced; 3 with --compare).",
+@use_options(
+    opt("output", help="Picture to write: .png, .pdf or .svg."),
+    "frames",
+    view_options,
+    "compare",
+    "joints",
+    "lift",
+    person_options,
+    input_options,
 )
-@view_options
-@click.option(
-    "--compare",
-    type=click.Path(path_type=Path),
-    multiple=True,
-    help="Another pose input to show beside IN with shared axes limits (repeatable).",
-)
-@click.option(
-    "--joints",
-    callback=_name_list,
-    default=None,
-    help="Comma-separated joint names (e.g. RWrist,LAnkle): plot their coordinates over "
-    "time instead, one line per input.",
-)
-@lift_option
-@person_options
-@input_options
 def plot_cmd(
     input_path: Path,
     output: Path,
@@ -178,44 +104,30 @@ def plot_cmd(
     else:
         seqs = prepare_views(seqs, paths, lift, turning=(azim, elev) != (AZIM, ELEV))
         titles = [p.name for p in paths]
+    camera = {"azim": azim, "elev": elev, "front": front, "follow": follow}
     if joints:
         fig = plot_trajectories(seqs, joints, titles)
     elif compare:
-        fig = plot_compare(seqs, titles, frames, azim=azim, elev=elev, front=front, follow=follow)
+        fig = plot_compare(seqs, titles, frames, **camera)
     else:
-        fig = plot_frames(seqs[0], frames, azim=azim, elev=elev, front=front, follow=follow)
+        fig = plot_frames(seqs[0], frames, **camera)
     save_figure(fig, output)
     click.echo(f"wrote {output}", err=True)
 
 
 @click.command("animate")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
-@output_option("Animation to write: .mp4 (H.264) or .gif.")
-@view_options
-@click.option(
-    "--sweep",
-    is_flag=True,
-    help="Circle the camera around the performer over the animation (3D inputs).",
+@use_options(
+    opt("output", help="Animation to write: .mp4 (H.264) or .gif."),
+    view_options,
+    "sweep",
+    "turns",
+    "overlay",
+    "size",
+    "lift",
+    person_options,
+    input_options,
 )
-@click.option(
-    "--turns", type=float, default=1.0, show_default=True, help="Camera turns with --sweep."
-)
-@click.option(
-    "--overlay",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Draw the (2D, pixel) skeleton over the frames of this video.",
-)
-@click.option(
-    "--size",
-    type=click.IntRange(min=64, max=MAX_IMAGE_SIDE),
-    default=640,
-    show_default=True,
-    help="Long side of the animation in pixels (with --overlay: at most this).",
-)
-@lift_option
-@person_options
-@input_options
 def animate_cmd(
     input_path: Path,
     output: Path,
@@ -254,16 +166,6 @@ def animate_cmd(
             seq, overlay, output, fps=fps, video_start=kw.get("start_frame", 0), max_side=size
         )
     else:
-        animate(
-            seq,
-            output,
-            azim=azim,
-            elev=elev,
-            front=front,
-            follow=follow,
-            sweep=sweep,
-            turns=turns,
-            fps=fps,
-            size=size,
-        )
+        camera = {"azim": azim, "elev": elev, "front": front, "follow": follow}
+        animate(seq, output, sweep=sweep, turns=turns, fps=fps, size=size, **camera)
     click.echo(f"wrote {output}", err=True)

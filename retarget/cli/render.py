@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..pipeline.video import FITS
 from .common import command_line
-from .options import (
-    FrameRate,
-    denoise_choice,
-    denoise_options,
-    device_option,
-    max_side_option,
-    output_option,
-    people_option,
-    retargeter_option,
-    training_options,
-    view_option,
-)
+from .options import denoise_choice, denoise_options, opt, training_options, use_options
 from .transfer import read_view
 
 log = logging.getLogger(__name__)
-
-BACKGROUND_HELP = (
-    "What is behind the person: source (the source's scene, person removed; default), "
-    "driving (the driving video's frames; video only), an image file, or a colour "
-    "(white, #rrggbb, R,G,B)."
-)
 
 
 def _report(report) -> None:
@@ -44,73 +27,41 @@ def _report(report) -> None:
     )
 
 
-def _settings(backend: str, renderer_model: Path | None, device: str) -> dict:
-    """Constructor settings of the chosen backend from the command line."""
-    if renderer_model is None:
-        return {}
-    return {"model": renderer_model, "device": device}
+def _renderer_kwargs(
+    model_dir: str | None, renderer_model: Path | None, **options: Any
+) -> dict[str, Any]:
+    """The options of :data:`_backend_options` as the renderer's keyword arguments (of
+    ``render_skeleton`` and ``pose_transfer_video``): ``--model`` as ``model``, the
+    constructor settings of the chosen backend from ``--renderer-model`` and ``--device``;
+    the others by their names."""
+    settings = (
+        {} if renderer_model is None else {"model": renderer_model, "device": options["device"]}
+    )
+    return {**options, "model": model_dir, "renderer_settings": settings}
 
 
-def _backend_options(f):
-    opts = [
-        click.option(
-            "--backend",
-            default="reference",
-            show_default=True,
-            help="Renderer backend (see `retarget env` for the installed ones).",
-        ),
-        click.option("--background", default="source", show_default=True, help=BACKGROUND_HELP),
-        click.option(
-            "--source-frame",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="Frame of a source VIDEO to take the person from.",
-        ),
-        max_side_option("Processing and output size: long side in pixels (never enlarged)."),
-        retargeter_option(),
-        click.option(
-            "--renderer-model",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Model folder of the backend (the learned backend's `retarget train-renderer` output).",
-        ),
-        device_option,
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+_backend_options = use_options(
+    "backend",
+    "background",
+    "source_frame",
+    opt("max_side", help="Processing and output size: long side in pixels (never enlarged)."),
+    "model",
+    "renderer_model",
+    "device",
+)
+"""The options of the renderer and what it is given, of `retarget render` and `video`."""
 
 
 @click.command("render")
 @click.argument("poses_path", metavar="POSES", type=click.Path(path_type=Path), required=False)
-@click.option(
-    "--skeleton",
+@use_options(
     "skeleton_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    hidden=True,
-    help="Deprecated spelling of the POSES argument.",
+    "source",
+    opt("output", help="MP4 file to write."),
+    "fit",
+    opt("fps", help="Output frame rate (default: the sequence's)."),
+    _backend_options,
 )
-@click.option(
-    "--source",
-    "source_path",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Photo or video of the person to show.",
-)
-@output_option("MP4 file to write.")
-@click.option(
-    "--fit",
-    type=click.Choice(FITS),
-    default="retarget",
-    show_default=True,
-    help="retarget: onto the source's body, placed at the source person; place: scaled and placed only; none: coordinates as they are.",
-)
-@click.option(
-    "--fps", type=FrameRate(), default=None, help="Output frame rate (default: the sequence's)."
-)
-@_backend_options
 def render_cmd(
     poses_path: Path | None,
     skeleton_path: Path | None,
@@ -118,13 +69,7 @@ def render_cmd(
     output: Path,
     fit: str,
     fps: float | None,
-    backend: str,
-    background: str,
-    source_frame: int,
-    max_side: int,
-    model_dir: str | None,
-    renderer_model: Path | None,
-    device: str,
+    **renderer: Any,
 ) -> None:
     """Render the pose sequence POSES (any pose file; 3D is projected) as video of the
     person in --source."""
@@ -140,15 +85,9 @@ def render_cmd(
         poses_path,
         source_path,
         output,
-        backend=backend,
-        background=background,
-        source_frame=source_frame,
         fit=fit,
-        max_side=max_side,
         fps=fps,
-        model=model_dir,
-        device=device,
-        renderer_settings=_settings(backend, renderer_model, device),
+        **_renderer_kwargs(**renderer),
     )
     _report(report)
 
@@ -156,21 +95,15 @@ def render_cmd(
 @click.command("video")
 @click.argument("source_path", metavar="SOURCE", type=click.Path(path_type=Path))
 @click.argument("driving_path", metavar="DRIVING", type=click.Path(path_type=Path))
-@output_option("MP4 file to write.")
-@view_option()
-@click.option(
-    "--start-frame",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="First driving frame to use.",
+@use_options(
+    opt("output", help="MP4 file to write."),
+    "view",
+    opt("start_frame", help="First driving frame to use."),
+    opt("max_frames", help="Use at most N driving frames."),
+    denoise_options("the driving poses"),
+    "people",
+    _backend_options,
 )
-@click.option(
-    "--max-frames", type=click.IntRange(min=1), default=None, help="Use at most N driving frames."
-)
-@denoise_options("the driving poses")
-@people_option
-@_backend_options
 def video_cmd(
     source_path: Path,
     driving_path: Path,
@@ -181,13 +114,7 @@ def video_cmd(
     denoise_method: str,
     no_denoise: bool,
     people: str | int,
-    backend: str,
-    background: str,
-    source_frame: int,
-    max_side: int,
-    model_dir: str | None,
-    renderer_model: Path | None,
-    device: str,
+    **renderer: Any,
 ) -> None:
     """SOURCE (a photo or video of a person) moving like the person in DRIVING (a video).
 
@@ -202,57 +129,28 @@ def video_cmd(
         source_path,
         driving_path,
         output,
-        backend=backend,
         view=read_view(view, {}),
         start_frame=start_frame,
         max_frames=max_frames,
-        max_side=max_side,
-        source_frame=source_frame,
-        background=background,
-        model=model_dir,
-        device=device,
         denoise_method=denoise_choice(denoise_method, no_denoise),
-        renderer_settings=_settings(backend, renderer_model, device),
         people=people,
+        **_renderer_kwargs(**renderer),
     )
     _report(report)
 
 
-def _frames(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int, int]:
-    try:
-        a, b = (int(v) for v in str(text).split(":"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: expected A:B, e.g. 0:96") from None
-    if a < 0 or b <= a + 1:
-        raise click.BadParameter(f"{text!r}: expected A:B with 0 <= A < B - 1, e.g. 0:96")
-    return a, b
-
-
 @click.command("train-renderer")
 @click.argument("video_path", metavar="VIDEO", type=click.Path(path_type=Path))
-@output_option("Model folder to write.")
-@click.option(
-    "--frames",
-    default="0:96",
-    callback=_frames,
-    show_default=True,
-    help="Frames A:B to learn from; frame A is the source.",
+@use_options(
+    opt("output", help="Model folder to write."),
+    "frame_range",
+    "network_size",
+    training_options(iterations=None, batch=None, lr=None, minutes=5.0),
+    opt("max_side", help="Processing size, as for `retarget video`."),
+    opt("model", prefix="The training targets are made as `retarget video` makes them. "),
+    "resume",
+    "device",
 )
-@click.option(
-    "--size",
-    type=click.Choice(["S", "M", "L"], case_sensitive=False),
-    default=None,
-    help="Network size: S (CPU, minutes), M, L (GPU). [default: L on a GPU, S on the CPU]",
-)
-@training_options(iterations=None, batch=None, lr=None, minutes=5.0)
-@max_side_option("Processing size, as for `retarget video`.")
-@retargeter_option("The training targets are made as `retarget video` makes them. ")
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="Continue the run in --output from its state.pt (its settings; --minutes is the total).",
-)
-@device_option
 def train_renderer_cmd(
     video_path: Path,
     output: Path,

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from skeleton_io import PoseGroup
 from skeleton_io.pose import PoseSequence
 
-from ..retargeters import MODES
 from .options import (
-    PeopleParam,
     denoise_choice,
     denoise_options,
-    device_option,
     input_options,
-    output_format_option,
-    overwrite_option,
+    opt,
+    own_options,
     pose_output_option,
     read_pose_kwargs,
-    retargeter_option,
-    view_option,
+    use_options,
 )
 
 
@@ -37,75 +34,38 @@ def read_view(view: str | float | Path, read_kw: dict) -> str | float | PoseSequ
 
 
 @click.command("transfer")
-@click.option(
-    "--motion",
-    "motion_path",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Pose input whose motion is wanted (A).",
-)
-@click.option(
-    "--structure",
-    "structure_paths",
-    type=click.Path(path_type=Path),
-    multiple=True,
-    help="Pose input whose body is wanted (B). For a motion of several people: once (one "
-    "body for everyone) or once per person, matched to the people left to right.",
-)
-@click.option(
-    "--assign",
+@use_options(
+    "motion",
+    opt("structure", dest="structure_paths", multiple=True),
     "assign",
-    multiple=True,
-    metavar="ID=FILE",
-    callback=lambda ctx, param, value: parse_assign(value),
-    help="The body of the person with track ID (as `retarget extract --people all` numbers "
-    "them), repeatable; --structure then gives the others theirs.",
+    opt(
+        "people",
+        default=None,
+        help="Whom of the motion to retarget: all, main (one person) or the N largest on "
+        "average [default: everyone a pose file holds; the main person of a video or image].",
+    ),
+    "view",
+    pose_output_option,
+    "format",
+    "overwrite",
+    "model",
+    "mode",
+    "body_only",
+    denoise_options("both inputs"),
+    "device",
+    input_options,
 )
-@click.option(
-    "--people",
-    type=PeopleParam(),
-    default=None,
-    metavar="all|main|N",
-    help="Whom of the motion to retarget: all, main (one person) or the N largest on "
-    "average [default: everyone a pose file holds; the main person of a video or image].",
-)
-@view_option()
-@pose_output_option
-@output_format_option
-@overwrite_option
-@retargeter_option()
-@click.option(
-    "--mode",
-    type=click.Choice(MODES),
-    default="fused",
-    show_default=True,
-    help="fused: observed 2D directions + the network's depth (default); network: TransMoMo's decoder output as is.",
-)
-@click.option(
-    "--body-only",
-    is_flag=True,
-    help="Retarget the 15 body joints only (openpose15); by default the motion's hands, face "
-    "and feet are carried onto the result at the structure's size.",
-)
-@denoise_options("both inputs")
-@device_option
-@input_options
 def transfer_cmd(
     motion_path: Path,
     structure_paths: tuple[Path, ...],
     assign: dict[int, Path],
-    people: str | int | None,
-    view: str | float | Path,
     output: Path,
     out_format: str,
-    overwrite: bool,
     model_dir: str | None,
-    mode: str,
     body_only: bool,
     denoise_method: str,
     no_denoise: bool,
-    device: str,
-    **kw,
+    **kw: Any,
 ) -> None:
     """Retarget: the motion of --motion on the body of --structure, seen from --view.
 
@@ -123,16 +83,12 @@ def transfer_cmd(
         motion_path,
         list(structure_paths),
         output,
-        people=people,
         assign=assign,
-        view=view,
         model=model_dir,
-        mode=mode,
-        device=device,
         denoise=denoise_choice(denoise_method, no_denoise),
         extremities=not body_only,
         out_format=out_format,
-        overwrite=overwrite,
+        **own_options(kw),  # --people, --view, --overwrite, --mode, --device
         **read_pose_kwargs(**kw),
     )
     if isinstance(out, PoseGroup):
@@ -151,23 +107,3 @@ def group_summary(out: PoseGroup) -> str:
         f"{out.num_people} people, {out.num_frames} frames, view yaw "
         f"{out.meta.get('view_yaw', 0.0):+.1f} deg; size ratio by track id {ratios}"
     )
-
-
-def parse_assign(values: tuple[str, ...]) -> dict[int, Path]:
-    """``--assign ID=FILE`` values as {track id: path} (a usage error for a bad one)."""
-    out: dict[int, Path] = {}
-    for value in values:
-        tid, sep, path = str(value).partition("=")
-        try:
-            key = int(tid)
-        except ValueError:
-            key = -1
-        if not sep or key < 0 or not path:
-            raise click.BadParameter(
-                f"{value!r} is not ID=FILE (a track id >= 0, e.g. 1=body.npz)",
-                param_hint="--assign",
-            )
-        if key in out:
-            raise click.BadParameter(f"track id {key} is given twice", param_hint="--assign")
-        out[key] = Path(path)
-    return out
