@@ -13,7 +13,9 @@ For each clip and photo of ``../shared/media`` (``$RETARGET_MEDIA``) it extracts
   height = median over frames of the vertical span of the body points seen);
 * **found only**: the same counting only hands the models found, not those filled in over
   a gap of at most 0.2 s between two found ones (``fill_gaps``, the default; **filled**:
-  hand-frames so filled, left + right);
+  hand-frames so filled, left + right); **weak kept**: hand-frames the models scored below
+  the hand threshold but kept beside an alike clearly found one (hysteresis, counted in
+  "found only");
 * **raw**: the same with the body's own wrist before it is moved to the hand's root
   (``wrists="body"``);
 * **hands found**: share of seen wrists with a hand the models found; **face**: frames with a face;
@@ -56,7 +58,7 @@ def evaluate(body, whole) -> dict[str, float]:
         height = float(np.nanmedian(np.nanmax(ys, 1) - np.nanmin(ys, 1)))
     ok_out, ok_raw, ok_found, found = [], [], [], []
     info = whole.meta.get("hands_face", {})
-    n_filled = 0
+    n_filled = n_weak = 0
     for side, key in (("L", "left"), ("R", "right")):
         w_body, w_out = sb.idx(f"{side}Wrist"), sw.idx(f"{side}Wrist")
         root = sw.idx(f"{side}HandRoot")
@@ -64,6 +66,7 @@ def evaluate(body, whole) -> dict[str, float]:
         filled = np.zeros(len(has), bool)
         filled[info.get(f"{key}_hand_filled_frames", [])] = True
         n_filled += int(filled.sum())
+        n_weak += len(info.get(f"{key}_hand_weak_kept_frames", []))
         gap_out = np.linalg.norm(whole.coords[:, root] - whole.coords[:, w_out], axis=1)
         gap_raw = np.linalg.norm(whole.coords[:, root] - body.coords[:, w_body], axis=1)
         ok_out.append(has & (gap_out <= 0.02 * height))
@@ -80,6 +83,7 @@ def evaluate(body, whole) -> dict[str, float]:
         if both.any()
         else float("nan"),
         "filled": n_filled,
+        "weak": n_weak,
         "found_frames": int((ok_found[0] & ok_found[1])[both].sum()),
         "found": float(hands.mean()) if hands.size else float("nan"),
         "face": int((whole.confidence[:, sw.idx("Chin")] > 0).sum()),
@@ -102,9 +106,9 @@ def main() -> None:
     from skeleton_io.hands_face import HandsFaceEstimator, add_hands_face
 
     print(
-        "| input | frames | both-wrist frames | hands at wrists | found only | filled | raw | "
-        "hands found | face | body ms/f | +hands/face ms/f |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+        "| input | frames | both-wrist frames | hands at wrists | found only | weak kept | filled "
+        "| raw | hands found | face | body ms/f | +hands/face ms/f |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     total_both = total_ok = total_found = 0
     for name in CLIPS + PHOTOS:
@@ -125,15 +129,15 @@ def main() -> None:
         total_found += m["found_frames"]
         n = body.num_frames
         print(
-            f"| {name} | {n} | {m['both']} | {m['out']:.0%} | {m['found_only']:.0%} | "
-            f"{m['filled']} | {m['raw']:.0%} | "
+            f"| {name} | {n} | {m['both']} | {m['out']:.1%} | {m['found_only']:.1%} | "
+            f"{m['weak']} | {m['filled']} | {m['raw']:.0%} | "
             f"{m['found']:.0%} | {m['face']}/{n} | {1000 * (t1 - t0) / n:.0f} | "
             f"{1000 * (t2 - t1) / n:.0f} |"
         )
     if total_both:
         print(
-            f"| **all** | | {total_both} | **{total_ok / total_both:.0%}** | "
-            f"{total_found / total_both:.0%} | | | | | | |"
+            f"| **all** | | {total_both} | **{total_ok / total_both:.1%}** | "
+            f"{total_found / total_both:.1%} | | | | | | | |"
         )
 
 

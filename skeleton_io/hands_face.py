@@ -12,10 +12,14 @@ landmarks, the face around the head's landmarks. Nothing is downloaded.
 **Confidence.** Hand and face models give one presence score per hand and per face, no
 per-point scores; the graph is opened up so every point of a hand (face) gets its hand's
 (face's) own presence score. A hand whose score is below ``hand_threshold`` (0.3), a face
-below ``face_threshold`` (0.5), is missing (confidence 0). In a video, a hand missed for at
-most :data:`HAND_GAP_SECONDS` between two frames where it was found (its wrist seen all
-along) is filled in from those two when they are alike (:func:`fill_hand_gaps`, the frames listed
-in ``meta``); a hand missed for longer, or never found, stays missing. The body keeps BlazePose's confidences.
+below ``face_threshold`` (0.5), is missing (confidence 0), with one exception in a video
+(hysteresis): a hand scored from :data:`HAND_KEEP_THRESHOLD` (0.1) up is kept, with its own
+score, when the same hand was found above ``hand_threshold`` within :data:`HAND_GAP_SECONDS`
+and looks alike (an edge-on or blurred hand seen clearly a moment before or after). In a
+video, a hand missed for at most :data:`HAND_GAP_SECONDS` between two frames where it was
+found (its wrist seen all along) is filled in from those two when they are alike
+(:func:`fill_hand_gaps`); kept and filled frames are listed in ``meta``; a hand missed for
+longer, or never found, stays missing. The body keeps BlazePose's confidences.
 
 **Face points.** The 478-point mesh is reduced to the 68 iBUG points and two pupils by the
 index table :data:`MESH_TO_FACE70` (mesh point indices of mediapipe's canonical face
@@ -48,6 +52,14 @@ import numpy as np
 from . import wholebody as wb
 from .errors import InvalidArgumentError, missing_dependency
 from .formats.video import _quiet_native_stderr
+from .hand_gaps import (  # noqa: F401  (HAND_CHANGE, fill_hand_gaps: re-exported)
+    HAND_CHANGE,
+    HAND_GAP_SECONDS,
+    fill_hand_gaps,
+    fill_side_gaps,
+    keep_supported,
+    wrists_to_hands,
+)
 from .pose import PoseSequence
 from .skeleton import BLAZEPOSE33, BLAZEPOSE_WHOLEBODY
 from .video_io import Closing, VideoFrame, iter_frames, prefetch, read_image_frame
@@ -58,13 +70,14 @@ ESTIMATOR_NAME = "mediapipe 0.10.14 holistic hand and face graphs on the body's 
 HAND_THRESHOLD = 0.3
 """Presence score below which a hand is missing (DWPose keeps points from 0.3; mediapipe's
 own default, 0.5, misses small and blurred hands in dance video)."""
+HAND_KEEP_THRESHOLD = 0.1
+"""In a video, a hand scored at least this but below the hand threshold is kept when a hand of
+that side scored the hand threshold or more within :data:`HAND_GAP_SECONDS` and is alike
+(:data:`HAND_CHANGE`): hysteresis, a weak look at a hand that was clearly seen a moment
+ago (an edge-on or blurred hand); alone, or on a photo, it is missing."""
 FACE_THRESHOLD = 0.5
 """Presence score below which a face is missing (mediapipe's default; lower ones put faces
 on the backs of heads)."""
-HAND_GAP_SECONDS = 0.2
-"""A hand missed for at most this long in a video, between two frames where it was found
-with its wrist seen throughout, is filled in (:func:`fill_hand_gaps`): the models lose a
-hand for a frame or two in motion blur, and pose images of animators flicker with it."""
 DEFAULT_MAX_SIDE = 1280
 """Frames are decoded at most this large for the hand and face models (hands are small)."""
 
@@ -260,6 +273,10 @@ class HandsFaceEstimator(Closing):
             not reported.
         palm_search: look again with the palm detector for a hand the body-driven graph
             missed (:class:`PalmSearch`) where the body's wrist is visible.
+        keep_threshold: hands scored from this up to ``hand_threshold`` are reported too,
+            with their score, for :func:`add_hands_face` to keep where a clearly seen hand
+            supports them (:data:`HAND_KEEP_THRESHOLD`); the palm detector still looks
+            again for them.
     """
 
     def __init__(
@@ -267,13 +284,19 @@ class HandsFaceEstimator(Closing):
         hand_threshold: float = HAND_THRESHOLD,
         face_threshold: float = FACE_THRESHOLD,
         palm_search: bool = True,
+        keep_threshold: float = HAND_KEEP_THRESHOLD,
     ) -> None:
-        for name, value in (("hand_threshold", hand_threshold), ("face_threshold", face_threshold)):
+        for name, value in (
+            ("hand_threshold", hand_threshold),
+            ("face_threshold", face_threshold),
+            ("keep_threshold", keep_threshold),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise InvalidArgumentError(f"`{name}` must be within [0, 1], got {value}")
         self.hand_threshold, self.face_threshold = hand_threshold, face_threshold
+        self.keep_threshold = min(keep_threshold, hand_threshold)
         with _quiet_native_stderr():
-            self._solution, self._scores = _open_graph(hand_threshold, face_threshold)
+            self._solution, self._scores = _open_graph(self.keep_threshold, face_threshold)
             # the graph opens its models on worker threads, which chatter on fd 2: one
             # call on an empty picture (nobody in it) waits for them in silence
             self._process(np.zeros((64, 64, 3), np.uint8), np.zeros((33, 2)), np.zeros(33))
@@ -307,7 +330,9 @@ class HandsFaceEstimator(Closing):
             pts = points(lms)
             hands[key] = (pts, score(key, pts))
             if self._palms is not None and hands[key][1] < self.hand_threshold:
-                hands[key] = self._search(rgb, key, body_xy, visibility) or hands[key]
+                found = self._search(rgb, key, body_xy, visibility)
+                if found is not None and found[1] >= hands[key][1]:
+                    hands[key] = found
         face = out.face_landmarks
         face_pts = None
         if face is not None and len(face.landmark) >= max(MESH_TO_FACE70) + 1:
@@ -397,7 +422,9 @@ def add_hands_face(
         max_side: decode frames at most this large for the hand and face models.
         estimator: another :class:`HandsFaceEstimator` (closed afterwards).
         fill_gaps: in a video, hands missed for at most this many seconds between two
-            found ones are filled in (:func:`fill_hand_gaps`); 0: none.
+            found ones are filled in (:func:`fill_hand_gaps`), and weakly scored hands this
+            close to a clearly found alike one are kept (:data:`HAND_KEEP_THRESHOLD`); 0:
+            neither.
 
     Returns:
         The sequence on ``blazepose_wholebody``: body as given, hands and face with their
@@ -424,6 +451,7 @@ def add_hands_face(
     found = dict.fromkeys(parts, 0)
     estimator = estimator or HandsFaceEstimator(hand_threshold, face_threshold)
     threshold = {"left": hand_threshold, "right": hand_threshold, "face": face_threshold}
+    weak = {key: {} for key in ("left", "right")}  # frame -> (points, score) below threshold
     try:
         frames = _progress(_frames(path, seq, max_side), seq.num_frames, path.name)
         for t, frame in enumerate(frames):
@@ -432,18 +460,24 @@ def add_hands_face(
             got = estimator(frame.rgb, seq.coords[t] / size, seq.confidence[t])
             for key, idx in parts.items():
                 pts, score = getattr(got, key), getattr(got, f"{key}_score")
-                if pts is None or score < threshold[key] or score <= 0:
+                if pts is None or score <= 0:
+                    continue
+                if score < threshold[key]:
+                    if key in weak:
+                        weak[key][t] = (pts * size, score)
                     continue
                 coords[t, idx], conf[t, idx] = pts * size, score
                 found[key] += 1
     finally:
         estimator.close()
+    kept: dict[str, list[int]] = {"left": [], "right": []}
     filled: dict[str, list[int]] = {"left": [], "right": []}
     if fill_gaps > 0 and seq.num_frames > 1:
         span = int(round(fill_gaps * seq.fps))
         for key, side in (("left", "L"), ("right", "R")):
-            filled[key] = _fill_gaps(coords, conf, side, span, BLAZEPOSE_WHOLEBODY)
-    moved = _wrists_to_hands(coords, conf) if wrists == "hand" else 0
+            kept[key] = keep_supported(coords, conf, weak[key], side, span, BLAZEPOSE_WHOLEBODY)
+            filled[key] = fill_side_gaps(coords, conf, side, span, BLAZEPOSE_WHOLEBODY)
+    moved = wrists_to_hands(coords, conf) if wrists == "hand" else 0
     out = seq.with_coords(coords, conf, skeleton=sk, world=None)
     out.meta["hands_face"] = {
         "estimator": ESTIMATOR_NAME,
@@ -455,100 +489,12 @@ def add_hands_face(
         "wrists": wrists,
         "wrists_moved_to_hands": moved,
         "hand_gap_seconds": fill_gaps,
+        "hand_keep_threshold": getattr(estimator, "keep_threshold", hand_threshold),
+        "left_hand_weak_kept_frames": kept["left"],
+        "right_hand_weak_kept_frames": kept["right"],
         "frames_with_left_hand_filled": len(filled["left"]),
         "frames_with_right_hand_filled": len(filled["right"]),
         "left_hand_filled_frames": filled["left"],
         "right_hand_filled_frames": filled["right"],
     }
     return out
-
-
-def fill_hand_gaps(seq: PoseSequence, max_seconds: float = HAND_GAP_SECONDS) -> PoseSequence:
-    """``seq`` with each hand missed for at most ``max_seconds`` filled in, where the hand
-    was found just before and just after and its body wrist is seen throughout.
-
-    A filled hand is the two found ones blended in their forearms' frame (x along elbow ->
-    wrist): its points from its root, and its root from the body's wrist, each blended
-    linearly in time, then turned with the forearm seen in that frame. Its points take the
-    lower of the two found hands' scores. Nothing is filled where the two found hands are
-    unlike (:data:`HAND_CHANGE`), where the gap is longer, at either end of the sequence, or
-    where the elbow or wrist is not seen. Works on any skeleton with the
-    ``openpose_wholebody`` hand names (``LHandRoot``, ..., ``LWrist``, ``LElbow``).
-    """
-    if seq.num_frames < 3 or max_seconds <= 0:
-        return seq
-    coords, conf = seq.coords.copy(), seq.confidence.copy()
-    span = int(round(max_seconds * seq.fps))
-    n = sum(len(_fill_gaps(coords, conf, side, span, seq.skeleton)) for side in "LR")
-    return seq.with_coords(coords, conf) if n else seq
-
-
-def _fill_gaps(coords: np.ndarray, conf: np.ndarray, side: str, span: int, sk: Any) -> list[int]:
-    """Fill one side's hand gaps of at most ``span`` frames in place; the frames filled."""
-    hand = [sk.idx(n) for n in (wb.LEFT_HAND if side == "L" else wb.RIGHT_HAND)]
-    wrist, elbow, root = sk.idx(f"{side}Wrist"), sk.idx(f"{side}Elbow"), hand[0]
-    has = conf[:, root] > 0
-    arm = (conf[:, wrist] > 0) & (conf[:, elbow] > 0)
-    filled: list[int] = []
-    t, T = 1, len(has)
-    while t < T:
-        if has[t] or not has[t - 1]:
-            t += 1
-            continue
-        end = t  # the gap is [t, end)
-        while end < T and not has[end]:
-            end += 1
-        a, b = t - 1, end
-        if b < T and end - t <= span and arm[a : b + 1].all():
-            local = [_in_forearm(coords[f], hand, wrist, elbow) for f in (a, b)]
-            if _alike(local[0][0], local[1][0]):
-                score = np.minimum(conf[a, hand], conf[b, hand])
-                for u in range(t, end):
-                    w = (u - a) / (b - a)
-                    shape = (1 - w) * local[0][0] + w * local[1][0]
-                    off = (1 - w) * local[0][1] + w * local[1][1]
-                    rot = _forearm_rotation(coords[u], wrist, elbow)
-                    coords[u, hand] = coords[u, wrist] + (off + shape) @ rot.T
-                    conf[u, hand] = score
-                filled.extend(range(t, end))
-        t = end + 1
-    return filled
-
-
-HAND_CHANGE = 0.35
-"""Two found hands whose shapes (in their forearms' frames) differ by more than this share of
-the hand's size (RMS over points) are too unlike to fill the frames between them."""
-
-
-def _forearm_rotation(frame: np.ndarray, wrist: int, elbow: int) -> np.ndarray:
-    """The 2x2 rotation from the forearm's frame (x along elbow -> wrist) to the image's."""
-    d = frame[wrist] - frame[elbow]
-    c, s = np.array([d[0], d[1]]) / max(float(np.hypot(*d)), 1e-9)
-    return np.array([[c, -s], [s, c]])
-
-
-def _in_forearm(
-    frame: np.ndarray, hand: list[int], wrist: int, elbow: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """A found hand in its forearm's frame: its points from its root, and its root from the
-    body's wrist."""
-    rot = _forearm_rotation(frame, wrist, elbow)
-    root = frame[hand[0]]
-    return (frame[hand] - root) @ rot, (root - frame[wrist]) @ rot
-
-
-def _alike(a: np.ndarray, b: np.ndarray) -> bool:
-    size = max(float(np.ptp(a, axis=0).max()), float(np.ptp(b, axis=0).max()), 1e-9)
-    return float(np.sqrt(((a - b) ** 2).sum(axis=1).mean())) <= HAND_CHANGE * size
-
-
-def _wrists_to_hands(coords: np.ndarray, conf: np.ndarray) -> int:
-    """Move each body wrist to its found hand's root (in place); the number moved."""
-    sk = BLAZEPOSE_WHOLEBODY
-    moved = 0
-    for side in "LR":
-        wrist, root = sk.idx(f"{side}Wrist"), sk.idx(f"{side}HandRoot")
-        has = conf[:, root] > 0
-        coords[has, wrist] = coords[has, root]
-        moved += int(has.sum())
-    return moved

@@ -94,13 +94,20 @@ def test_add_hands_face_known_answer(tmp_path, wrists, monkeypatch):
     assert counts["frames_with_face"] == 4
     # by default the left hand missed for one frame between two found ones is filled in
     # (the scripted hand stays put while the dancer's forearm turns: let that count as alike)
-    monkeypatch.setattr("skeleton_io.hands_face.HAND_CHANGE", 100.0)
+    monkeypatch.setattr("skeleton_io.hand_gaps.HAND_CHANGE", 1e4)
     filled = add_hands_face(body, path, estimator=Scripted(), wrists=wrists)
     assert filled.meta["hands_face"]["frames_with_left_hand_filled"] == 1
     assert filled.meta["hands_face"]["left_hand_filled_frames"] == [1]
     assert filled.confidence[1, lroot] == 0.9  # the lower of its neighbours' scores
-    assert filled.meta["hands_face"]["frames_with_right_hand_filled"] == 0  # no hand after
-    assert filled.confidence[2, rroot] == 0 and filled.confidence[3, rroot] == 0
+    # frame 3's right hand, scored 0.2 (under the threshold, over HAND_KEEP_THRESHOLD), is
+    # kept beside the alike one found clearly 2 frames (0.2 s) before; then frame 2 lies
+    # between two hands and is filled, at the lower score
+    info = filled.meta["hands_face"]
+    assert info["right_hand_weak_kept_frames"] == [3] and info["left_hand_weak_kept_frames"] == []
+    assert filled.confidence[3, rroot] == 0.2
+    assert info["right_hand_filled_frames"] == [2] and filled.confidence[2, rroot] == 0.2
+    # without gap filling a weak hand is not kept either (as on a photo)
+    assert out.meta["hands_face"]["right_hand_weak_kept_frames"] == []
 
 
 def _moving_hands(frames: int = 12, fps: float = 10.0, turn: float = 0.0) -> PoseSequence:
@@ -163,6 +170,25 @@ def test_fill_hand_gaps_leaves_a_gap_between_unlike_hands():
     seq.confidence[4, left] = 0
     out = fill_hand_gaps(seq, max_seconds=0.2)
     assert (out.confidence[4, left] == 0).all()
+
+
+def test_a_weak_hand_is_kept_only_beside_an_alike_clearly_found_one():
+    """Hysteresis: a hand scored under the threshold is kept when the same hand was found
+    clearly within the span and looks alike; too far from one, or unlike it, it is missing."""
+    from skeleton_io.hand_gaps import keep_supported
+
+    truth = _moving_hands()
+    sk = truth.skeleton
+    left = [sk.idx(n) for n in LEFT_HAND]
+    coords, conf = truth.coords.copy(), truth.confidence.copy()
+    conf[3:8, left] = 0  # clearly found in 0-2 and 8-11 only
+    weak = {t: (truth.coords[t, left], 0.15) for t in (3, 4, 5)}  # 1, 2 and 3 frames away
+    root = truth.coords[7, left[:1]]
+    weak[7] = (root + 0.2 * (truth.coords[7, left] - root), 0.15)  # a fist beside open hands
+    kept = keep_supported(coords, conf, weak, "L", 2, sk)
+    assert kept == [3, 4]
+    np.testing.assert_array_equal(coords[3:5][:, left], truth.coords[3:5][:, left])
+    assert (conf[3:5][:, left] == 0.15).all() and (conf[5:8][:, left] == 0).all()
 
 
 def test_add_hands_face_rejects_what_it_cannot_use(tmp_path):
