@@ -60,6 +60,8 @@ def _grad_worker(rank: int, world: int, port: int, out: str) -> None:
     torch.save({"grad": model.weight.grad.clone(), "loss": losses["loss"],
                 "max": d.max(float(rank)), "bcast": d.broadcast(f"from {rank}")},
                Path(out) / f"rank{rank}.pt")  # fmt: skip
+    del ddp  # its reducer holds the process group: free it before the group goes
+    d.barrier()  # leave together: a rank destroying the group early can abort the other
     distributed.cleanup(d)
 
 

@@ -354,6 +354,7 @@ def train(
     finally:
         if logf is not None:
             logf.close()
+        step_module = step_fn = None  # free the DDP wrapper before its process group goes
         distributed.cleanup(dist)
     return {"step": res.step, "losses": res.losses, "evaluation": evaluation}
 

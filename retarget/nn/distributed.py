@@ -146,10 +146,16 @@ def wrap(model: torch.nn.Module, d: Dist, device: torch.device) -> torch.nn.Modu
 def cleanup(d: Dist) -> None:
     """Leave the process group (at the end of a run). A run that ends normally calls
     :meth:`Dist.barrier` first: a rank leaving while another still works (rank 0 writing
-    the last checkpoint) can make gloo abort the late one (SIGABRT, seen on a 2-core CI)."""
+    the last checkpoint) can make gloo abort the late one (SIGABRT, seen on a 2-core CI).
+    Drop the references to the DDP wrapper first: a wrapper that outlives its group can abort
+    the process too ("terminate called without an active exception"); what it leaves in
+    reference cycles is collected here."""
     if d.enabled:
+        import gc
+
         import torch.distributed as dist
 
+        gc.collect()
         if dist.is_initialized():
             dist.destroy_process_group()
 

@@ -209,6 +209,7 @@ def train_denoiser(
             dist=dist,
         )
     finally:
+        trained = step_fn = None  # free the DDP wrapper before its process group goes
         distributed.cleanup(dist)
     step = loop.step
     model.eval()
