@@ -22,6 +22,13 @@ def test_demo_runs_on_builtin_inputs(tmp_path):
     r = summary["retarget"]
     assert r["in_view_mae_height"] < 0.25 * r["copy_motion_mae_height"]
     assert r["cross_view_mae_height"] < r["copy_motion_mae_height"]
+    p = summary["people"]  # two dancers onto a tall and a small body: the exact answer
+    assert all(v["mae_height"] < 0.01 and abs(v["height_ratio"] - 1) < 0.02
+               for v in p["people"].values())  # fmt: skip
+    assert (
+        p["feet_apart_max"] < 0.04
+        and p["overlap_max"]["result"] <= p["overlap_max"]["driving"] + 0.05
+    )
     for path in summary["outputs"]:
         assert (tmp_path / path).exists() or __import__("pathlib").Path(path).exists(), path
 

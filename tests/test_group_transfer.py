@@ -72,6 +72,29 @@ def test_one_body_per_person_matched_left_to_right_not_by_id(model):
     np.testing.assert_allclose(gap_out, np.mean(r) * gap_in, rtol=0.02)
 
 
+def _feet_y(seq) -> np.ndarray:
+    from retarget.geometry import J
+
+    return seq.coords[:, [J["RAnkle"], J["LAnkle"]], 1].max(axis=1)
+
+
+def test_people_made_taller_and_smaller_keep_one_floor(model):
+    """Two dancers on one floor, one onto a body 2.5x as tall as the other's: their feet
+    stay on one line (the hips would otherwise stay level and the small one float), and
+    move as the mean ratio moves them."""
+    group = PoseGroup({0: dancer(dx=-250), 1: dancer(dx=250)})
+    tall, small = dancer("tall", 2.0), dancer("small", 1.0)
+    out = transfer_group(group, [tall, small], model=model, denoise=False)
+    feet = [_feet_y(out.person(k)) for k in (0, 1)]
+    height = np.ptp(out.person(0).coords[0, :, 1])
+    gap = np.abs(feet[0] - feet[1]) / height  # what is left: each one's own foot skate
+    assert gap[0] < 0.02 and np.median(gap) < 0.02 and gap.max() < 0.04
+    r = [out.person(k).meta["root_scale"] for k in (0, 1)]
+    assert r[0] > 2 * r[1]
+    hip0, feet0 = group.person(0).coords[0, HIP, 1], _feet_y(group.person(0))[0]
+    np.testing.assert_allclose(feet[0][0], hip0 + np.mean(r) * (feet0 - hip0), atol=0.01 * height)
+
+
 def test_assign_by_track_id_and_the_rest_left_to_right():
     group = PoseGroup({0: dancer(dx=-300), 1: dancer(dx=0), 2: dancer(dx=300)})
     a, b, c = dancer("small"), dancer("tall"), dancer("stocky")

@@ -15,6 +15,8 @@
 6. **Align**: ``retarget align`` of the dance (with template hands and a face) to the
    astronaut photo: the pose video animators take, its OpenPose JSON, and a picture of
    photo, driving pose and aligned pose side by side (:mod:`.align`).
+7. **Several people**: two dancers retargeted together onto a tall and a small body, on one
+   floor, against the exact answer; their pose images (:mod:`.people`).
 Every output goes to ``--out``; a summary table is printed at the end. ``--docs DIR`` also
 copies the README's pictures there (``make demo`` passes ``docs/images``).
 """
@@ -190,7 +192,21 @@ def align_step(out: Path, dance3d, image, summary: dict) -> None:
     summary.setdefault("pictures", []).append(str(written[-1]))
 
 
-STEPS = [io_step, plot_step, denoise_step, retarget_step, render_step, align_step]
+def people_step(out: Path, dance3d, image, summary: dict) -> None:
+    """7. Two dancers onto two bodies (``retarget transfer`` of a group)."""
+    from ..retargeters.model import SHIPPED_MODEL
+    from .people import people_demo
+
+    if not (SHIPPED_MODEL / "weights.pt").exists():
+        log.warning("no shipped model at %s: skipping the several-people step", SHIPPED_MODEL)
+        return
+    written, info = people_demo(out)
+    summary["people"] = info
+    summary["outputs"] += [str(p) for p in written]
+    summary.setdefault("pictures", []).append(str(written[-1]))
+
+
+STEPS = [io_step, plot_step, denoise_step, retarget_step, render_step, align_step, people_step]
 """The demo's steps, in order: ``step(out, dance3d, image, summary)`` writes into ``out`` and
 adds to ``summary`` (``summary["outputs"]`` lists every file written)."""
 
@@ -230,6 +246,17 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"align: {a['frames']} pose images {a['canvas'][0]}x{a['canvas'][1]}, placed by the "
             f"{a['placement'].get('anchor')}, in {a['seconds']:.1f} s"
+        )
+    if "people" in summary:
+        p = summary["people"]
+        errs = ", ".join(
+            f"{name} {100 * v['mae_height']:.2f}% (height {v['height_ratio']:.3f}x its body's)"
+            for name, v in p["people"].items()
+        )
+        print(
+            f"people: two dancers onto a tall and a small body: error {errs}; feet at most "
+            f"{100 * p['feet_apart_max']:.1f}% of the tall body's height apart (one floor); "
+            f"overlap {p['overlap_max']['result']:.2f} (driving {p['overlap_max']['driving']:.2f})"
         )
     if args.docs is not None:
         import shutil

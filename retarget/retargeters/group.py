@@ -24,7 +24,10 @@ where ``h_k`` is the motion's hip (gaps filled), ``c(t)`` the mean hip of the gr
 and moves as the mean body scales it; each person's offset from the others scales with the
 bodies. For two people the offset between them scales by exactly the mean of their ratios;
 with one ratio for all, every offset (the gaps between people included) scales by it; a
-group of one is placed as :func:`retarget.transfer` places one person.
+group of one is placed as :func:`retarget.transfer` places one person. People keep one
+floor: with ratios that differ, each person also moves up by ``(R_k - R̄)`` times their hip's
+height above their feet in the motion (:func:`hip_heights`), so every person's feet move as
+the mean ratio moves them.
 
 Bodies of different sizes are not scaled alike, though: a person made larger who reaches
 towards one made smaller (an arm out) reaches further than the mean ratio spaces them. So
@@ -156,7 +159,11 @@ def size_ratio(out: PoseSequence, motion: PoseSequence) -> float:
 
 
 def layout_shifts(
-    hips: np.ndarray, ratios: np.ndarray, yaw: float = 0.0, spread: float = 0.0
+    hips: np.ndarray,
+    ratios: np.ndarray,
+    yaw: float = 0.0,
+    spread: float = 0.0,
+    legs: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(K, T, 2)`` what to add to each person's retargeted pose so the group keeps its
     layout (the module docstring's ``P_k(t)``).
@@ -168,6 +175,11 @@ def layout_shifts(
             about their first hip by it; the group turns about its centre instead).
         spread: added to every ratio where it scales the offsets between people (not the
             group's own motion): the group spread wider (see :func:`least_spread`).
+        legs: ``(K,)`` each person's hip height above their feet in the motion, pixels
+            (:func:`hip_heights`; NaN: unknown). With them people keep one floor: person
+            ``k`` also moves up by ``(R_k - R̄) legs_k``, so every person's feet move as
+            the mean ratio moves them (a body made taller than the others would otherwise
+            stand lower, its hip where the motion's was; one made smaller would float).
 
     A retargeter places person ``k`` at ``h_k(0) + Π(R_k (h_k(t) - h_k(0)))``, with ``Π`` the
     orthographic view of the turn (x times cos yaw, depth 0); the shift to ``P_k(t)`` is
@@ -186,7 +198,26 @@ def layout_shifts(
         - ratios[:, None, None] * (hips - h0[:, None])
     )
     inner[..., 0] *= np.cos(np.radians(yaw))
-    return (c0 - h0)[:, None] + inner
+    out = (c0 - h0)[:, None] + inner
+    if legs is not None:
+        up = (ratios - ratios.mean()) * np.nan_to_num(np.asarray(legs, dtype=np.float64))
+        out[..., 1] -= up[:, None]
+    return out
+
+
+def hip_heights(seq: PoseSequence) -> float:
+    """How far a person's hip is above their feet in a 2D sequence, pixels: the median over
+    frames of the lower ankle's y minus the hip's (y down); NaN without ankles seen."""
+    from ..geometry import J
+
+    body = as_openpose15(seq)
+    ankles = [J["RAnkle"], J["LAnkle"]]
+    seen = body.confidence[:, ankles] > 0
+    y = np.where(seen, body.coords[:, ankles, 1], np.nan)
+    ok = (body.confidence[:, HIP] > 0) & seen.any(axis=1)
+    if not ok.any():
+        return float("nan")
+    return float(np.median(np.nanmax(y[ok], axis=1) - body.coords[ok, HIP, 1]))
 
 
 OVERLAP_SLACK = 0.05
@@ -200,6 +231,7 @@ def least_spread(
     hips: np.ndarray,
     ratios: np.ndarray,
     slack: float = OVERLAP_SLACK,
+    legs: np.ndarray | None = None,
 ) -> float:
     """The least ``spread`` (:func:`layout_shifts`) with which no frame's overlap
     (:func:`skeleton_io.group.box_overlap`) exceeds ``driving``'s by more than ``slack``.
@@ -212,12 +244,12 @@ def least_spread(
     Args:
         boxes: ``(K, T, 4)`` each retargeted person's box before the layout shifts.
         driving: ``(T,)`` the motion's overlap.
-        hips, ratios: as :func:`layout_shifts` takes them (no turn).
+        hips, ratios, legs: as :func:`layout_shifts` takes them (no turn).
     """
     from skeleton_io.group import box_overlap
 
     def excess(spread: float) -> float:
-        shift = layout_shifts(hips, ratios, 0.0, spread)
+        shift = layout_shifts(hips, ratios, 0.0, spread, legs)
         ours = box_overlap(boxes + np.concatenate([shift, shift], axis=-1))
         return float(np.maximum(ours - driving - slack, 0.0).sum())
 
@@ -324,13 +356,14 @@ def transfer_group(
     outs = {k: r(prepared[k], ready[id(bodies[k])], yaw or None) for k in seen}
     ratios = np.array([size_ratio(outs[k], prepared[k]) for k in seen])
     hips = np.stack([filled_hips(prepared[k]) for k in seen])
+    legs = np.array([hip_heights(prepared[k]) for k in seen])
     spread = 0.0
     if not yaw:  # in another view the motion's overlap is no measure
         visible = [out.with_coords(out.coords, np.where(sub.person(k).present[:, None], out.confidence, 0.0))
                    for k, out in outs.items()]  # fmt: skip
         boxes = np.stack([person_boxes(v) for v in visible])
-        spread = least_spread(boxes, overlap(sub), hips, ratios)
-    shifts = layout_shifts(hips, ratios, yaw, spread)
+        spread = least_spread(boxes, overlap(sub), hips, ratios, legs=legs)
+    shifts = layout_shifts(hips, ratios, yaw, spread, legs)
     if extremities:  # after the layout, which measures the bodies
         outs = _with_extremities(outs, seen, bodies)
     tracks = {}
@@ -383,6 +416,7 @@ __all__ = [
     "Structures",
     "assign_structures",
     "filled_hips",
+    "hip_heights",
     "layout_shifts",
     "least_spread",
     "size_ratio",
