@@ -210,11 +210,12 @@ def part_scales(
         out[kind] = (_bone_ratio(m15, s15, kind), _FALLBACK_NAME[kind])
         if np.isfinite(sm) and not np.isfinite(ss):
             source = structure.meta.get("source_path", "the structure")
+            part = {"hand": "hands are", "face": "face is", "foot": "feet are"}[kind]
             log.warning(
-                "%s: no %s seen; the driving %s are scaled by the %s length instead",
+                "%s: no %s seen; the driving %s scaled by the %s length instead",
                 source,
-                "hands" if kind == "hand" else kind,
-                "hands" if kind == "hand" else kind,
+                part.rsplit(" ", 1)[0],
+                part,
                 _FALLBACK_NAME[kind],
             )
     return out
