@@ -30,7 +30,8 @@ from retarget.render.parts import (
     polygon_distance_xy,
     segment_distance,
 )
-from retarget.render.reference import PartWarpRenderer, blend, depth_order, prepare_source
+from retarget.render.prepare import prepare_source
+from retarget.render.reference import PartWarpRenderer, blend, depth_order
 from retarget.render.source import load_source
 from skeleton_io import OPENPOSE15, PoseSequence, save_file
 from skeleton_io.errors import InvalidArgumentError, NoPersonFoundError, OutputError

@@ -20,7 +20,8 @@ from retarget.render.parts import (
     measure_radii,
     skirt_area,
 )
-from retarget.render.reference import PartWarpRenderer, prepare_source
+from retarget.render.prepare import prepare_source
+from retarget.render.reference import PartWarpRenderer
 from retarget.render.warp import AffineMap, fit_tps, grid_map
 from skeleton_io import BLAZEPOSE33, BODY25, OPENPOSE15, PoseSequence
 from skeleton_io.errors import InvalidArgumentError

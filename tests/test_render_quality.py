@@ -10,7 +10,8 @@ import pytest
 from retarget.render import SourceAppearance
 from retarget.render import quality as q
 from retarget.render.parts import PART_INDEX, cut_parts, part_shapes
-from retarget.render.reference import PartWarpRenderer, hand_areas, prepare_source
+from retarget.render.prepare import hand_areas, prepare_source
+from retarget.render.reference import PartWarpRenderer
 from skeleton_io import OPENPOSE15, PoseSequence
 from skeleton_io.skeleton import BLAZEPOSE33
 

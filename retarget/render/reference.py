@@ -70,16 +70,7 @@ from .parts import (
     part_shapes,
     part_transforms,
 )
-from .prepare import (
-    _LIMB_RADII,
-    PreparedSource,
-    hand_areas,
-    part_texture,
-    parts_picture,
-    prepare_source,
-    shape_alpha,
-    sharpen_alpha,
-)
+from .prepare import _LIMB_RADII, PreparedSource, prepare_source
 from .warp import AffineMap, ThinPlateSpline, fit_tps
 
 log = logging.getLogger(__name__)
@@ -557,10 +548,4 @@ __all__ = [
     "RenderPlan",
     "blend",
     "depth_order",
-    "hand_areas",
-    "part_texture",
-    "parts_picture",
-    "prepare_source",
-    "shape_alpha",
-    "sharpen_alpha",
 ]
