@@ -39,8 +39,6 @@ from .planar import (
 
 log = logging.getLogger(__name__)
 
-"""openpose15 joint indices by name."""
-
 
 @dataclass(frozen=True)
 class PartSpec:
