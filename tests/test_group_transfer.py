@@ -134,6 +134,17 @@ def test_layout_shifts_known_answers():
     # turned by 90 degrees about the group's vertical axis: side by side becomes behind
     turned = hips + layout_shifts(hips, np.array([1.0, 1.0]), yaw=90.0)
     np.testing.assert_allclose(turned[..., 0], 200.0, atol=1e-9)
+    # one floor: hips 80 px above the feet, ratios 1 and 3 (mean 2): the first moves down
+    # by 80 px, the second up by 80 px, so both feet end 2 x 80 below the hips' line;
+    # a person whose feet were never seen (NaN) keeps the hip placement
+    floor = layout_shifts(hips, ratios, legs=np.array([80.0, 80.0])) - layout_shifts(hips, ratios)
+    np.testing.assert_allclose(floor[0, :, 1], 80.0)
+    np.testing.assert_allclose(floor[1, :, 1], -80.0)
+    np.testing.assert_allclose(floor[..., 0], 0.0)
+    unseen = layout_shifts(hips, ratios, legs=np.array([80.0, np.nan])) - layout_shifts(
+        hips, ratios
+    )
+    np.testing.assert_allclose(unseen[1], 0.0)
 
 
 def test_a_turned_view_turns_the_group_about_its_centre(model):
