@@ -40,8 +40,7 @@ def keep_supported(
     within ``span`` frames and is alike in the forearm's frame (its shape, and where its root
     sits from the wrist, each within :data:`HAND_CHANGE` of the hand's size); the frames
     kept. Clearly seen hands are those already in ``conf``."""
-    hand = [sk.idx(n) for n in (wb.LEFT_HAND if side == "L" else wb.RIGHT_HAND)]
-    wrist, elbow = sk.idx(f"{side}Wrist"), sk.idx(f"{side}Elbow")
+    hand, wrist, elbow = _side(sk, side)
     strong = np.flatnonzero(conf[:, hand[0]] > 0)
     arm = (conf[:, wrist] > 0) & (conf[:, elbow] > 0)
     kept: list[int] = []
@@ -56,8 +55,7 @@ def keep_supported(
         (shape, off), (shape_s, off_s) = (
             _in_forearm(f, hand, wrist, elbow) for f in (frame, coords[s])
         )
-        size = float(np.ptp(shape_s, axis=0).max())
-        if _alike(shape, shape_s) and np.linalg.norm(off - off_s) <= HAND_CHANGE * size:
+        if _alike(shape, shape_s) and np.linalg.norm(off - off_s) <= HAND_CHANGE * _size(shape_s):
             coords[t, hand], conf[t, hand] = pts, score
             kept.append(t)
     return kept
@@ -87,9 +85,8 @@ def fill_side_gaps(
     coords: np.ndarray, conf: np.ndarray, side: str, span: int, sk: Any
 ) -> list[int]:
     """Fill one side's hand gaps of at most ``span`` frames in place; the frames filled."""
-    hand = [sk.idx(n) for n in (wb.LEFT_HAND if side == "L" else wb.RIGHT_HAND)]
-    wrist, elbow, root = sk.idx(f"{side}Wrist"), sk.idx(f"{side}Elbow"), hand[0]
-    has = conf[:, root] > 0
+    hand, wrist, elbow = _side(sk, side)
+    has = conf[:, hand[0]] > 0
     arm = (conf[:, wrist] > 0) & (conf[:, elbow] > 0)
     filled: list[int] = []
     t, T = 1, len(has)
@@ -117,6 +114,17 @@ def fill_side_gaps(
     return filled
 
 
+def _side(sk: Any, side: str) -> tuple[list[int], int, int]:
+    """One side's (``"L"``/``"R"``) hand points (root first), wrist and elbow on ``sk``."""
+    hand = [sk.idx(n) for n in (wb.LEFT_HAND if side == "L" else wb.RIGHT_HAND)]
+    return hand, sk.idx(f"{side}Wrist"), sk.idx(f"{side}Elbow")
+
+
+def _size(shape: np.ndarray) -> float:
+    """A hand's size: the longer side of its points' bounding box."""
+    return float(np.ptp(shape, axis=0).max())
+
+
 def _forearm_rotation(frame: np.ndarray, wrist: int, elbow: int) -> np.ndarray:
     """The 2x2 rotation from the forearm's frame (x along elbow -> wrist) to the image's."""
     d = frame[wrist] - frame[elbow]
@@ -135,7 +143,7 @@ def _in_forearm(
 
 
 def _alike(a: np.ndarray, b: np.ndarray) -> bool:
-    size = max(float(np.ptp(a, axis=0).max()), float(np.ptp(b, axis=0).max()), 1e-9)
+    size = max(_size(a), _size(b), 1e-9)
     return float(np.sqrt(((a - b) ** 2).sum(axis=1).mean())) <= HAND_CHANGE * size
 
 

@@ -63,12 +63,12 @@ def people_demo(out_dir: str | Path, frames: int = 90) -> tuple[list[Path], dict
     out.mkdir(parents=True, exist_ok=True)
     half = GAP_PX / 2
     driving = PoseGroup({0: _dancer("average", frames, -half), 1: _dancer("average", frames, half)})
-    bodies = [_dancer(name, frames, 0.0)[frames // 3 :] for name in BODIES]
-    result = transfer_group(driving, bodies)
+    truths = [_dancer(name, frames, 0.0) for name in BODIES]  # each body doing the dance
+    result = transfer_group(driving, [truth[frames // 3 :] for truth in truths])
+    heights = [height_from_bones(robust_lengths(truth)) for truth in truths]
     summary: dict = {"people": {}}
-    for k, name in enumerate(BODIES):
-        got, truth = result.person(k), _dancer(name, frames, 0.0)
-        height = height_from_bones(robust_lengths(truth))
+    for k, (name, truth, height) in enumerate(zip(BODIES, truths, heights)):
+        got = result.person(k)
         summary["people"][name] = {
             "mae_height": float(
                 np.abs(fix_hip(got.coords) - fix_hip(truth.coords[:, :15])).mean() / height
@@ -76,8 +76,7 @@ def people_demo(out_dir: str | Path, frames: int = 90) -> tuple[list[Path], dict
             "height_ratio": float(height_from_bones(robust_lengths(got)) / height),
         }
     feet = [result.person(k).coords[:, [J["RAnkle"], J["LAnkle"]], 1].max(axis=1) for k in (0, 1)]
-    tall = height_from_bones(robust_lengths(_dancer(BODIES[0], frames, 0.0)))
-    summary["feet_apart_max"] = float(np.abs(feet[0] - feet[1]).max() / tall)
+    summary["feet_apart_max"] = float(np.abs(feet[0] - feet[1]).max() / heights[0])
     summary["overlap_max"] = {
         "driving": float(overlap(driving).max()),
         "result": float(overlap(result).max()),

@@ -64,7 +64,7 @@ from skeleton_io.group import PoseGroup, overlap, person_boxes
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE_WHOLEBODY
 
-from ..geometry import HIP, as_openpose15, height_from_bones, robust_lengths
+from ..geometry import HIP, J, as_openpose15, height_from_bones, robust_lengths
 from ..inputs import as_2d
 from .base import Mode, Retargeter
 from .extremities import with_extremities
@@ -208,8 +208,6 @@ def layout_shifts(
 def hip_heights(seq: PoseSequence) -> float:
     """How far a person's hip is above their feet in a 2D sequence, pixels: the median over
     frames of the lower ankle's y minus the hip's (y down); NaN without ankles seen."""
-    from ..geometry import J
-
     body = as_openpose15(seq)
     ankles = [J["RAnkle"], J["LAnkle"]]
     seen = body.confidence[:, ankles] > 0

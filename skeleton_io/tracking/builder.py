@@ -85,6 +85,15 @@ class _Arrays:
         vis = self.confidence[t] > 0
         return self.coords[t, vis, :2].mean(axis=0)
 
+    def seen(self, t: int) -> bool:
+        """Whether frame ``t`` holds a pose (``present[t]`` without making every frame's)."""
+        return bool((self.confidence[t] > 0).any())
+
+    def clear(self, frames: int | slice) -> None:
+        """Empty ``frames`` (missing: colour descriptors NaN, the rest 0)."""
+        for a in self.fields():
+            a[frames] = np.nan if a.dtype == np.float32 else 0
+
     def size(self, t: int) -> float:
         pts = self.coords[t, self.confidence[t] > 0, :2]
         span = pts.max(axis=0) - pts.min(axis=0)
@@ -166,7 +175,7 @@ class TrackBuilder:
         ids = list(self.tracks)
         last: dict[int, tuple[int, np.ndarray]] = {}
         for t in range(self.num_frames):
-            here = [k for k in ids if self.tracks[k].present[t]]
+            here = [k for k in ids if self.tracks[k].seen(t)]
             for k in here:
                 others = [self.tracks[j].box[t] for j in here if j != k]
                 others += [b for j, (t_seen, b) in last.items() if j != k and j not in here
@@ -235,7 +244,7 @@ class TrackBuilder:
             return 0
         dropped = 0
         for t in range(t0, t1 + 1):
-            here = [k for k in rows if self.tracks[k].present[t]]
+            here = [k for k in rows if self.tracks[k].seen(t)]
             if len(here) >= people:
                 continue
             for k in here:
@@ -246,8 +255,7 @@ class TrackBuilder:
                 others = [v for j, v in d.items() if j != k]
                 if k in d and d[k] + LONE_MARGIN <= min(others):
                     continue
-                for f in a.fields():
-                    f[t] = np.nan if f.dtype == np.float32 else 0
+                a.clear(t)
                 dropped += 1
         return dropped
 
@@ -260,7 +268,7 @@ class TrackBuilder:
         out = np.zeros((len(Q), len(P)))
         for j, p in enumerate(P):
             a = self.tracks[p]
-            seen = [t for t in range(max(t0 - window, 0), t0) if a.present[t]]
+            seen = [t for t in range(max(t0 - window, 0), t0) if a.seen(t)]
             if not seen:
                 continue
             recent = seen[-min(len(seen), max(2, window // 3)) :]
@@ -289,7 +297,7 @@ class TrackBuilder:
             return 0
         changed = 0
         for t in range(t0, t1 + 1):
-            for k in [k for k in rows if self.tracks[k].present[t]]:
+            for k in [k for k in rows if self.tracks[k].seen(t)]:
                 d = {j: appearance_distance(self.tracks[k].looks[t], m) for j, m in models.items()}
                 d = {j: v for j, v in d.items() if not np.isnan(v)}
                 if not d:
@@ -300,11 +308,10 @@ class TrackBuilder:
                 if j == k or d[j] + SWAP_MARGIN > rival:
                     continue
                 src, dst = self.tracks[k], self.tracks[j]
-                if k not in models and not dst.present[t]:
+                if k not in models and not dst.seen(t):
                     for a, b in zip(dst.fields(), src.fields()):
                         a[t] = b[t]
-                for a in src.fields():
-                    a[t] = np.nan if a.dtype == np.float32 else 0
+                src.clear(t)
                 changed += 1
         return changed
 
@@ -321,7 +328,7 @@ class TrackBuilder:
                 continue
             a = self.tracks[q]
             for t in range(t0, t1 + 2):
-                if t >= self.num_frames or not a.present[t]:
+                if t >= self.num_frames or not a.seen(t):
                     continue
                 if q not in pre:
                     starts.append(t)
@@ -338,7 +345,7 @@ class TrackBuilder:
             d = [
                 np.linalg.norm(self.tracks[q].centre(t) - self.tracks[p].centre(t))
                 for q, p in mapping.items()
-                if q != p and self.tracks[q].present[t] and self.tracks[p].present[t]
+                if q != p and self.tracks[q].seen(t) and self.tracks[p].seen(t)
             ]
             if d and sum(d) < best:
                 best, start = sum(d), t
@@ -358,8 +365,7 @@ class TrackBuilder:
         src = {q: [a[start:].copy() for a in self.tracks[q].fields()] for q in mapping}
         for q in mapping:
             if q not in mapping.values():
-                for a in self.tracks[q].fields():
-                    a[start:] = np.nan if a.dtype == np.float32 else 0
+                self.tracks[q].clear(slice(start, None))
         for q, p in mapping.items():
             for a, b in zip(self.tracks[p].fields(), src[q]):
                 a[start:] = b
