@@ -36,29 +36,53 @@ def keep_supported(
     sk: Any,
 ) -> list[int]:
     """Keep (in place) each weak hand of one side (``weak``: frame -> pixel points and
-    score, found below the hand threshold) whose nearest clearly seen hand of that side lies
-    within ``span`` frames and is alike in the forearm's frame (its shape, and where its root
-    sits from the wrist, each within :data:`HAND_CHANGE` of the hand's size); the frames
-    kept. Clearly seen hands are those already in ``conf``."""
+    score, found below the hand threshold) that lies within ``span`` frames of a clearly seen
+    hand of that side and is alike its nearest kept or clearly seen neighbour in the
+    forearm's frame (its shape, and where its root sits from the wrist, each within
+    :data:`HAND_CHANGE` of the hand's size); the frames kept, in order. Clearly seen hands
+    are those already in ``conf``.
+
+    Hysteresis, as an edge detector keeps weak edges joined to strong ones: a weak hand
+    kept supports the weak hand beside it, so a hand fading out over a few frames is
+    compared with the frame before, not with the last clear one while it turns.
+    """
     hand, wrist, elbow = _side(sk, side)
     strong = np.flatnonzero(conf[:, hand[0]] > 0)
     arm = (conf[:, wrist] > 0) & (conf[:, elbow] > 0)
-    kept: list[int] = []
     if not len(strong):
-        return kept
-    for t, (pts, score) in sorted(weak.items()):
-        s = int(strong[np.argmin(np.abs(strong - t))])
-        if abs(s - t) > span or not (arm[t] and arm[s]):
-            continue
-        frame = coords[t].copy()
-        frame[hand] = pts
-        (shape, off), (shape_s, off_s) = (
-            _in_forearm(f, hand, wrist, elbow) for f in (frame, coords[s])
-        )
-        if _alike(shape, shape_s) and np.linalg.norm(off - off_s) <= HAND_CHANGE * _size(shape_s):
-            coords[t, hand], conf[t, hand] = pts, score
-            kept.append(t)
-    return kept
+        return []
+    near = {t for t in weak if np.abs(strong - t).min() <= span and arm[t]}
+    accepted = set(strong.tolist())
+    kept: list[int] = []
+    while near:
+        added = []
+        for t in sorted(near):
+            s = min(accepted, key=lambda a: (abs(a - t), a not in strong))
+            if abs(s - t) > span or not arm[s] or not _supports(coords, s, t, weak[t][0], side, sk):
+                continue
+            added.append(t)
+        if not added:
+            break
+        for t in added:
+            coords[t, hand], conf[t, hand] = weak[t]
+            accepted.add(t)
+            near.discard(t)
+        kept.extend(added)
+    return sorted(kept)
+
+
+def _supports(coords: np.ndarray, s: int, t: int, pts: np.ndarray, side: str, sk: Any) -> bool:
+    """Whether the hand of frame ``s`` is alike the points ``pts`` found in frame ``t``:
+    shape, and the root's offset from the wrist, in their forearms' frames."""
+    hand, wrist, elbow = _side(sk, side)
+    frame = coords[t].copy()
+    frame[hand] = pts
+    (shape, off), (shape_s, off_s) = (
+        _in_forearm(f, hand, wrist, elbow) for f in (frame, coords[s])
+    )
+    return _alike(shape, shape_s) and bool(
+        np.linalg.norm(off - off_s) <= HAND_CHANGE * _size(shape_s)
+    )
 
 
 def fill_hand_gaps(seq: PoseSequence, max_seconds: float = HAND_GAP_SECONDS) -> PoseSequence:

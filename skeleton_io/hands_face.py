@@ -15,7 +15,8 @@ per-point scores; the graph is opened up so every point of a hand (face) gets it
 below ``face_threshold`` (0.5), is missing (confidence 0), with one exception in a video
 (hysteresis): a hand scored from :data:`HAND_KEEP_THRESHOLD` (0.1) up is kept, with its own
 score, when the same hand was found above ``hand_threshold`` within :data:`HAND_GAP_SECONDS`
-and looks alike (an edge-on or blurred hand seen clearly a moment before or after). In a
+and looks alike its nearest kept or clear neighbour (an edge-on or blurred hand seen clearly a
+moment before or after; weak hands kept support the next, as a hand fades out). In a
 video, a hand missed for at most :data:`HAND_GAP_SECONDS` between two frames where it was
 found (its wrist seen all along) is filled in from those two when they are alike
 (:func:`fill_hand_gaps`); kept and filled frames are listed in ``meta``; a hand missed for
@@ -72,9 +73,11 @@ HAND_THRESHOLD = 0.3
 own default, 0.5, misses small and blurred hands in dance video)."""
 HAND_KEEP_THRESHOLD = 0.1
 """In a video, a hand scored at least this but below the hand threshold is kept when a hand of
-that side scored the hand threshold or more within :data:`HAND_GAP_SECONDS` and is alike
-(:data:`HAND_CHANGE`): hysteresis, a weak look at a hand that was clearly seen a moment
-ago (an edge-on or blurred hand); alone, or on a photo, it is missing."""
+that side scored the hand threshold or more within :data:`HAND_GAP_SECONDS` and it is alike
+(:data:`HAND_CHANGE`) its nearest kept or clearly seen neighbour: hysteresis, a weak look at
+a hand that was clearly seen a moment ago (an edge-on or blurred hand); alone, or on a
+photo, it is missing. Hands scored below it (the palm detector's second look reports any
+score) are missing."""
 FACE_THRESHOLD = 0.5
 """Presence score below which a face is missing (mediapipe's default; lower ones put faces
 on the backs of heads)."""
@@ -452,6 +455,7 @@ def add_hands_face(
     estimator = estimator or HandsFaceEstimator(hand_threshold, face_threshold)
     threshold = {"left": hand_threshold, "right": hand_threshold, "face": face_threshold}
     weak = {key: {} for key in ("left", "right")}  # frame -> (points, score) below threshold
+    keep_from = min(getattr(estimator, "keep_threshold", HAND_KEEP_THRESHOLD), hand_threshold)
     try:
         frames = _progress(_frames(path, seq, max_side), seq.num_frames, path.name)
         for t, frame in enumerate(frames):
@@ -463,7 +467,7 @@ def add_hands_face(
                 if pts is None or score <= 0:
                     continue
                 if score < threshold[key]:
-                    if key in weak:
+                    if key in weak and score >= keep_from:
                         weak[key][t] = (pts * size, score)
                     continue
                 coords[t, idx], conf[t, idx] = pts * size, score
@@ -489,7 +493,7 @@ def add_hands_face(
         "wrists": wrists,
         "wrists_moved_to_hands": moved,
         "hand_gap_seconds": fill_gaps,
-        "hand_keep_threshold": getattr(estimator, "keep_threshold", hand_threshold),
+        "hand_keep_threshold": keep_from,
         "left_hand_weak_kept_frames": kept["left"],
         "right_hand_weak_kept_frames": kept["right"],
         "frames_with_left_hand_filled": len(filled["left"]),

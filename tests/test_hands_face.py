@@ -108,6 +108,13 @@ def test_add_hands_face_known_answer(tmp_path, wrists, monkeypatch):
     assert info["right_hand_filled_frames"] == [2] and filled.confidence[2, rroot] == 0.2
     # without gap filling a weak hand is not kept either (as on a photo)
     assert out.meta["hands_face"]["right_hand_weak_kept_frames"] == []
+    # a hand scored under the estimator's keep threshold (the palm detector's second look
+    # reports any score) is missing however alike its neighbours
+    est = Scripted()
+    est.keep_threshold = 0.25
+    faint = add_hands_face(body, path, estimator=est, wrists=wrists)
+    assert faint.meta["hands_face"]["right_hand_weak_kept_frames"] == []
+    assert faint.meta["hands_face"]["hand_keep_threshold"] == 0.25
 
 
 def _moving_hands(frames: int = 12, fps: float = 10.0, turn: float = 0.0) -> PoseSequence:
@@ -189,6 +196,29 @@ def test_a_weak_hand_is_kept_only_beside_an_alike_clearly_found_one():
     assert kept == [3, 4]
     np.testing.assert_array_equal(coords[3:5][:, left], truth.coords[3:5][:, left])
     assert (conf[3:5][:, left] == 0.15).all() and (conf[5:8][:, left] == 0).all()
+
+
+def test_weak_hands_support_each_other_as_a_hand_closes():
+    """A hand closing over weakly scored frames: each is alike the frame before it, the last
+    not alike the last clear one. Kept in a chain, within the span of the clear one; a weak
+    hand beyond the span stays missing however alike."""
+    from skeleton_io.hand_gaps import HAND_CHANGE, _alike, keep_supported
+
+    truth = _moving_hands()
+    sk = truth.skeleton
+    left = [sk.idx(n) for n in LEFT_HAND]
+    coords, conf = truth.coords.copy(), truth.confidence.copy()
+    conf[3:, left] = 0  # clearly found in 0-2 only
+    root = truth.coords[2, left[:1]]
+    shape = truth.coords[2, left] - root
+    closing = {3: 0.7, 4: 0.4, 5: 0.4}
+    weak = {t: (root + f * shape, 0.15) for t, f in closing.items()}
+    assert _alike(0.7 * shape, shape) and _alike(0.4 * shape, 0.7 * shape)
+    assert not _alike(0.4 * shape, shape), f"frame 4 must differ from 2 by > {HAND_CHANGE}"
+    kept = keep_supported(coords, conf, weak, "L", 2, sk)
+    assert kept == [3, 4]
+    np.testing.assert_allclose(coords[4, left], root + 0.4 * shape)
+    assert (conf[3:5][:, left] == 0.15).all() and (conf[5][left] == 0).all()
 
 
 def test_add_hands_face_rejects_what_it_cannot_use(tmp_path):
