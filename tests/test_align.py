@@ -68,6 +68,40 @@ def test_first_frame_stands_where_the_reference_stands_at_its_size():
     )
 
 
+def test_source_ground_from_unsure_and_missing_ankles():
+    """The reference's ground point: ankles from the DWPose drawing threshold (0.3) count;
+    one ankle missing is put where the seen side's shin puts it from the other knee (else
+    hip); nothing seen gives None (the caller falls back to the hip)."""
+    from retarget.pipeline.placement import ANCHOR_VISIBILITY, GROUND_VISIBILITY, source_ground
+
+    r15 = as_openpose15(reference())
+    sk = r15.skeleton
+    la, ra, lk, rk, lh, rh = (
+        sk.idx(n) for n in ("LAnkle", "RAnkle", "LKnee", "RKnee", "LHip", "RHip")
+    )
+    np.testing.assert_allclose(source_ground(r15), ground_point(r15, 0))
+    unsure = r15.with_coords(r15.coords, r15.confidence.copy())
+    unsure.confidence[0, la] = 0.5 * (GROUND_VISIBILITY + ANCHOR_VISIBILITY)
+    np.testing.assert_allclose(source_ground(unsure), ground_point(r15, 0))
+    one = r15.with_coords(r15.coords, r15.confidence.copy())
+    one.confidence[0, la] = 0.1
+    c = r15.coords[0]
+    guess = c[lk] + c[ra] - c[rk]
+    want = [(guess[0] + c[ra, 0]) / 2, max(guess[1], c[ra, 1])]
+    np.testing.assert_allclose(source_ground(one), want)
+    one.confidence[0, lk] = 0  # no left knee: from the hips
+    guess = c[lh] + c[ra] - c[rh]
+    np.testing.assert_allclose(
+        source_ground(one), [(guess[0] + c[ra, 0]) / 2, max(guess[1], c[ra, 1])]
+    )
+    one.confidence[0, [lh, rh]] = 0  # nothing to put it from: the seen ankle alone
+    np.testing.assert_allclose(source_ground(one), c[ra])
+    one.confidence[0, ra] = 0
+    assert source_ground(one) is None
+    out = align_poses(one, one, driving(8), model="limb")
+    assert out.meta["placed"]["anchor"] == "hip"
+
+
 def test_with_the_model_feet_within_3_percent_and_size_within_5():
     ref, drv = reference(), driving(48)
     out = align_poses(ref, ref, drv)  # the shipped model, denoising both
