@@ -343,7 +343,7 @@ def pose_align_video(
         json_dir: also write the keypoints here (OpenPose JSON for ``style="openpose"``,
             DWPose JSON for ``"dwpose"``; one file per frame).
         reference_pose: also draw the reference's own pose here (``.png``/``.jpg``).
-        style: ``openpose`` or ``dwpose`` (:func:`viz.pose_image.draw_pose_image`).
+        style: ``openpose`` or ``dwpose`` (:func:`viz.pose_image.draw_people_image`).
         start_frame, max_frames: the driving frames used.
         max_side: videos and images are scaled to this long side for pose estimation.
         reference_frame: the frame of a reference video or pose file.
