@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
@@ -117,25 +118,26 @@ def people_targets(
     dancers: PoseGroup,
     sources: list[SourceAppearance],
     *,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     name: str = "source",
+    **options: Any,
 ) -> dict[int, PoseSequence]:
     """The render targets of the dancers of ``dancers`` (steps 2-4 of the module
-    docstring), by track id, in pixels of the source image."""
+    docstring), by track id, in pixels of the source image. Other arguments (``view``,
+    ``model``, ``device``, ``denoise_method``) as :func:`retarget.pipeline.align.align_poses`."""
     from ..inputs import as_2d
     from ..retargeters.group import transfer_group
+    from .align import align_poses
 
+    o = check_options(align_poses, options)
+    view, device, method = o["view"], o["device"], o["denoise_method"]
     whom = match_people(dancers, sources, name)
     motion = dancers.map(as_2d, keep_missing=False)
-    if denoise_method != "none":
+    if method != "none":
         from ..denoising import denoise
 
-        motion = motion.map(lambda s: denoise(s, denoise_method))
+        motion = motion.map(lambda s: denoise(s, method))
     bodies = {k: sources[whom[k]].body15 for k in motion.ids}
-    r = load_retargeter(model, device=device, denoise=None)
+    r = load_retargeter(o["model"], device=device, denoise=None)
     moved = transfer_group(motion, bodies, view, model=r, device=device, denoise=False)
     placed = place_people(moved, sources, whom)
     if isinstance(view, str) and view == "motion":
@@ -149,17 +151,7 @@ def people_transfer_video(
     output: str | Path,
     *,
     people: int | None = None,
-    backend: Any = "reference",
-    view: str | float = "motion",
-    start_frame: int = 0,
-    max_frames: int | None = None,
-    max_side: int | None = 512,
-    source_frame: int = 0,
-    background: str = "source",
-    model: str | Path | None = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
-    renderer_settings: dict[str, Any] | None = None,
+    **options: Any,
 ) -> RenderReport:
     """Every dancer of ``driving`` (``people``: None for all, else the N largest on average)
     as a person of ``source`` (see the module docstring). Other arguments as
@@ -174,30 +166,33 @@ def people_transfer_video(
 
     from ..render.background import background_image
     from ..render.source import load_sources
+    from .video import pose_transfer_video
 
+    o = check_options(pose_transfer_video, options, but=("people",))
+    background, max_side, max_frames = o["background"], o["max_side"], o["max_frames"]
     t0 = time.perf_counter()
     output = check_output_path(output, inputs=[source, driving])
     info = probe(driving)
-    sources = load_sources(source, source_frame=source_frame, max_side=max_side)
+    sources = load_sources(source, source_frame=o["source_frame"], max_side=max_side)
     size = sources[0].size
     scene: Any = sources[0].background
     if background not in ("source", "driving"):
         scene = background_image(background, size)
-    renderer = make_renderer(backend, renderer_settings)
+    renderer = make_renderer(o["backend"], o["renderer_settings"])
     t1 = time.perf_counter()
     dancers = load_group(
-        driving, people=people, start_frame=start_frame, max_frames=max_frames,
+        driving, people=people, start_frame=o["start_frame"], max_frames=max_frames,
         max_side=max_side,
     )  # fmt: skip
     t2 = time.perf_counter()
     targets = people_targets(
-        dancers, sources, view=view, model=model, device=device,
-        denoise_method=denoise_method, name=str(source),
+        dancers, sources, view=o["view"], model=o["model"], device=o["device"],
+        denoise_method=o["denoise_method"], name=str(source),
     )  # fmt: skip
     whom = match_people(dancers, sources, str(source))
     t3 = time.perf_counter()
     if background == "driving":
-        scene = driving_background(driving, start_frame, max_frames, max_side, size)
+        scene = driving_background(driving, o["start_frame"], max_frames, max_side, size)
     frames = render_people(
         renderer, [sources[whom[k]] for k in dancers.ids], list(targets.values()), scene
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError, ModelError
 from skeleton_io.pose import PoseSequence
 
@@ -277,15 +278,14 @@ def driving_target(
     motion: PoseSequence,
     source: SourceAppearance,
     *,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     structure: PoseSequence | None = None,
+    **options: Any,
 ) -> PoseSequence:
     """Driving poses (as :func:`skeleton_io.formats.video.load` gives them) made into the
     target of a render on ``source``: denoised, retargeted onto the source's body, placed at
-    the source person; frames without anybody get confidence 0 (nothing drawn).
+    the source person; frames without anybody get confidence 0 (nothing drawn). Other
+    arguments (``view``, ``model``, ``device``, ``denoise_method``) as
+    :func:`retarget.pipeline.align.align_poses`.
 
     ``structure``: poses of the source person over several frames (e.g. of the source video,
     denoised), to measure the body on instead of the one source frame; bone lengths seen in
@@ -293,9 +293,12 @@ def driving_target(
     """
     from ..denoising import denoise
     from ..inputs import as_2d
+    from .align import align_poses
 
-    if denoise_method != "none":
-        motion = denoise(motion, denoise_method)
+    o = check_options(align_poses, options)
+    model, device, view = o["model"], o["device"], o["view"]
+    if o["denoise_method"] != "none":
+        motion = denoise(motion, o["denoise_method"])
     if model is None or isinstance(model, (str, Path)):  # denoised here, not again
         model = load_retargeter(model, device=device, denoise=None)
     body = source.body15 if structure is None else _in_source_pixels(as_body15(structure), source)

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from skeleton_io.checks import require_joints
+from skeleton_io.checks import check_options, require_joints
 from skeleton_io.pose import PoseSequence
 
 from ..render.base import Renderer, SourceAppearance, as_body15
@@ -222,17 +222,19 @@ def video_target(
     *,
     source_frame: int = 0,
     max_side: int | None = 512,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     sampler: SceneSampler | None = None,
+    **options: Any,
 ) -> PoseSequence:
     """The render target of ``retarget video`` (and of ``train-renderer``, so that a learned
     renderer trains on the targets it will be given): the driving poses ``motion`` denoised
     once, retargeted onto the source's body measured as :func:`source_structure` says (by a
     retargeter that does not denoise again), placed at the source person. ``sampler``:
-    see :func:`source_structure`."""
+    see :func:`source_structure`; other arguments (``view``, ``model``, ``device``,
+    ``denoise_method``) as :func:`retarget.pipeline.align.align_poses`."""
+    from .align import align_poses
+
+    o = check_options(align_poses, options)
+    denoise_method = o.pop("denoise_method")
     if denoise_method != "none":
         from ..denoising import denoise
 
@@ -240,10 +242,7 @@ def video_target(
     structure = source_structure(
         source, driving, motion, source_frame, max_side, denoise_method, sampler
     )
-    return driving_target(
-        motion, src, view=view, model=model, device=device, denoise_method="none",
-        structure=structure,
-    )  # fmt: skip
+    return driving_target(motion, src, structure=structure, denoise_method="none", **o)
 
 
 def _source_scene(
