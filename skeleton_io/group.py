@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from .errors import InvalidArgumentError, SkeletonMismatchError
+from .errors import InvalidArgumentError, SkeletonMismatchError, look_up
 from .pose import PoseSequence
 from .skeleton import Skeleton
 
@@ -158,12 +158,13 @@ class PoseGroup:
 
     def person(self, track_id: int) -> PoseSequence:
         """One person's sequence by track id."""
-        try:
-            return self.tracks[track_id]
-        except KeyError:
-            raise InvalidArgumentError(
+        return look_up(
+            self.tracks,
+            track_id,
+            lambda: InvalidArgumentError(
                 f"no person with track id {track_id!r}; the ids are {', '.join(map(str, self.ids))}"
-            ) from None
+            ),
+        )
 
     def prominence(self) -> dict[int, float]:
         """Each track's mean :func:`body_size` over *all* frames (0 where absent): how large

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import wholebody as wb
-from .errors import SkeletonMismatchError
+from .errors import SkeletonMismatchError, look_up
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,13 @@ class Skeleton:
 
     def idx(self, name: str) -> int:
         """Index of a joint by name (``SkeletonMismatchError`` if absent)."""
-        try:
-            return self.index[name]
-        except KeyError:
-            raise SkeletonMismatchError(
+        return look_up(
+            self.index,
+            name,
+            lambda: SkeletonMismatchError(
                 f"skeleton {self.name!r} has no joint {name!r}; it has {', '.join(self.joints)}"
-            ) from None
+            ),
+        )
 
     def side(self, j: int) -> str:
         """'left', 'right' or 'center' for joint index ``j`` (the person's left/right)."""
@@ -339,12 +340,13 @@ def get_skeleton(name: str | Skeleton) -> Skeleton:
     """A registered skeleton by name (or the skeleton itself)."""
     if isinstance(name, Skeleton):
         return name
-    try:
-        return SKELETONS[name]
-    except KeyError:
-        raise SkeletonMismatchError(
+    return look_up(
+        SKELETONS,
+        name,
+        lambda: SkeletonMismatchError(
             f"unknown skeleton {name!r}: choose one of {', '.join(SKELETONS)}"
-        ) from None
+        ),
+    )
 
 
 def part_indices(skeleton: Skeleton, part: str) -> list[int]:
