@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from . import wholebody as wb
 from .errors import SkeletonMismatchError, look_up
 
+_NO_JOINT = "skeleton {skeleton!r} has no joint {key!r}; it has {known}"
+_UNKNOWN_SKELETON = "unknown skeleton {key!r}: choose one of {known}"
+
 
 @dataclass(frozen=True)
 class DerivedJoint:
@@ -75,13 +78,7 @@ class Skeleton:
 
     def idx(self, name: str) -> int:
         """Index of a joint by name (``SkeletonMismatchError`` if absent)."""
-        return look_up(
-            self.index,
-            name,
-            lambda: SkeletonMismatchError(
-                f"skeleton {self.name!r} has no joint {name!r}; it has {', '.join(self.joints)}"
-            ),
-        )
+        return look_up(self.index, name, SkeletonMismatchError, _NO_JOINT, skeleton=self.name)
 
     def side(self, j: int) -> str:
         """'left', 'right' or 'center' for joint index ``j`` (the person's left/right)."""
@@ -340,13 +337,7 @@ def get_skeleton(name: str | Skeleton) -> Skeleton:
     """A registered skeleton by name (or the skeleton itself)."""
     if isinstance(name, Skeleton):
         return name
-    return look_up(
-        SKELETONS,
-        name,
-        lambda: SkeletonMismatchError(
-            f"unknown skeleton {name!r}: choose one of {', '.join(SKELETONS)}"
-        ),
-    )
+    return look_up(SKELETONS, name, SkeletonMismatchError, _UNKNOWN_SKELETON)
 
 
 def part_indices(skeleton: Skeleton, part: str) -> list[int]:

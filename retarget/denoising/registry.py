@@ -288,9 +288,8 @@ def get_method(name: str) -> MethodSpec:
     return look_up(
         METHODS,
         name,
-        lambda: InvalidArgumentError(
-            f"unknown denoising method {name!r}: choose one of {', '.join(METHODS)}"
-        ),
+        InvalidArgumentError,
+        "unknown denoising method {key!r}: choose one of {known}",
     )
 
 
