@@ -75,7 +75,7 @@ from .align_inputs import (
     read_reference,
     read_reference_people,
 )
-from .placement import place_on_source, retarget_onto
+from .placement import DrivingOptions, place_on_source, retarget_onto
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,8 @@ def align_people(
 ) -> PoseGroup:
     """Every dancer of ``driving`` on a reference person's body, the group placed where the
     reference people stand (see the module docstring; ``references`` as
-    :func:`read_reference_people` gives them). Other arguments as :func:`align_poses`.
+    :func:`read_reference_people` gives them). Other arguments as :func:`align_poses` takes
+    them (:class:`~retarget.pipeline.placement.DrivingOptions`).
 
     Returns:
         A group with the driving's track ids, frames and fps on the reference's canvas;
@@ -190,7 +191,7 @@ def align_people(
     from ..retargeters.group import transfer_group
     from .people import match_people, place_group
 
-    o = check_options(align_poses, options)
+    o = check_options(DrivingOptions, options)
     whom = match_people(driving, references, name, what="reference")
     r = load_retargeter(o["model"], device=o["device"], denoise=None)
     bodies = {k: references[whom[k]][1] for k in driving.ids}

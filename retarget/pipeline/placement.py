@@ -11,6 +11,7 @@ Used by :mod:`.video` (``retarget render``, ``retarget video``), :mod:`.people` 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,27 @@ from ..retargeters.extremities import with_extremities
 log = logging.getLogger(__name__)
 
 FITS = ("retarget", "place", "none")
+
+
+@dataclass(frozen=True)
+class DrivingOptions:
+    """How driving poses are retargeted onto a body: the ``**options`` of
+    :func:`driving_target`, :func:`retarget.pipeline.video.video_target`,
+    :func:`retarget.pipeline.people.people_targets` and
+    :func:`retarget.pipeline.align.align_people` (checked against these fields by
+    :func:`skeleton_io.checks.check_options`); :func:`retarget.pipeline.align.align_poses`
+    names the same."""
+
+    view: str | float | PoseSequence = "motion"
+    """``motion`` (the driving's view), ``structure`` (the body's), a yaw in degrees relative
+    to the driving's view, or a sequence whose view is taken."""
+    model: Any = None
+    """A retargeter, its name (``limb``, ``musepose``, ...), a run folder, or None (the
+    shipped model)."""
+    device: str = "auto"
+    """Where a model loaded here runs."""
+    denoise_method: str = "learned"
+    """A :func:`retarget.denoising.denoise` method for the driving poses (``none`` to skip)."""
 
 
 def retarget_onto(
@@ -284,8 +306,7 @@ def driving_target(
     """Driving poses (as :func:`skeleton_io.formats.video.load` gives them) made into the
     target of a render on ``source``: denoised, retargeted onto the source's body, placed at
     the source person; frames without anybody get confidence 0 (nothing drawn). Other
-    arguments (``view``, ``model``, ``device``, ``denoise_method``) as
-    :func:`retarget.pipeline.align.align_poses`.
+    arguments as :class:`DrivingOptions`.
 
     ``structure``: poses of the source person over several frames (e.g. of the source video,
     denoised), to measure the body on instead of the one source frame; bone lengths seen in
@@ -293,9 +314,8 @@ def driving_target(
     """
     from ..denoising import denoise
     from ..inputs import as_2d
-    from .align import align_poses
 
-    o = check_options(align_poses, options)
+    o = check_options(DrivingOptions, options)
     model, device, view = o["model"], o["device"], o["view"]
     if o["denoise_method"] != "none":
         motion = denoise(motion, o["denoise_method"])
@@ -314,6 +334,7 @@ def driving_target(
 __all__ = [
     "ANCHOR_VISIBILITY",
     "ANCHORS",
+    "DrivingOptions",
     "FACE_JOINTS",
     "FITS",
     "VIEW_JOINTS",
