@@ -8,8 +8,10 @@ flag (``--fps``). Every check raises :class:`~skeleton_io.errors.InvalidArgument
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -95,6 +97,32 @@ def check_count(value: Any, name: str, low: int, high: int, what: str = "a whole
     ):
         raise InvalidArgumentError(f"`{name}` must be {what} from {low} to {high}, got {value!r}")
     return int(value)
+
+
+def check_options(
+    primary: Callable[..., Any], options: Mapping[str, Any], but: Collection[str] = ()
+) -> dict[str, Any]:
+    """The keyword arguments ``options`` of a function documented "other arguments as
+    :func:`primary`", with ``primary``'s defaults for the optional parameters not given
+    (those of ``but`` left out: the function's own, or ones it does not pass on); an option
+    ``primary`` does not take is refused, naming it, as a misspelt keyword would be (unless
+    ``primary`` takes any keyword, as a format's reader does to ignore other formats'
+    options)."""
+    params = inspect.signature(primary).parameters.values()
+    defaults = {
+        p.name: p.default
+        for p in params
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.default is not p.empty
+        and p.name not in but
+    }
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    for name in options:
+        if name not in defaults and not takes_any:
+            raise InvalidArgumentError(
+                f"unknown option `{name}`; the options are {', '.join(defaults)}"
+            )
+    return {**defaults, **options}
 
 
 def max_local_workers() -> int:

@@ -8,8 +8,12 @@ CLI prints them as one line and exits with code 2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class RetargetError(Exception):
@@ -74,3 +78,16 @@ class InvalidArgumentError(RetargetError, ValueError):
 
 class ClusterError(RetargetError, ConnectionError):
     """A compute cluster (``retarget batch --ray-address``) cannot be reached or used."""
+
+
+def look_up(
+    table: Mapping[_K, _V], key: _K, error: type[RetargetError], message: str, **fields: Any
+) -> _V:
+    """``table[key]``; where ``key`` is not in it, ``error`` with ``message`` formatted with
+    ``key``, ``known`` (the table's keys, comma separated) and ``fields``, raised without the
+    ``KeyError`` behind it."""
+    try:
+        return table[key]
+    except KeyError:
+        known = ", ".join(map(str, table))
+        raise error(message.format(key=key, known=known, **fields)) from None

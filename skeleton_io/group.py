@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from .errors import InvalidArgumentError, SkeletonMismatchError
+from .errors import InvalidArgumentError, SkeletonMismatchError, look_up
 from .pose import PoseSequence
 from .skeleton import Skeleton
 
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DEPTH_SMOOTH = 0.5
 """Seconds over which :meth:`PoseGroup.nearness` is averaged."""
+_NO_PERSON = "no person with track id {key!r}; the ids are {known}"
 _SHARED = ("num_frames", "fps", "canvas", "units", "up", "dims")
 T = TypeVar("T")
 
@@ -158,12 +159,7 @@ class PoseGroup:
 
     def person(self, track_id: int) -> PoseSequence:
         """One person's sequence by track id."""
-        try:
-            return self.tracks[track_id]
-        except KeyError:
-            raise InvalidArgumentError(
-                f"no person with track id {track_id!r}; the ids are {', '.join(map(str, self.ids))}"
-            ) from None
+        return look_up(self.tracks, track_id, InvalidArgumentError, _NO_PERSON)
 
     def prominence(self) -> dict[int, float]:
         """Each track's mean :func:`body_size` over *all* frames (0 where absent): how large

@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import wholebody as wb
-from .errors import SkeletonMismatchError
+from .errors import SkeletonMismatchError, look_up
+
+_NO_JOINT = "skeleton {skeleton!r} has no joint {key!r}; it has {known}"
+_UNKNOWN_SKELETON = "unknown skeleton {key!r}: choose one of {known}"
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,7 @@ class Skeleton:
 
     def idx(self, name: str) -> int:
         """Index of a joint by name (``SkeletonMismatchError`` if absent)."""
-        try:
-            return self.index[name]
-        except KeyError:
-            raise SkeletonMismatchError(
-                f"skeleton {self.name!r} has no joint {name!r}; it has {', '.join(self.joints)}"
-            ) from None
+        return look_up(self.index, name, SkeletonMismatchError, _NO_JOINT, skeleton=self.name)
 
     def side(self, j: int) -> str:
         """'left', 'right' or 'center' for joint index ``j`` (the person's left/right)."""
@@ -339,12 +337,7 @@ def get_skeleton(name: str | Skeleton) -> Skeleton:
     """A registered skeleton by name (or the skeleton itself)."""
     if isinstance(name, Skeleton):
         return name
-    try:
-        return SKELETONS[name]
-    except KeyError:
-        raise SkeletonMismatchError(
-            f"unknown skeleton {name!r}: choose one of {', '.join(SKELETONS)}"
-        ) from None
+    return look_up(SKELETONS, name, SkeletonMismatchError, _UNKNOWN_SKELETON)
 
 
 def part_indices(skeleton: Skeleton, part: str) -> list[int]:

@@ -100,3 +100,27 @@ def test_no_import_cycle_between_modules():
     loops = [sorted(m for m, k in zip(mods, label, strict=True) if k == c)
              for c in set(label.tolist()) if (label == c).sum() > 1]  # fmt: skip
     assert loops == [], loops
+
+
+def test_secondary_functions_check_their_options_against_the_primary():
+    """A function documented "other arguments as X" takes X's keywords, with X's defaults,
+    and names a misspelt one as a keyword error would (InvalidArgumentError here)."""
+    import retarget
+    from skeleton_io.checks import check_options
+    from viz.animate import render_frames
+
+    assert check_options(render_frames, {"azim": 30.0})["azim"] == 30.0
+    assert check_options(render_frames, {})["size"] == 640
+    with pytest.raises(retarget.InvalidArgumentError, match="unknown option `azimuth`"):
+        check_options(render_frames, {"azimuth": 30.0})
+    with pytest.raises(retarget.InvalidArgumentError, match="`mdoel`"):
+        retarget.transfer_group(None, [], mdoel="limb")
+
+
+def test_look_up_names_what_there_is():
+    from skeleton_io import OPENPOSE15
+    from skeleton_io.errors import SkeletonMismatchError
+
+    assert OPENPOSE15.idx("Neck") == 1
+    with pytest.raises(SkeletonMismatchError, match="has no joint 'Tail'; it has Nose, Neck"):
+        OPENPOSE15.idx("Tail")

@@ -8,21 +8,12 @@ import pytest
 from click.testing import CliRunner
 from matplotlib.colors import to_rgb, to_rgba
 
+import viz
 from skeleton_io import COCO17, OPENPOSE15, PoseSequence, save_file
 from skeleton_io.errors import InvalidArgumentError
 from viz import camera
 from viz.animate import animate, animate_lifted, animate_overlay, pose_frame_map, render_frames
 from viz.colors import CENTER, LEFT, RIGHT, bone_side, confidence_alpha
-from viz.draw import (
-    draw_pose,
-    new_figure,
-    plot_compare,
-    plot_frames,
-    plot_lifted,
-    plot_trajectories,
-    plot_views,
-    save_figure,
-)
 from viz.scene import Scene
 
 from .conftest import MOCAP, OPENPOSE_REAL, need
@@ -186,9 +177,9 @@ def test_bone_sides():
 
 def test_left_arm_drawn_in_left_colour_2d():
     seq = pose_2d()
-    fig = new_figure(4, 3)
+    fig = viz.new_figure(4, 3)
     ax = fig.add_subplot()
-    draw_pose(ax, seq, 1)
+    viz.draw_pose(ax, seq, 1)
     left, right = bone(ax, "LElbow", "LWrist"), bone(ax, "RElbow", "RWrist")
     assert to_rgb(left.get_color()) == pytest.approx(to_rgb(LEFT))
     assert to_rgb(right.get_color()) == pytest.approx(to_rgb(RIGHT))
@@ -206,9 +197,9 @@ def test_left_arm_drawn_in_left_colour_2d():
 
 def test_left_arm_in_left_colour_3d_from_the_front_and_the_back():
     for azim, left_on_right in ((0, True), (180, False)):
-        fig = new_figure(4, 4)
+        fig = viz.new_figure(4, 4)
         ax = fig.add_subplot()
-        draw_pose(ax, stick_figure(), 0, azim=azim, elev=0)
+        viz.draw_pose(ax, stick_figure(), 0, azim=azim, elev=0)
         assert not ax.yaxis_inverted()
         lx = np.mean(bone(ax, "LElbow", "LWrist").get_data()[0])
         rx = np.mean(bone(ax, "RElbow", "RWrist").get_data()[0])
@@ -222,9 +213,9 @@ def test_low_confidence_faded_missing_not_drawn():
     conf[:, OPENPOSE15.idx("LWrist")] = 0.2
     conf[:, OPENPOSE15.idx("RAnkle")] = 0.0
     seq = seq.with_coords(seq.coords, conf)
-    fig = new_figure(4, 3)
+    fig = viz.new_figure(4, 3)
     ax = fig.add_subplot()
-    art = draw_pose(ax, seq, 0)
+    art = viz.draw_pose(ax, seq, 0)
     assert bone(ax, "LElbow", "LWrist").get_alpha() == pytest.approx(0.15 + 0.85 * 0.2)
     assert bone(ax, "LShoulder", "LElbow").get_alpha() == pytest.approx(1.0)
     assert not bone(ax, "RKnee", "RAnkle").get_visible()
@@ -251,11 +242,11 @@ def test_rendered_png_has_left_colour_at_left_wrist(tmp_path, dims):
     import matplotlib.image as mpimg
 
     seq = pose_2d() if dims == 2 else stick_figure()
-    fig = new_figure(4, 4)
+    fig = viz.new_figure(4, 4)
     ax = fig.add_axes((0, 0, 1, 1))
-    draw_pose(ax, seq, 0, elev=0)
+    viz.draw_pose(ax, seq, 0, elev=0)
     fig.canvas.draw()
-    out = save_figure(fig, tmp_path / "pose.png")
+    out = viz.save_figure(fig, tmp_path / "pose.png")
     img = mpimg.imread(out)
     for name, color in (("LWrist", LEFT), ("RWrist", RIGHT)):
         line = bone(ax, name[0] + "Elbow", name)
@@ -272,33 +263,33 @@ def test_rendered_png_has_left_colour_at_left_wrist(tmp_path, dims):
 # ------------------------------------------------------------------ figures
 def test_plot_frames_grid_and_shared_limits(tmp_path):
     seq = stick_figure(frames=6)
-    fig = plot_frames(seq, [0, 2, 5], azim=30, elev=20, ncols=2)
+    fig = viz.plot_frames(seq, [0, 2, 5], azim=30, elev=20, ncols=2)
     axes = [a for a in fig.axes if a.lines]
     assert len(axes) == 3
     assert {a.get_xlim() for a in axes} == {axes[0].get_xlim()}
-    save_figure(fig, tmp_path / "f.png")
+    viz.save_figure(fig, tmp_path / "f.png")
     assert (tmp_path / "f.png").stat().st_size > 1000
     with pytest.raises(InvalidArgumentError):
-        plot_frames(seq, [7])
+        viz.plot_frames(seq, [7])
     with pytest.raises(InvalidArgumentError):
-        save_figure(fig, tmp_path / "f.jpeg2000")
+        viz.save_figure(fig, tmp_path / "f.jpeg2000")
 
 
 def test_plot_compare_shares_limits_within_units():
     a, b = stick_figure(frames=3), stick_figure(frames=3, up="+z", yaw=30)
-    fig = plot_compare([pose_2d(), a, b], ["2d", "a", "b"], frames=[0, 2])
+    fig = viz.plot_compare([pose_2d(), a, b], ["2d", "a", "b"], frames=[0, 2])
     grid = [ax for ax in fig.axes if ax.lines]
     assert len(grid) == 6
     cm = [ax for ax in grid if not ax.yaxis_inverted()]
     assert len(cm) == 4 and {ax.get_xlim() for ax in cm} == {cm[0].get_xlim()}
     assert [ax.get_title() for ax in fig.axes[:3]] == ["2d", "a", "b"]
     with pytest.raises(InvalidArgumentError):
-        plot_compare([a], ["x", "y"])
+        viz.plot_compare([a], ["x", "y"])
 
 
 def test_plot_views_and_lift_hook(tmp_path):
     seq = stick_figure()
-    fig = plot_views(seq, azims=(0, 90), frames=[1])
+    fig = viz.plot_views(seq, azims=(0, 90), frames=[1])
     first, second = [ax for ax in fig.axes if ax.lines]
     width0 = np.ptp(bone(first, "Neck", "LShoulder").get_xydata()[:, 0]) * 2
     width90 = np.ptp(bone(second, "Neck", "LShoulder").get_xydata()[:, 0])
@@ -308,10 +299,10 @@ def test_plot_views_and_lift_hook(tmp_path):
     def lift(seq2d: PoseSequence) -> PoseSequence:
         return stick_figure(frames=seq2d.num_frames)
 
-    fig = plot_lifted(pose_2d(), lift, azims=(0, 90))
+    fig = viz.plot_lifted(pose_2d(), lift, azims=(0, 90))
     assert len([ax for ax in fig.axes if ax.lines]) == 3
     with pytest.raises(InvalidArgumentError):
-        plot_lifted(pose_2d(), lambda s: s)
+        viz.plot_lifted(pose_2d(), lambda s: s)
     out = animate_lifted(pose_2d(), lift, tmp_path / "lift.gif", size=96, progress=False)
     assert _read_video(out)[0] == 3
 
@@ -322,7 +313,7 @@ def test_plot_trajectories_data_and_gaps():
     conf[2, OPENPOSE15.idx("RWrist")] = 0
     raw = raw.with_coords(raw.coords, conf)
     smooth = raw.with_coords(raw.coords + 1.0, np.ones_like(conf))
-    fig = plot_trajectories([raw, smooth], ["RWrist", "LAnkle"], ["raw", "smooth"])
+    fig = viz.plot_trajectories([raw, smooth], ["RWrist", "LAnkle"], ["raw", "smooth"])
     assert len(fig.axes) == 4  # x and y rows, two joints
     x_ax = fig.axes[0]
     (line_raw, line_smooth) = x_ax.lines
@@ -331,7 +322,7 @@ def test_plot_trajectories_data_and_gaps():
     assert np.isnan(y[2]) and y[0] == pytest.approx(raw.joint("RWrist")[0, 0])
     assert line_smooth.get_ydata()[2] == pytest.approx(raw.joint("RWrist")[2, 0] + 1)
     with pytest.raises(Exception, match="no joint"):
-        plot_trajectories(raw, ["Tail"])
+        viz.plot_trajectories(raw, ["Tail"])
 
 
 def test_follow_keeps_a_walking_performer_centred():
@@ -459,7 +450,7 @@ def test_real_openpose_and_bvh_plot(tmp_path):
     from skeleton_io import load_file
 
     op = load_file(need(OPENPOSE_REAL / "tall_man"), fps=30, max_frames=40)
-    fig = plot_frames(op, [0, 39])
+    fig = viz.plot_frames(op, [0, 39])
     ax = [a for a in fig.axes if a.lines][0]
     assert ax.yaxis_inverted()
     # a person facing the camera: the left shoulder on the image's right
@@ -467,8 +458,8 @@ def test_real_openpose_and_bvh_plot(tmp_path):
     assert ls > rs
     bvh = sorted(need(MOCAP / "format_samples").glob("*.bvh"))[0]
     seq = load_file(bvh, max_frames=30)
-    fig = plot_views(seq, azims=(0, 90))
-    save_figure(fig, tmp_path / "bvh.png")
+    fig = viz.plot_views(seq, azims=(0, 90))
+    viz.save_figure(fig, tmp_path / "bvh.png")
     assert (tmp_path / "bvh.png").stat().st_size > 1000
 
 

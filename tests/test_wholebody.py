@@ -9,20 +9,9 @@ import logging
 import numpy as np
 import pytest
 
-from skeleton_io import (
-    BODY18,
-    BODY25,
-    COCO17,
-    COCO_WHOLEBODY,
-    DWPOSE,
-    OPENPOSE_WHOLEBODY,
-    PoseFormatError,
-    convert,
-    detect_format,
-    load_file,
-    save_file,
-)
+from skeleton_io import PoseFormatError, convert, detect_format, load_file, save_file
 from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.skeleton import BODY18, BODY25, COCO17, COCO_WHOLEBODY, DWPOSE, OPENPOSE_WHOLEBODY
 from skeleton_io.wholebody import FACE68, FACE70, FEET, LEFT_HAND, RIGHT_HAND, hand_edges
 
 from .conftest import OPENPOSE_REAL, SHARED, make_pose_sequence, make_wholebody_sequence, need

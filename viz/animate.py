@@ -22,7 +22,13 @@ import numpy as np
 from tqdm import tqdm
 
 from skeleton_io.atomic import atomic_file
-from skeleton_io.checks import MAX_IMAGE_SIDE, check_fps, check_range, check_size
+from skeleton_io.checks import (
+    MAX_IMAGE_SIDE,
+    check_fps,
+    check_options,
+    check_range,
+    check_size,
+)
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
@@ -246,32 +252,16 @@ def animate(
     seq: PoseSequence | PoseGroup,
     path: str | Path,
     *,
-    azim: float = 0.0,
-    elev: float = DEFAULT_ELEV,
-    front: Front = "auto",
-    follow: Follow = "auto",
-    sweep: bool = False,
-    turns: float = 1.0,
     fps: float | None = None,
-    size: int = 640,
-    style: Style = DEFAULT_STYLE,
     progress: bool = True,
+    **options: Any,
 ) -> Path:
     """Write an animation of ``seq`` to ``path`` (``.mp4`` or ``.gif``) at ``fps`` (default:
-    the sequence's own). See :func:`render_frames` for the view options."""
+    the sequence's own). Other arguments (the view options) as :func:`render_frames`."""
+    options = check_options(render_frames, options)
     path = check_video_path(path)
     fps = seq.fps if fps is None else check_fps(fps)
-    frames = render_frames(
-        seq,
-        azim=azim,
-        elev=elev,
-        front=front,
-        follow=follow,
-        sweep=sweep,
-        turns=turns,
-        size=size,
-        style=style,
-    )
+    frames = render_frames(seq, **options)
     with (
         open_video(path, fps) as writer,
         _progress(seq.num_frames, path.name, progress) as bar,

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from skeleton_io.atomic import atomic_file
+from skeleton_io.checks import check_options
 from skeleton_io.convert import joint_names
 from skeleton_io.errors import InvalidArgumentError, SkeletonMismatchError
 from skeleton_io.group import PoseGroup
@@ -356,18 +358,17 @@ def plot_compare(
     titles: Sequence[str] | None = None,
     frames: Sequence[int] | None = None,
     *,
-    azim: float = 0.0,
-    elev: float = DEFAULT_ELEV,
-    front: Front = "auto",
-    follow: Follow = "auto",
     panel_height: float = 3.2,
     style: Style = DEFAULT_STYLE,
+    **view: Any,
 ) -> Figure:
     """Several sequences side by side (e.g. source, structure, result), one row per frame.
 
     Columns of the same units and kind (2D pixels, 3D) share their axes limits, so sizes
     compare directly. ``frames`` default to 3 evenly spaced frames of the shortest sequence.
+    The view (``azim``, ``elev``, ``front``, ``follow``) as :func:`plot_frames` takes it.
     """
+    v = check_options(plot_frames, view, but=("ncols", "panel_height", "style"))
     if not seqs:
         raise InvalidArgumentError("plot_compare needs at least one sequence")
     titles = list(titles) if titles is not None else [f"sequence {i + 1}" for i in range(len(seqs))]
@@ -375,7 +376,10 @@ def plot_compare(
         raise InvalidArgumentError(f"{len(seqs)} sequences but {len(titles)} titles")
     n = min(s.num_frames for s in seqs)
     frames = list(frames) if frames is not None else _default_frames(n, 3)
-    cols = [_Column(t, Scene.of(s, front, follow), azim, elev) for t, s in zip(titles, seqs)]
+    cols = [
+        _Column(t, Scene.of(s, v["front"], v["follow"]), v["azim"], v["elev"])
+        for t, s in zip(titles, seqs)
+    ]
     return _grid(cols, frames, panel_height, style)
 
 

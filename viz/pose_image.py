@@ -38,7 +38,7 @@ import numpy as np
 from matplotlib.colors import hsv_to_rgb
 
 from skeleton_io import wholebody as wb
-from skeleton_io.checks import require_joints, source_name
+from skeleton_io.checks import check_options, require_joints, source_name
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError, missing_dependency
 from skeleton_io.group import PoseGroup
@@ -153,33 +153,17 @@ def draw_pose_image(
     confidence: np.ndarray,
     skeleton: Skeleton,
     size: tuple[int, int],
-    *,
-    style: str = "openpose",
-    hands: bool = True,
-    face: bool = True,
-    threshold: float = DEFAULT_THRESHOLD,
+    **options: Any,
 ) -> np.ndarray:
-    """One person's pose image as the annotator draws it (see the module docstring).
-
-    Args:
-        coords: ``(J, 2)`` pixels of the canvas (x right, y down, origin top-left).
-        confidence: ``(J,)``; 0 = missing.
-        skeleton: the joint table of ``coords`` (points are found by name: a ``Neck`` the
-            skeleton lacks is not drawn; convert first to derive it, as :func:`pose_images`
-            does).
-        size: ``(width, height)`` of the canvas in pixels.
-        style: ``"openpose"`` or ``"dwpose"``.
-        hands: draw the hands (when the skeleton has them).
-        face: draw the face (70 points for ``openpose``, 68 for ``dwpose``).
-        threshold: points with a lower confidence are left out.
+    """One person's pose image as the annotator draws it (see the module docstring):
+    ``coords`` ``(J, 2)`` pixels of the canvas (x right, y down, origin top-left),
+    ``confidence`` ``(J,)`` (0 = missing). Other arguments as :func:`draw_people_image`.
 
     Returns:
         ``(height, width, 3)`` uint8 RGB.
     """
-    return draw_people_image(
-        [(coords, confidence)], skeleton, size, style=style, hands=hands, face=face,
-        threshold=threshold,
-    )  # fmt: skip
+    options = check_options(draw_people_image, options)
+    return draw_people_image([(coords, confidence)], skeleton, size, **options)
 
 
 def draw_people_image(
@@ -193,13 +177,28 @@ def draw_people_image(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> np.ndarray:
     """Several people's pose image on one canvas, as the annotators draw a frame with
-    several people: ``people`` is a list of ``(coords (J, 2), confidence (J,))``, drawn in
-    that order (give them farthest first: later ones cover earlier ones).
+    several people, drawn in ``people``'s order (give them farthest first: later ones cover
+    earlier ones).
 
     ``openpose`` (controlnet_aux's ``draw_poses``): person by person, each one's body, left
     hand, right hand and face. ``dwpose`` (its ``draw_pose``): every body's limbs (limb by
     limb), the canvas dimmed, every body's points; then every left hand, every right hand,
-    every face. Other arguments as :func:`draw_pose_image`.
+    every face.
+
+    Args:
+        people: ``(coords, confidence)`` per person: ``(J, 2)`` pixels of the canvas (x right,
+            y down, origin top-left) and ``(J,)`` (0 = missing).
+        skeleton: the joint table of the coordinates (points are found by name: a ``Neck``
+            the skeleton lacks is not drawn; convert first to derive it, as
+            :func:`pose_images` does).
+        size: ``(width, height)`` of the canvas in pixels.
+        style: ``"openpose"`` or ``"dwpose"``.
+        hands: draw the hands (when the skeleton has them).
+        face: draw the face (70 points for ``openpose``, 68 for ``dwpose``).
+        threshold: points with a lower confidence are left out.
+
+    Returns:
+        ``(height, width, 3)`` uint8 RGB.
     """
     if style not in STYLES:
         raise InvalidArgumentError(f"unknown `style` {style!r}: choose one of {', '.join(STYLES)}")

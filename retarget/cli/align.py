@@ -10,6 +10,7 @@ import click
 
 from skeleton_io.errors import InvalidArgumentError
 
+from .common import path_command
 from .options import (
     denoise_choice,
     denoise_options,
@@ -22,9 +23,7 @@ from .options import (
 from .transfer import read_view
 
 
-@click.command("align")
-@click.argument("reference", metavar="REFERENCE", type=click.Path(path_type=Path))
-@click.argument("driving", metavar="DRIVING", type=click.Path(path_type=Path))
+@path_command("align", ("reference", "REFERENCE"), ("driving", "DRIVING"))
 @use_options(
     opt(
         "output",

@@ -10,6 +10,8 @@ import shlex
 import signal
 import sys
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -100,6 +102,18 @@ COMMANDS: dict[str, str] = {
 }
 """The subcommands, imported when they are used (so ``retarget extract`` does not import
 matplotlib or the models)."""
+
+
+def path_command(name: str, *arguments: tuple[str, str]) -> Callable:
+    """``@click.command(name)`` with positional path arguments, each ``(parameter,
+    METAVAR)`` in the order of the command line."""
+
+    def deco(f: Callable) -> click.Command:
+        for param, metavar in reversed(arguments):
+            f = click.argument(param, metavar=metavar, type=click.Path(path_type=Path))(f)
+        return click.command(name)(f)
+
+    return deco
 
 
 class RetargetGroup(click.Group):

@@ -9,13 +9,13 @@ import click
 
 from ..denoising import CleanupOptions, parse_params
 from ..pipeline.poses import denoise_file
+from .common import path_command
 from .options import method_options, opt, pose_io_options, read_pose_kwargs, use_options
 
 log = logging.getLogger(__name__)
 
 
-@click.command("denoise")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@path_command("denoise", ("input_path", "INPUT"))
 @use_options(
     method_options(),
     opt("max_gap", suffix=f" [default: {CleanupOptions.max_gap}]."),

@@ -12,6 +12,7 @@ from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 from skeleton_io.errors import InvalidArgumentError
 
+from .common import path_command
 from .options import input_options, opt, person_options, read_pose_kwargs, use_options
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,7 @@ log = logging.getLogger(__name__)
 # viz (matplotlib) is imported when the command runs, not when the CLI starts.
 
 
-@click.command("draw")
-@click.argument("input_path", metavar="SEQ", type=click.Path(path_type=Path))
+@path_command("draw", ("input_path", "SEQ"))
 @use_options(
     opt(
         "output",

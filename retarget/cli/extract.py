@@ -11,6 +11,7 @@ import click
 from skeleton_io import PoseGroup
 
 from ..pipeline.poses import extract_file
+from .common import path_command
 from .options import (
     denoise_choice,
     denoise_options,
@@ -22,8 +23,7 @@ from .options import (
 log = logging.getLogger(__name__)
 
 
-@click.command("extract")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@path_command("extract", ("input_path", "INPUT"))
 @use_options(
     denoise_options(
         "the poses",

@@ -10,6 +10,7 @@ import click
 from skeleton_io import PoseGroup
 from skeleton_io.atomic import check_output_path
 
+from .common import path_command
 from .option_table import AZIM, ELEV
 from .options import (
     input_options,
@@ -57,8 +58,7 @@ def _people_lines(seqs: list, names: list[str]) -> tuple[list, list[str]]:
     return out, titles
 
 
-@click.command("plot")
-@click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
+@path_command("plot", ("input_path", "IN"))
 @use_options(
     opt("output", help="Picture to write: .png, .pdf or .svg."),
     "frames",
@@ -115,8 +115,7 @@ def plot_cmd(
     click.echo(f"wrote {output}", err=True)
 
 
-@click.command("animate")
-@click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
+@path_command("animate", ("input_path", "IN"))
 @use_options(
     opt("output", help="Animation to write: .mp4 (H.264) or .gif."),
     view_options,

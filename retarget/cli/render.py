@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .common import command_line
+from .common import command_line, path_command
 from .options import denoise_choice, denoise_options, opt, training_options, use_options
 from .transfer import read_view
 
@@ -92,9 +92,7 @@ def render_cmd(
     _report(report)
 
 
-@click.command("video")
-@click.argument("source_path", metavar="SOURCE", type=click.Path(path_type=Path))
-@click.argument("driving_path", metavar="DRIVING", type=click.Path(path_type=Path))
+@path_command("video", ("source_path", "SOURCE"), ("driving_path", "DRIVING"))
 @use_options(
     opt("output", help="MP4 file to write."),
     "view",
@@ -139,8 +137,7 @@ def video_cmd(
     _report(report)
 
 
-@click.command("train-renderer")
-@click.argument("video_path", metavar="VIDEO", type=click.Path(path_type=Path))
+@path_command("train-renderer", ("video_path", "VIDEO"))
 @use_options(
     opt("output", help="Model folder to write."),
     "frame_range",

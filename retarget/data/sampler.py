@@ -16,12 +16,16 @@ origin (the units do not matter to the model, which divides by the 2D body heigh
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
+from skeleton_io.checks import check_options
+
 from ..geometry import BONES, HIP, LEG_BONES
 from ..geometry_torch import rotate
-from .dataset import STRUCTURE_GROUPS, Augment
+from .dataset import STRUCTURE_GROUPS, MocapWindows
 from .mocap import MocapLibrary
 from .performers import BONE_GROUP, BONE_ORDER, LIMB_GROUPS
 from .splits import Split, get_split
@@ -63,23 +67,25 @@ class BatchSampler:
     Args:
         lib: the motion capture.
         split: the split (a name or a :class:`Split`) whose clips and characters are used.
-        window: frames per item; stride: frames between window starts (finer than the
-            dataset's 32 for variety).
-        augment: random ranges (the data module's defaults).
+        stride: frames between window starts (finer than the dataset's 32 for variety).
         device: where batches are made.
         seed: the generator's seed.
+        options: ``window`` and ``augment`` as :class:`~retarget.data.dataset.MocapWindows`
+            takes them (its defaults).
     """
 
     def __init__(
         self,
         lib: MocapLibrary,
         split: str | Split = "train",
-        window: int = 64,
+        *,
         stride: int = 8,
-        augment: Augment = Augment(),  # noqa: B008 (frozen dataclass)
         device: torch.device | str = "cpu",
         seed: int = 0,
+        **options: Any,
     ) -> None:
+        o = check_options(MocapWindows, options, but=("stride", "paired", "seed", "px_per_cm"))
+        window, augment = o["window"], o["augment"]
         sp = get_split(lib, split) if isinstance(split, str) else split
         chars = set(sp.characters)
         worlds, floors, facings, partners = [], [], [], []

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.errors import InvalidArgumentError, look_up
 from skeleton_io.pose import PoseSequence
 
 from . import filters as F
@@ -285,12 +285,12 @@ def register_method(spec: MethodSpec) -> None:
 
 
 def get_method(name: str) -> MethodSpec:
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise InvalidArgumentError(
-            f"unknown denoising method {name!r}: choose one of {', '.join(METHODS)}"
-        ) from None
+    return look_up(
+        METHODS,
+        name,
+        InvalidArgumentError,
+        "unknown denoising method {key!r}: choose one of {known}",
+    )
 
 
 def make_options(method: str, **params: Any) -> Any:

@@ -62,6 +62,7 @@ import numpy as np
 
 from skeleton_io import convert, save_file
 from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
@@ -74,7 +75,7 @@ from .align_inputs import (
     read_reference,
     read_reference_people,
 )
-from .placement import place_on_source, retarget_onto
+from .placement import DrivingOptions, place_on_source, retarget_onto
 
 log = logging.getLogger(__name__)
 
@@ -171,15 +172,13 @@ def align_people(
     references: list[tuple[PoseSequence, PoseSequence]],
     driving: PoseGroup,
     *,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     name: str = "the reference",
+    **options: Any,
 ) -> PoseGroup:
     """Every dancer of ``driving`` on a reference person's body, the group placed where the
     reference people stand (see the module docstring; ``references`` as
-    :func:`read_reference_people` gives them).
+    :func:`read_reference_people` gives them). Other arguments as :func:`align_poses` takes
+    them (:class:`~retarget.pipeline.placement.DrivingOptions`).
 
     Returns:
         A group with the driving's track ids, frames and fps on the reference's canvas;
@@ -192,11 +191,12 @@ def align_people(
     from ..retargeters.group import transfer_group
     from .people import match_people, place_group
 
+    o = check_options(DrivingOptions, options)
     whom = match_people(driving, references, name, what="reference")
-    r = load_retargeter(model, device=device, denoise=None)
+    r = load_retargeter(o["model"], device=o["device"], denoise=None)
     bodies = {k: references[whom[k]][1] for k in driving.ids}
-    denoise = False if denoise_method == "none" else denoise_method
-    moved = transfer_group(driving, bodies, view, model=r, device=device, denoise=denoise)
+    denoise = False if o["denoise_method"] == "none" else o["denoise_method"]
+    moved = transfer_group(driving, bodies, o["view"], model=r, device=o["device"], denoise=denoise)
     poses = [p for p, _ in references]
     if len(references) == 1:  # copies of one person: the driving's layout around them
         placed = place_group(moved, poses, whom, anchor="ground")
@@ -343,7 +343,7 @@ def pose_align_video(
         json_dir: also write the keypoints here (OpenPose JSON for ``style="openpose"``,
             DWPose JSON for ``"dwpose"``; one file per frame).
         reference_pose: also draw the reference's own pose here (``.png``/``.jpg``).
-        style: ``openpose`` or ``dwpose`` (:func:`viz.pose_image.draw_pose_image`).
+        style: ``openpose`` or ``dwpose`` (:func:`viz.pose_image.draw_people_image`).
         start_frame, max_frames: the driving frames used.
         max_side: videos and images are scaled to this long side for pose estimation.
         reference_frame: the frame of a reference video or pose file.

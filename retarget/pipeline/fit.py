@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError, ModelError
 
 from ..data.dataset import Augment
@@ -62,20 +63,18 @@ def fit(
     run_dir: str | Path,
     *,
     data: str | Path = "../shared/mocap",
-    iterations: int = 20000,
-    minutes: float | None = None,
-    batch: int = 32,
-    lr: float = 1e-3,
-    seed: int = 0,
-    eval_every: int = 1000,
-    device: str = "auto",
     resume: bool = False,
     cache_dir: str | Path | None = None,
     command: str = "",
     progress: bool = True,
     augment: Augment | None = None,
+    **settings: Any,
 ) -> dict[str, Any]:
     """Train on the ``train`` split of the motion capture in ``data``; see :func:`train`.
+
+    ``settings``: the run's :class:`TrainConfig` (``iterations``, ``minutes``, ``batch``,
+    ``lr``, ``seed``, ``eval_every``, ``device``, ...; its defaults for those not given;
+    not ``window``, ``stride`` and ``world_size``, which the data and ``torchrun`` set).
 
     ``augment``: the training items' random ranges (recorded in ``config.json`` under
     ``data``), default :class:`retarget.data.dataset.Augment` (the shipped model's).
@@ -91,7 +90,9 @@ def fit(
     from ..nn.distributed import from_env
 
     augment = Augment() if augment is None else augment
-    check_budget(iterations, minutes, batch, lr)
+    fixed = ("window", "stride", "world_size", "data")
+    tc = TrainConfig(**check_options(TrainConfig, settings, but=fixed), data=str(data))
+    check_budget(tc.iterations, tc.minutes, tc.batch, tc.lr)
     check_output_path(run_dir, folder=True)
     check_cache_dir(cache_dir)
     if resume and not (Path(run_dir) / "state.pt").exists():
@@ -99,24 +100,14 @@ def fit(
     lib = MocapLibrary.load(data, cache_dir)
     require_windows(split_lengths(lib, "train"), WINDOW, lib.root, "train")
     dist = from_env()  # under torchrun: this rank's windows, seed and GPU
-    dev = resolve_device(device)
+    dev = resolve_device(tc.device)
     if dev.type == "cuda" and dist.enabled:
         dev = torch.device("cuda", dist.local_rank)
     sampler = BatchSampler(
-        lib, "train", window=WINDOW, augment=augment, device=dev, seed=seed + dist.rank
+        lib, "train", window=WINDOW, augment=augment, device=dev, seed=tc.seed + dist.rank
     )
     windows = len(sampler)
     sampler.shard(dist.rank, dist.world_size)
-    tc = TrainConfig(
-        iterations=iterations,
-        minutes=minutes,
-        batch=batch,
-        lr=lr,
-        seed=seed,
-        eval_every=eval_every,
-        data=str(data),
-        device=device,
-    )
     cfg = RunConfig(
         train=tc,
         command=command,
@@ -132,6 +123,6 @@ def fit(
         sampler,
         cfg,
         resume=resume,
-        evaluate=validation_hook(lib, seed=seed),
+        evaluate=validation_hook(lib, seed=tc.seed),
         progress=progress,
     )

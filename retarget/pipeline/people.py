@@ -20,30 +20,26 @@ of the source, composited in the source's scene.
 5. Rendered person by person onto the shared scene, the farthest first in every frame
    (:func:`retarget.render.people.render_people`), as H.264 MP4 with the driving's sound.
 
-One person (``people`` main) is :func:`retarget.pipeline.video.pose_transfer_video`'s own
-path, unchanged.
+:func:`retarget.pipeline.video.people_transfer_video` runs these steps; one person
+(``people`` main) is :func:`retarget.pipeline.video.pose_transfer_video`'s own path.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from ..render.base import SourceAppearance, as_body15
-from ..render.people import render_people
 from ..retargeters import load_retargeter
-from .placement import carry_face, place_on_source
-from .video_output import RenderReport, driving_background, make_renderer, write_driven
+from .placement import DrivingOptions, carry_face, place_on_source
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +113,25 @@ def people_targets(
     dancers: PoseGroup,
     sources: list[SourceAppearance],
     *,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     name: str = "source",
+    **options: Any,
 ) -> dict[int, PoseSequence]:
     """The render targets of the dancers of ``dancers`` (steps 2-4 of the module
-    docstring), by track id, in pixels of the source image."""
+    docstring), by track id, in pixels of the source image. Other arguments as
+    :class:`~retarget.pipeline.placement.DrivingOptions`."""
     from ..inputs import as_2d
     from ..retargeters.group import transfer_group
 
+    o = check_options(DrivingOptions, options)
+    view, device, method = o["view"], o["device"], o["denoise_method"]
     whom = match_people(dancers, sources, name)
     motion = dancers.map(as_2d, keep_missing=False)
-    if denoise_method != "none":
+    if method != "none":
         from ..denoising import denoise
 
-        motion = motion.map(lambda s: denoise(s, denoise_method))
+        motion = motion.map(lambda s: denoise(s, method))
     bodies = {k: sources[whom[k]].body15 for k in motion.ids}
-    r = load_retargeter(model, device=device, denoise=None)
+    r = load_retargeter(o["model"], device=device, denoise=None)
     moved = transfer_group(motion, bodies, view, model=r, device=device, denoise=False)
     placed = place_people(moved, sources, whom)
     if isinstance(view, str) and view == "motion":
@@ -143,76 +139,4 @@ def people_targets(
     return placed
 
 
-def people_transfer_video(
-    source: str | Path,
-    driving: str | Path,
-    output: str | Path,
-    *,
-    people: int | None = None,
-    backend: Any = "reference",
-    view: str | float = "motion",
-    start_frame: int = 0,
-    max_frames: int | None = None,
-    max_side: int | None = 512,
-    source_frame: int = 0,
-    background: str = "source",
-    model: str | Path | None = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
-    renderer_settings: dict[str, Any] | None = None,
-) -> RenderReport:
-    """Every dancer of ``driving`` (``people``: None for all, else the N largest on average)
-    as a person of ``source`` (see the module docstring). Other arguments as
-    :func:`retarget.pipeline.video.pose_transfer_video`.
-
-    Raises:
-        NoPersonFoundError: nobody in the source, or in the whole driving video.
-        InvalidArgumentError: a count of source people that is neither 1 nor the dancers'.
-    """
-    from skeleton_io import load_group
-    from skeleton_io.video_io import probe
-
-    from ..render.background import background_image
-    from ..render.source import load_sources
-
-    t0 = time.perf_counter()
-    output = check_output_path(output, inputs=[source, driving])
-    info = probe(driving)
-    sources = load_sources(source, source_frame=source_frame, max_side=max_side)
-    size = sources[0].size
-    scene: Any = sources[0].background
-    if background not in ("source", "driving"):
-        scene = background_image(background, size)
-    renderer = make_renderer(backend, renderer_settings)
-    t1 = time.perf_counter()
-    dancers = load_group(
-        driving, people=people, start_frame=start_frame, max_frames=max_frames,
-        max_side=max_side,
-    )  # fmt: skip
-    t2 = time.perf_counter()
-    targets = people_targets(
-        dancers, sources, view=view, model=model, device=device,
-        denoise_method=denoise_method, name=str(source),
-    )  # fmt: skip
-    whom = match_people(dancers, sources, str(source))
-    t3 = time.perf_counter()
-    if background == "driving":
-        scene = driving_background(driving, start_frame, max_frames, max_side, size)
-    frames = render_people(
-        renderer, [sources[whom[k]] for k in dancers.ids], list(targets.values()), scene
-    )
-    n, fps = write_driven(frames, output, driving, info, dancers, dancers.num_frames)
-    t4 = time.perf_counter()
-    warnings = [w for s in sources for w in s.meta.get("warnings", [])]
-    if len(sources) == 1 and dancers.num_people > 1:
-        warnings.append(f"{dancers.num_people} dancers, one source person: copies of them")
-    return RenderReport(
-        output=Path(output), frames=n, fps=fps, size=size, audio=info.has_audio,
-        backend=renderer.name,
-        seconds={"source": t1 - t0, "driving": t2 - t1, "retarget": t3 - t2,
-                 "render": t4 - t3, "total": t4 - t0},
-        warnings=warnings, people=PoseGroup(targets, {"source_people": len(sources)}),
-    )  # fmt: skip
-
-
-__all__ = ["match_people", "people_targets", "people_transfer_video", "place_people"]
+__all__ = ["match_people", "people_targets", "place_people"]

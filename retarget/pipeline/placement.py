@@ -11,11 +11,13 @@ Used by :mod:`.video` (``retarget render``, ``retarget video``), :mod:`.people` 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError, ModelError
 from skeleton_io.pose import PoseSequence
 
@@ -26,6 +28,27 @@ from ..retargeters.extremities import with_extremities
 log = logging.getLogger(__name__)
 
 FITS = ("retarget", "place", "none")
+
+
+@dataclass(frozen=True)
+class DrivingOptions:
+    """How driving poses are retargeted onto a body: the ``**options`` of
+    :func:`driving_target`, :func:`retarget.pipeline.video.video_target`,
+    :func:`retarget.pipeline.people.people_targets` and
+    :func:`retarget.pipeline.align.align_people` (checked against these fields by
+    :func:`skeleton_io.checks.check_options`); :func:`retarget.pipeline.align.align_poses`
+    names the same."""
+
+    view: str | float | PoseSequence = "motion"
+    """``motion`` (the driving's view), ``structure`` (the body's), a yaw in degrees relative
+    to the driving's view, or a sequence whose view is taken."""
+    model: Any = None
+    """A retargeter, its name (``limb``, ``musepose``, ...), a run folder, or None (the
+    shipped model)."""
+    device: str = "auto"
+    """Where a model loaded here runs."""
+    denoise_method: str = "learned"
+    """A :func:`retarget.denoising.denoise` method for the driving poses (``none`` to skip)."""
 
 
 def retarget_onto(
@@ -308,15 +331,13 @@ def driving_target(
     motion: PoseSequence,
     source: SourceAppearance,
     *,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     structure: PoseSequence | None = None,
+    **options: Any,
 ) -> PoseSequence:
     """Driving poses (as :func:`skeleton_io.formats.video.load` gives them) made into the
     target of a render on ``source``: denoised, retargeted onto the source's body, placed at
-    the source person; frames without anybody get confidence 0 (nothing drawn).
+    the source person; frames without anybody get confidence 0 (nothing drawn). Other
+    arguments as :class:`DrivingOptions`.
 
     ``structure``: poses of the source person over several frames (e.g. of the source video,
     denoised), to measure the body on instead of the one source frame; bone lengths seen in
@@ -325,8 +346,10 @@ def driving_target(
     from ..denoising import denoise
     from ..inputs import as_2d
 
-    if denoise_method != "none":
-        motion = denoise(motion, denoise_method)
+    o = check_options(DrivingOptions, options)
+    model, device, view = o["model"], o["device"], o["view"]
+    if o["denoise_method"] != "none":
+        motion = denoise(motion, o["denoise_method"])
     if model is None or isinstance(model, (str, Path)):  # denoised here, not again
         model = load_retargeter(model, device=device, denoise=None)
     body = source.body15 if structure is None else _in_source_pixels(as_body15(structure), source)
@@ -342,6 +365,7 @@ def driving_target(
 __all__ = [
     "ANCHOR_VISIBILITY",
     "ANCHORS",
+    "DrivingOptions",
     "FACE_JOINTS",
     "FITS",
     "VIEW_JOINTS",

@@ -33,16 +33,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from skeleton_io.checks import require_joints
+from skeleton_io.atomic import check_output_path
+from skeleton_io.checks import check_options, require_joints
+from skeleton_io.group import PoseGroup
 from skeleton_io.pose import PoseSequence
 
 from ..render.base import Renderer, SourceAppearance, as_body15
+from ..render.people import render_people
 from ..retargeters import load_retargeter
 from .checks import check_render_request, check_start_frame
+from .people import match_people, people_targets
 from .placement import (
     ANCHOR_VISIBILITY,
     ANCHORS,
     FITS,
+    DrivingOptions,
     carry_face,
     driving_target,
     fit_target,
@@ -222,17 +227,16 @@ def video_target(
     *,
     source_frame: int = 0,
     max_side: int | None = 512,
-    view: str | float | PoseSequence = "motion",
-    model: Any = None,
-    device: str = "auto",
-    denoise_method: str = "learned",
     sampler: SceneSampler | None = None,
+    **options: Any,
 ) -> PoseSequence:
     """The render target of ``retarget video`` (and of ``train-renderer``, so that a learned
     renderer trains on the targets it will be given): the driving poses ``motion`` denoised
     once, retargeted onto the source's body measured as :func:`source_structure` says (by a
     retargeter that does not denoise again), placed at the source person. ``sampler``:
-    see :func:`source_structure`."""
+    see :func:`source_structure`; other arguments as :class:`DrivingOptions`."""
+    o = check_options(DrivingOptions, options)
+    denoise_method = o.pop("denoise_method")
     if denoise_method != "none":
         from ..denoising import denoise
 
@@ -240,10 +244,7 @@ def video_target(
     structure = source_structure(
         source, driving, motion, source_frame, max_side, denoise_method, sampler
     )
-    return driving_target(
-        motion, src, view=view, model=model, device=device, denoise_method="none",
-        structure=structure,
-    )  # fmt: skip
+    return driving_target(motion, src, structure=structure, denoise_method="none", **o)
 
 
 def _source_scene(
@@ -322,7 +323,7 @@ def pose_transfer_video(
     Args:
         people: ``"main"``: the driving's main person (this function's own path); ``"all"``
             or N: every dancer (the N largest on average), each as a person of the source
-            (:func:`retarget.pipeline.people.people_transfer_video`).
+            (:func:`people_transfer_video`).
         view: ``motion`` (the driving's view), ``structure`` (the source's) or a yaw in
             degrees relative to the driving's view.
         background: ``source``, ``driving``, an image path or a colour.
@@ -345,8 +346,6 @@ def pose_transfer_video(
     from ..render.source import load_source
 
     if people != "main":
-        from .people import people_transfer_video
-
         return people_transfer_video(
             source, driving, output, people=None if people == "all" else int(people),
             backend=backend, view=view, start_frame=start_frame, max_frames=max_frames,
@@ -420,6 +419,70 @@ def pose_transfer_video(
     )
 
 
+def people_transfer_video(
+    source: str | Path,
+    driving: str | Path,
+    output: str | Path,
+    *,
+    people: int | None = None,
+    **options: Any,
+) -> RenderReport:
+    """Every dancer of ``driving`` (``people``: None for all, else the N largest on average)
+    as a person of ``source`` (see :mod:`retarget.pipeline.people`). Other arguments as
+    :func:`pose_transfer_video`.
+
+    Raises:
+        NoPersonFoundError: nobody in the source, or in the whole driving video.
+        InvalidArgumentError: a count of source people that is neither 1 nor the dancers'.
+    """
+    from skeleton_io import load_group
+    from skeleton_io.video_io import probe
+
+    from ..render.background import background_image
+    from ..render.source import load_sources
+
+    o = check_options(pose_transfer_video, options, but=("people",))
+    background, max_side, max_frames = o["background"], o["max_side"], o["max_frames"]
+    t0 = time.perf_counter()
+    output = check_output_path(output, inputs=[source, driving])
+    info = probe(driving)
+    sources = load_sources(source, source_frame=o["source_frame"], max_side=max_side)
+    size = sources[0].size
+    scene: Any = sources[0].background
+    if background not in ("source", "driving"):
+        scene = background_image(background, size)
+    renderer = make_renderer(o["backend"], o["renderer_settings"])
+    t1 = time.perf_counter()
+    dancers = load_group(
+        driving, people=people, start_frame=o["start_frame"], max_frames=max_frames,
+        max_side=max_side,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    targets = people_targets(
+        dancers, sources, view=o["view"], model=o["model"], device=o["device"],
+        denoise_method=o["denoise_method"], name=str(source),
+    )  # fmt: skip
+    whom = match_people(dancers, sources, str(source))
+    t3 = time.perf_counter()
+    if background == "driving":
+        scene = driving_background(driving, o["start_frame"], max_frames, max_side, size)
+    frames = render_people(
+        renderer, [sources[whom[k]] for k in dancers.ids], list(targets.values()), scene
+    )
+    n, fps = write_driven(frames, output, driving, info, dancers, dancers.num_frames)
+    t4 = time.perf_counter()
+    warnings = [w for s in sources for w in s.meta.get("warnings", [])]
+    if len(sources) == 1 and dancers.num_people > 1:
+        warnings.append(f"{dancers.num_people} dancers, one source person: copies of them")
+    return RenderReport(
+        output=Path(output), frames=n, fps=fps, size=size, audio=info.has_audio,
+        backend=renderer.name,
+        seconds={"source": t1 - t0, "driving": t2 - t1, "retarget": t3 - t2,
+                 "render": t4 - t3, "total": t4 - t0},
+        warnings=warnings, people=PoseGroup(targets, {"source_people": len(sources)}),
+    )  # fmt: skip
+
+
 __all__ = [
     "ANCHOR_VISIBILITY",
     "DEFAULT_PRESET",
@@ -430,6 +493,7 @@ __all__ = [
     "RenderReport",
     "driving_background",
     "driving_target",
+    "people_transfer_video",
     "fit_target",
     "keep_in_view",
     "ground_point",

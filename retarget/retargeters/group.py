@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from skeleton_io.checks import check_options
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.group import PoseGroup, overlap, person_boxes
@@ -68,7 +69,7 @@ from ..geometry import HIP, J, as_openpose15, height_from_bones, robust_lengths
 from ..inputs import as_2d
 from .base import Mode, Retargeter
 from .extremities import with_extremities
-from .transfer import denoise_method, resolve_view
+from .transfer import denoise_method, resolve_view, transfer
 
 log = logging.getLogger(__name__)
 
@@ -300,12 +301,7 @@ def transfer_group(
     motion: PoseGroup,
     structure: Structures,
     view: str | float | PoseSequence = "motion",
-    *,
-    model: Any = None,
-    mode: Mode | None = None,
-    device: str = "auto",
-    denoise: str | bool | None = None,
-    extremities: bool = True,
+    **options: Any,
 ) -> PoseGroup:
     """Every person of ``motion`` on a body of their own (see the module docstring).
 
@@ -315,28 +311,21 @@ def transfer_group(
             track id -> body (:func:`assign_structures` makes one from files and ``--assign``).
         view: ``"motion"``, ``"structure"`` (the main person's body's view), a yaw in degrees
             or a sequence; the group turns as one.
-        model, mode, device: as :func:`retarget.transfer` takes them.
-        denoise: method applied to every motion and body first (False or ``"none"``: none;
-            None: a loaded model's setting, else ``"learned"``).
-        extremities: carry each person's hands, face and feet onto their result (as
-            :func:`retarget.transfer` does); False keeps the bodies only.
+        options: ``model``, ``mode``, ``device``, ``denoise`` and ``extremities`` as
+            :func:`retarget.transfer` takes them; ``denoise`` applies to every motion and body
+            first, ``extremities`` to each person.
 
     Returns:
         A group with ``motion``'s track ids, frames, fps and canvas: ``openpose15`` people
-        (``openpose_wholebody`` where the motion shows hands, a face or feet) in pixels, each at their structure's scale; frames where a person was not seen stay
-        missing. Each track's ``meta`` holds ``root_scale`` and ``layout_shift_px`` (the
-        mean shift applied), the group's ``meta["view_yaw"]``.
+        (``openpose_wholebody`` where the motion shows hands, a face or feet) in pixels, each
+        at their structure's scale; frames where a person was not seen stay missing. Each
+        track's ``meta`` holds ``root_scale`` and ``layout_shift_px`` (the mean shift
+        applied), the group's ``meta["view_yaw"]``.
     """
-    if isinstance(structure, Mapping):
-        bodies = {k: structure[k] for k in motion.ids if k in structure}
-        if len(bodies) != motion.num_people:
-            missing = [k for k in motion.ids if k not in structure]
-            raise InvalidArgumentError(
-                f"no `structure` for track ids {', '.join(map(str, missing))}"
-            )
-    else:
-        bodies = assign_structures(motion, structure)
-    r = _retargeter(model, mode, device)
+    opts = check_options(transfer, options)
+    bodies = _bodies(motion, structure)
+    model, denoise = opts["model"], opts["denoise"]
+    r = _retargeter(model, opts["mode"], opts["device"])
     if denoise is None:  # a loaded model's own setting, else the learned denoiser
         method = getattr(model, "denoise", "learned") if hasattr(model, "analyse") else "learned"
     else:
@@ -362,8 +351,31 @@ def transfer_group(
         boxes = np.stack([person_boxes(v) for v in visible])
         spread = least_spread(boxes, overlap(sub), hips, ratios, legs=legs)
     shifts = layout_shifts(hips, ratios, yaw, spread, legs)
-    if extremities:  # after the layout, which measures the bodies
+    if opts["extremities"]:  # after the layout, which measures the bodies
         outs = _with_extremities(outs, seen, bodies)
+    group = _moved(motion, outs, shifts, ratios)
+    group.meta.update(view_yaw=float(yaw), main_track=main, layout_spread=spread)
+    return group
+
+
+def _bodies(motion: PoseGroup, structure: Structures) -> dict[int, PoseSequence]:
+    """Track id -> body for every person of ``motion`` (a mapping must name them all)."""
+    if not isinstance(structure, Mapping):
+        return assign_structures(motion, structure)
+    missing = [k for k in motion.ids if k not in structure]
+    if missing:
+        raise InvalidArgumentError(f"no `structure` for track ids {', '.join(map(str, missing))}")
+    return {k: structure[k] for k in motion.ids}
+
+
+def _moved(
+    motion: PoseGroup,
+    outs: dict[int, PoseSequence],
+    shifts: np.ndarray,
+    ratios: np.ndarray,
+) -> PoseGroup:
+    """The people retargeted (``outs``, the people seen) moved by their layout ``shifts``,
+    missing where ``motion`` does not see them; a person never seen all missing."""
     tracks = {}
     for (k, out), shift, ratio in zip(outs.items(), shifts, ratios):
         present = motion.person(k).present
@@ -382,9 +394,7 @@ def transfer_group(
                 np.zeros_like(blank.coords), np.zeros_like(blank.confidence)
             )
             tracks[k].meta["track_id"] = k
-    group = PoseGroup({k: tracks[k] for k in motion.ids}, dict(motion.meta))
-    group.meta.update(view_yaw=float(yaw), main_track=main, layout_spread=spread)
-    return group
+    return PoseGroup({k: tracks[k] for k in motion.ids}, dict(motion.meta))
 
 
 def _with_extremities(

@@ -260,8 +260,15 @@ def load_group(
     up: str | None = None,
     **_: Any,
 ) -> PoseGroup:
-    """Every person of a CSV file with a ``person`` column (without one: a group of one,
-    id 0); arguments as for :func:`load`."""
+    """Every person of ``frame,joint,x,y,z,confidence`` rows with a ``person`` column
+    (without one: a group of one, id 0).
+
+    Args:
+        path: the CSV file.
+        fps: frame rate (the file has none; default assumed with a warning).
+        canvas: ``(width, height)`` of the frames for 2D data, if known.
+        units, up: for 3D data, what the coordinates are (default ``"units"``, ``"+y"``).
+    """
     path = Path(path)
     fields, rows = _read_rows(path)
     opts = {"fps": fps, "canvas": canvas, "units": units, "up": up}
@@ -286,25 +293,7 @@ def load_group(
     return PoseGroup(seqs, {"format": "csv"})
 
 
-def load(
-    path: str | Path,
-    fps: float | None = None,
-    canvas: tuple[int, int] | None = None,
-    units: str | None = None,
-    up: str | None = None,
-    **_: Any,
-) -> PoseSequence:
-    """Load ``frame,joint,x,y,z,confidence`` rows (with a ``person`` column: the only
-    person, or the main one with a warning).
-
-    Args:
-        path: the CSV file.
-        fps: frame rate (the file has none; default assumed with a warning).
-        canvas: ``(width, height)`` of the frames for 2D data, if known.
-        units, up: for 3D data, what the coordinates are (default ``"units"``, ``"+y"``).
-    """
-    path = Path(path)
-    fields, rows = _read_rows(path)
-    if "person" in fields:
-        return one_person(load_group(path, fps, canvas, units, up), path)
-    return _parse(path, rows, _span(path, rows), fps=fps, canvas=canvas, units=units, up=up)
+def load(path: str | Path, **options: Any) -> PoseSequence:
+    """Load ``frame,joint,x,y,z,confidence`` rows: the only person, or with a ``person``
+    column the main one with a warning. Other arguments as for :func:`load_group`."""
+    return one_person(load_group(path, **options), path)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_options
 from ..group import PoseGroup
 from ..pose import PoseSequence
 from ..skeleton import COCO17, Skeleton
@@ -154,20 +155,15 @@ def load_openpose_group(
     return group_from_frames(path, found, skeleton, fps, canvas, meta)
 
 
-def load_dwpose_group(
-    path: str | Path,
-    fps: float | None = None,
-    canvas: tuple[int, int] | None = None,
-    normalized: bool | None = None,
-    **_: Any,
-) -> PoseGroup:
-    """Every person of DWPose/ControlNet annotator JSON; arguments as for
+def load_dwpose_group(path: str | Path, **options: Any) -> PoseGroup:
+    """Every person of DWPose/ControlNet annotator JSON; other arguments as for
     :func:`skeleton_io.formats.dwpose_json.load`."""
+    o = check_options(dwpose_json.load, options)
     path = Path(path)
-    frames, canvas, scale = dwpose_json.read_frames(path, canvas, normalized)
+    frames, canvas, scale = dwpose_json.read_frames(path, o["canvas"], o["normalized"])
     found, skeleton = _people_lists(path, frames, scale)
     meta: dict[str, Any] = {"format": dwpose_json.FORMAT, "normalized": scale is not None}
-    fps = openpose.resolve_fps(path, fps, meta)
+    fps = openpose.resolve_fps(path, o["fps"], meta)
     return group_from_frames(path, found, skeleton, fps, canvas, meta)
 
 

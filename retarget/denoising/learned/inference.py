@@ -56,14 +56,10 @@ def denoise_learned(seq: PoseSequence, options: LearnedOptions) -> PoseSequence:
         )
     den = load_denoiser(options.model or None, options.device)
     max_gap = int(round(options.max_fill * seq.fps))
-    coords, conf = denoise_skeleton(
-        den, seq, seq.coords, seq.confidence, max_gap, options.fill_confidence
-    )
+    coords, conf = denoise_skeleton(den, seq, seq.coords, max_gap, options.fill_confidence)
     world = None
     if seq.world is not None:
-        world, _ = denoise_skeleton(
-            den, seq, seq.world, seq.confidence, max_gap, options.fill_confidence
-        )
+        world, _ = denoise_skeleton(den, seq, seq.world, max_gap, options.fill_confidence)
         world[conf == 0] = 0.0
     return seq.with_coords(coords, conf, world=world)
 
@@ -72,16 +68,16 @@ def denoise_skeleton(
     den: Denoiser,
     seq: PoseSequence,
     coords: np.ndarray,
-    confidence: np.ndarray,
     max_gap: int,
     fill_confidence: float = 0.25,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Denoise ``(T, J, D)`` coordinates on ``seq``'s skeleton (any skeleton, 2D or 3D).
+    """Denoise ``(T, J, D)`` coordinates on ``seq``'s skeleton (any skeleton, 2D or 3D: its
+    ``coords`` or its ``world``), with ``seq``'s confidence.
 
     The ``openpose15`` joints (by name) go through the network; the others (feet, face,
     hands) are smoothed by Savitzky-Golay with the ``savgol`` method's defaults.
     """
-    names = joint_names(seq)
+    names, confidence = joint_names(seq), seq.confidence
     sub = convert(seq.with_coords(coords, confidence, world=None), OPENPOSE15)
     if coords.shape[2] == 2:
         out15, conf15 = den(sub.coords, sub.confidence, max_gap, fill_confidence)
