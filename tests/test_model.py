@@ -332,3 +332,65 @@ def test_cli_transfer_denoises_with_the_learned_denoiser_by_default(tmp_path):
     assert res.exit_code == 2 and "magic" in res.output
     assert len(res.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.npz").exists()
+
+
+def _photo(pitch: float) -> tuple[np.ndarray, float]:
+    """One frame of the average body, pitched ``pitch`` degrees about the camera's x axis
+    (leaning towards the camera), in pixels, and its 2D body scale."""
+    x3d = builtin_motion("average", frames=1).coords * 2.0
+    c, s = np.cos(np.radians(pitch)), np.sin(np.radians(pitch))
+    y, z = x3d[..., 1].copy(), x3d[..., 2].copy()
+    x3d[..., 1], x3d[..., 2] = c * y - s * z, s * y + c * z
+    return x3d, float(body_scale(torch.as_tensor(x3d[..., :2])[None])[0])
+
+
+def test_a_photo_measures_its_spine_and_head_through_the_lift_angle():
+    """One frame of a body leaning 35 degrees towards the camera: its 2D spine and head are
+    cos(35 deg) of their length. With an exact lift a photo gets them back exactly; arms and
+    legs are their longer side's 2D length times PHOTO_LIMB; the widths the lift's. Five such
+    frames (a sequence) keep the sequence rules: the 2D spine."""
+    from retarget.geometry import SIDE_PAIRS
+    from retarget.retargeters.model import (
+        HEAD_BONE,
+        PHOTO_LIMB,
+        SPINE_BONE,
+        WIDTH_BONES,
+        _lengths,
+    )
+
+    x3d, scale = _photo(35.0)
+    lift, local2d = localize(x3d) / scale, localize(x3d[..., :2]) / scale
+    got = _lengths(lift, local2d, np.ones((1, 15))) * scale
+    true = bone_lengths(x3d)[0]
+    seen2d = bone_lengths(x3d[..., :2])[0]
+    assert seen2d[SPINE_BONE] < 0.85 * true[SPINE_BONE]
+    np.testing.assert_allclose(
+        got[[SPINE_BONE, HEAD_BONE]], true[[SPINE_BONE, HEAD_BONE]], rtol=1e-6
+    )
+    np.testing.assert_allclose(got[list(WIDTH_BONES)], true[list(WIDTH_BONES)], rtol=1e-6)
+    for r, left in SIDE_PAIRS:
+        if r not in WIDTH_BONES:
+            want = PHOTO_LIMB * max(seen2d[r], seen2d[left])
+            np.testing.assert_allclose(got[[r, left]], [want, want], rtol=1e-6)
+    seq = _lengths(*(np.repeat(v, 5, axis=0) for v in (lift, local2d, np.ones((1, 15))))) * scale
+    np.testing.assert_allclose(seq[SPINE_BONE], seen2d[SPINE_BONE], rtol=1e-6)
+
+
+def test_a_photo_does_not_measure_a_joint_the_detector_doubts():
+    """A photo whose right elbow is misplaced by a third of the body, with half the others'
+    confidence: the right arm is measured by the left one. The same photo with the elbow at
+    full confidence would take the misplaced (longer) arm."""
+    from retarget.retargeters.model import PHOTO_LIMB, _lengths
+
+    x3d, scale = _photo(0.0)
+    left = bone_lengths(x3d[..., :2])[0][BONES.index((J["LShoulder"], J["LElbow"]))]
+    lift, local2d = localize(x3d) / scale, localize(x3d[..., :2]) / scale
+    moved = local2d.copy()
+    moved[0, J["RElbow"], 0] -= 0.33
+    conf = np.full((1, 15), 0.7)
+    conf[0, J["RElbow"]] = 0.35
+    upper = [BONES.index((J["RShoulder"], J["RElbow"])), BONES.index((J["LShoulder"], J["LElbow"]))]
+    got = _lengths(lift, moved, conf) * scale
+    np.testing.assert_allclose(got[upper], [PHOTO_LIMB * left] * 2, rtol=1e-6)
+    trusting = _lengths(lift, moved, np.full((1, 15), 0.7)) * scale
+    assert (trusting[upper] > 1.3 * left).all()
