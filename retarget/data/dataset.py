@@ -56,15 +56,7 @@ from ..geometry import bone_lengths, height_from_bones, localize
 from .mocap import MocapLibrary
 from .performers import LIMB_GROUPS, Performer, random_factors
 from .splits import Split, get_split
-from .views import (
-    PX_PER_CM,
-    View,
-    Window,
-    camera_coords,
-    make_window,
-    perform,
-    transfer_performer,
-)
+from .views import PX_PER_CM, View, Window, camera_coords, make_window, perform, transfer_performer
 
 log = logging.getLogger(__name__)
 

@@ -111,14 +111,9 @@ def render_skeleton(
 
     t0 = time.perf_counter()
     output = check_render_request(
-        output,
-        [skeleton, source],
-        backend=backend,
-        fps=fps,
-        background=background,
-        model=model,
+        output, [skeleton, source], backend=backend, fps=fps, background=background, model=model,
         renderer_settings=renderer_settings,
-    )
+    )  # fmt: skip
     seq = skeleton if isinstance(skeleton, PoseSequence) else load_file(skeleton)
     require_joints(as_body15(seq), seq, "openpose15")  # before the source is read
     if isinstance(source, SourceAppearance):
@@ -354,14 +349,9 @@ def pose_transfer_video(
         )  # fmt: skip
     t0 = time.perf_counter()
     output = check_render_request(
-        output,
-        [source, driving],
-        backend=backend,
-        driving=True,
-        background=background,
-        model=model,
-        renderer_settings=renderer_settings,
-    )
+        output, [source, driving], backend=backend, driving=True, background=background,
+        model=model, renderer_settings=renderer_settings,
+    )  # fmt: skip
     info = probe(driving)
     check_start_frame(driving, start_frame, info.num_frames)
     src = load_source(source, source_frame=source_frame, max_side=max_side)
