@@ -124,3 +124,31 @@ def test_look_up_names_what_there_is():
     assert OPENPOSE15.idx("Neck") == 1
     with pytest.raises(SkeletonMismatchError, match="has no joint 'Tail'; it has Nose, Neck"):
         OPENPOSE15.idx("Tail")
+
+
+def _code_lines(src: list[str], start: int, end: int) -> int:
+    return sum(1 for line in src[start - 1 : end] if line.strip() and not line.strip()[0] == "#")
+
+
+def test_files_and_functions_stay_readable():
+    """Issue 12's sizes: no library file over 600 lines unless its docstring says why, no
+    function over 80 lines of code (docstring, blank and comment lines not counted)."""
+    import ast
+
+    too_long = []
+    for package in ("retarget", "skeleton_io", "viz"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text()
+            src = text.splitlines()
+            tree = ast.parse(text)
+            if len(src) > 600 and "lines" not in (ast.get_docstring(tree) or ""):
+                too_long.append(f"{path.relative_to(ROOT)}: {len(src)} lines")
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                first = node.body[0]
+                doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                start = first.end_lineno + 1 if doc else first.lineno
+                if (n := _code_lines(src, start, node.end_lineno)) > 80:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {n}")
+    assert too_long == [], too_long
