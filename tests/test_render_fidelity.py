@@ -11,13 +11,16 @@ from retarget.pipeline.scene import SceneSampler
 from retarget.pipeline.video import carry_face, keep_in_view, place_on_source
 from retarget.render import SourceAppearance
 from retarget.render.background import plate_from_frames
+from retarget.render.crossing import crossed_limbs
 from retarget.render.parts import (
     PART_INDEX,
     PARTS,
     body_area,
+    cut_parts,
     head_roll,
     head_turns,
     measure_radii,
+    part_shapes,
     skirt_area,
 )
 from retarget.render.prepare import prepare_source
@@ -27,7 +30,16 @@ from skeleton_io import BLAZEPOSE33, BODY25, OPENPOSE15, PoseSequence
 from skeleton_io.errors import InvalidArgumentError
 from skeleton_io.video_io import VideoFrame
 
-from .test_render import SIZE, STAND, background, draw_person, fake_pose, joints_of, pose_seq  # noqa: F401
+from .test_render import (  # noqa: F401
+    SIZE,
+    STAND,
+    background,
+    draw_person,
+    fake_pose,
+    joints_of,
+    make_source,
+    pose_seq,
+)
 
 cv2 = pytest.importorskip("cv2")
 J = {n: i for i, n in enumerate(OPENPOSE15.joints)}
@@ -301,6 +313,96 @@ def test_forearm_not_shown_borrows_its_upper_arm():
         assert not prep.textured[i]
         assert prep.borrowed[i] == PART_INDEX[f"{side}_upper_arm"]
     assert any("drawn with the r_upper_arm's texture" in w for w in prep.warnings)
+
+
+def shorts_figure():
+    """Legs together: bare shins of the face's colour, shorts of cloth on the upper thighs
+    and, below the shorts, bare thighs whose outer edges are a darker shade (not the face's
+    colour) in 2 px strips down to the knees, and a shaded patch on each knee."""
+    joints = joints_of(STAND)
+    img, mask = draw_person(joints)
+    skin, shade, cloth = (230, 190, 150), (120, 80, 60), (40, 160, 60)
+    hip_y = int(joints[J["MidHip"], 1])
+    for side in ("R", "L"):
+        hip, knee, ankle = (
+            tuple(int(v) for v in joints[J[side + n]]) for n in ("Hip", "Knee", "Ankle")
+        )
+        cv2.line(img, hip, knee, skin, 15)
+        cv2.line(img, knee, ankle, skin, 12)
+        dx = -7 if side == "R" else 7
+        cv2.line(img, (hip[0] + dx, hip[1]), (knee[0] + dx, knee[1]), shade, 2)
+        cv2.circle(img, knee, 4, shade, -1)
+    img[hip_y : hip_y + 20, 70:131][mask[hip_y : hip_y + 20, 70:131] > 0.5] = cloth
+    return joints, img, mask
+
+
+def test_shorts_leave_the_shaded_thighs_to_the_legs():
+    """Shorts over bare legs pass for a skirt (legs together), but only the cloth hanging
+    from the hips: the shaded strips along the thighs and the shaded knees go to the legs."""
+    joints, img, mask = shorts_figure()
+    radii = measure_radii(mask > 0.5, joints, np.ones(len(PARTS), bool))
+    area = skirt_area(mask > 0.5, joints, radii, img)
+    assert area is not None
+    hip_y = int(joints[J["MidHip"], 1])
+    assert area[hip_y + 10, 100] and area[hip_y + 10, 85]  # the shorts
+    for side, sign in (("R", -1), ("L", 1)):
+        knee = joints[J[side + "Knee"]].astype(int)
+        strip = (knee + joints[J[side + "Hip"]].astype(int)) // 2 + [sign * 7, 10]
+        assert not area[strip[1] - 2 : strip[1] + 3, strip[0] - 2 : strip[0] + 3].any()
+        assert not area[knee[1] - 2 : knee[1] + 3, knee[0] - 2 : knee[0] + 3].any()
+
+
+def crossed_arm_figure():
+    """The left arm bent inward with its forearm lying over the right upper arm (drawn in
+    front of it): the right upper arm's pixels are the left forearm's."""
+    joints = joints_of(STAND).copy()
+    joints[J["LElbow"]] = (100, 74)
+    joints[J["LWrist"]] = (58, 74)
+    img, mask = draw_person(joints)
+    return joints, img, mask
+
+
+def test_limb_under_the_other_arm_borrows_its_twin():
+    joints, img, mask = crossed_arm_figure()
+    prep = prepare_source(SourceAppearance(img, pose_seq(joints), mask), default_background=False)
+    iu, tu = PART_INDEX["r_upper_arm"], PART_INDEX["l_upper_arm"]
+    assert not prep.textured[iu] and prep.borrowed[iu] == tu
+    assert (prep.labels == iu).any()  # its pixels still cover the torso: not the torso's
+    for name in ("l_upper_arm", "r_forearm", "l_forearm"):
+        assert prep.textured[PART_INDEX[name]], name
+    assert any("crossing the other side: r_upper_arm" in w for w in prep.warnings)
+    # Not crossed: nothing changes.
+    plain = prepare_source(make_source(), default_background=False)
+    assert plain.textured.all() and (plain.borrowed < 0).all() and not plain.warnings
+
+
+@pytest.mark.parametrize(
+    ("bent", "marked"),
+    [
+        # The left forearm over the right upper arm (straight out): it is marked, and so
+        # is the right upper arm under it (its twin is clear); the right forearm is not.
+        ({"LElbow": (100, 76), "LWrist": (60, 76)}, {"l_forearm", "r_upper_arm"}),
+        # Forearms crossed in an X over each other: both cross, neither is marked (no
+        # clear twin to borrow from).
+        (
+            {"RElbow": (70, 110), "RWrist": (125, 100), "LElbow": (130, 110), "LWrist": (75, 100)},
+            set(),
+        ),
+    ],
+)
+def test_crossed_limbs_marks_the_limb_whose_twin_is_clear(bent, marked):
+    joints = joints_of(STAND).copy()
+    for name, xy in bent.items():
+        joints[J[name]] = xy
+    shapes = part_shapes(joints, np.full(len(PARTS), 6.0))
+    gy, gx = np.mgrid[0 : SIZE[1], 0 : SIZE[0]].astype(np.float32)
+    mask = np.any([s.distance_xy(gx, gy) <= s.radius for s in shapes], axis=0)
+    usable = np.ones(len(PARTS), bool)
+    labels = cut_parts(mask.astype(np.float32), shapes, usable)
+    out = crossed_limbs(labels, shapes, usable, usable)
+    assert {PARTS[i].name for i in np.nonzero(out)[0]} >= marked
+    for side in ("r", "l"):
+        assert not out[PART_INDEX[f"{side}_forearm"]] or f"{side}_forearm" in marked
 
 
 # ------------------------------------------------------------------- the pipeline

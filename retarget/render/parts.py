@@ -322,8 +322,10 @@ def skirt_area(
     here); only when the knees and ankles are in the image.
 
     The skirt is then the person's pixels below the hip line within the quadrilateral grown
-    by the thigh radius, but for bare skin (the face's colour, :data:`SKIN_COLOUR`): cloth
-    that hangs from the hips and spreads with the knees."""
+    by the thigh radius, but for bare skin (the face's colour, :data:`SKIN_COLOUR`), and of
+    that only the sheet that hangs from the hips (:func:`_hanging_sheet`: not the shaded
+    edges of bare thighs under shorts, nor a shaded knee): cloth that spreads with the
+    knees."""
     import cv2
 
     h, w = person.shape
@@ -351,6 +353,7 @@ def skirt_area(
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     skin = _skin(lab, person, joints, radii)
     skirt = zone.astype(bool) & below & person & ~skin
+    skirt = _hanging_sheet(skirt, rh, lh, min(radii[ir], radii[il]))
     thigh = 0.5 * float(np.linalg.norm(rk - rh) + np.linalg.norm(lk - lh))
     if gap.sum() >= max(30.0, 0.3 * thigh * 0.5 * (radii[ir] + radii[il])):
         return skirt if person[ys[gap], xs[gap]].mean() >= SKIRT_COVER else None
@@ -370,6 +373,30 @@ def skirt_area(
     bare = skin[shins].mean() >= 0.5
     apart = np.linalg.norm(np.median(lab[thighs], 0) - np.median(lab[shins], 0))
     return skirt if bare and apart > SKIRT_COLOUR else None
+
+
+SKIRT_STRIP = 0.3
+"""Parts of a skirt narrower than twice this share of the thigh radius are left to the legs
+(:func:`skirt_area`)."""
+
+
+def _hanging_sheet(area: np.ndarray, rh: np.ndarray, lh: np.ndarray, radius: float) -> np.ndarray:
+    """What of ``area`` (bool ``(H, W)``) may be cloth hanging from the hips: a sheet, so
+    without its strips narrower than :data:`SKIRT_STRIP` of the thigh ``radius`` across
+    (the shaded edge of a bare thigh), and in pieces that reach within ``radius`` of the
+    hip segment ``rh``-``lh`` (a shaded knee is not a skirt)."""
+    import cv2
+
+    k = 2 * max(1, round(SKIRT_STRIP * radius)) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    sheet = cv2.morphologyEx(area.astype(np.uint8), cv2.MORPH_OPEN, disc)
+    n, comp = cv2.connectedComponents(sheet)
+    ys, xs = np.nonzero(sheet)
+    near = segment_distance_xy(xs.astype(np.float32), ys.astype(np.float32), rh, lh) <= radius
+    keep = np.zeros(n, bool)
+    keep[np.unique(comp[ys[near], xs[near]])] = True
+    keep[0] = False
+    return keep[comp]
 
 
 SKIN_COLOUR = 22.0

@@ -19,6 +19,7 @@ from skeleton_io.pose import PoseSequence
 
 from .background import extend_colors, remove_person
 from .base import SourceAppearance, as_body15
+from .crossing import crossed_limbs
 from .parts import (
     PART_INDEX,
     PARTS,
@@ -404,9 +405,11 @@ def _stand_ins(
     person: np.ndarray,
     image: np.ndarray,
     colors: np.ndarray,
+    crossed: np.ndarray,
 ) -> tuple[np.ndarray, list[str]]:
-    """For the parts the source does not show: their colours (set in ``colors``), the limb
-    whose texture each borrows (-1: none, drawn plain), the warnings that say so."""
+    """For the parts the source does not show (or shows ``crossed`` by the other arm or
+    leg, :func:`~.parts.crossed_limbs`): their colours (set in ``colors``), the limb whose
+    texture each borrows (-1: none, drawn plain), the warnings that say so."""
     warnings: list[str] = []
     # Colours of synthesised parts: the other side's, else the body they hang from.
     for i, spec in enumerate(PARTS):
@@ -433,12 +436,13 @@ def _stand_ins(
             if textured[m] and usable[m]:
                 borrowed[i] = m
                 break
-    if (borrowed >= 0).any():
+    for pick, text in ((~crossed, "does not show "), (crossed, "shows crossing the other side: ")):
         names = [
             f"{PARTS[i].name} (drawn with the {PARTS[borrowed[i]].name}'s texture)"
-            for i in np.nonzero(borrowed >= 0)[0]
+            for i in np.nonzero((borrowed >= 0) & pick)[0]
         ]
-        warnings.append("the source does not show " + ", ".join(names))
+        if names:
+            warnings.append("the source " + text + ", ".join(names))
     missing = [p.name for i, p in enumerate(PARTS) if not textured[i] and borrowed[i] < 0]
     if missing:
         warnings.append(
@@ -529,14 +533,17 @@ def prepare_source(
             k = PART_INDEX[name]
             textured[k] |= usable[k] and ((labels == k) & person).sum() >= 20
     textured[PART_INDEX["torso"]] = usable[PART_INDEX["torso"]]
+    # A limb over the other arm (leg) keeps its pixels (they cover the torso), not its texture.
+    crossed = crossed_limbs(labels, shapes, usable, textured)
+    textured &= ~crossed
     if (textured != usable).any():
         # Pixels of parts too little shown go to the textured parts next to them.
-        labels = cut_parts(mask, shapes, textured, claims=claims)
+        labels = cut_parts(mask, shapes, textured | crossed, claims=claims)
 
     origins, textures, alphas, fills, colors = _part_textures(
         shapes, labels, mask, person, image, joints, textured, seam, seam_reach * limb_r, covers
     )
-    borrowed, warnings = _stand_ins(textured, usable, labels, person, image, colors)
+    borrowed, warnings = _stand_ins(textured, usable, labels, person, image, colors, crossed)
     spine = float(np.linalg.norm(joints[J["Neck"]] - joints[J["MidHip"]]))
     background = remove_person(image, source.mask) if default_background else np.zeros_like(image)
     return PreparedSource(
@@ -564,19 +571,9 @@ def prepare_source(
 def parts_picture(prep: PreparedSource, image: np.ndarray) -> np.ndarray:
     """A picture of the cut: each part's pixels tinted in its own colour (for checking)."""
     palette = np.array(
-        [
-            [230, 230, 230],
-            [255, 220, 0],
-            [255, 60, 60],
-            [255, 150, 150],
-            [60, 120, 255],
-            [150, 190, 255],
-            [200, 40, 200],
-            [240, 150, 240],
-            [40, 200, 80],
-            [150, 240, 170],
-        ],
-        dtype=np.float32,
+        [[230, 230, 230], [255, 220, 0], [255, 60, 60], [255, 150, 150], [60, 120, 255]]
+        + [[150, 190, 255], [200, 40, 200], [240, 150, 240], [40, 200, 80], [150, 240, 170]],
+        np.float32,
     )
     out = image.astype(np.float32) * 0.4
     lab = prep.labels

@@ -8,15 +8,17 @@ How a frame is made (:class:`PartWarpRenderer`):
    with feet; the torso stops at the hip line (the crotch goes with the thighs), the head at
    the shoulder line; a hand found by BlazePose's hand landmarks goes with its forearm
    (:func:`~.prepare.hand_areas`; clasped hands split by the nearer palm), a skirt or a
-   dress with the torso (:func:`~.parts.skirt_area`). Each part becomes an RGBA texture:
-   its own pixels, their colours extended outward (no background colour at the soft edge:
-   no halo), and what the source does not show filled in: the torso behind an arm, the
-   head or a thigh behind a hand, the thighs under a skirt, any part of a limb outside the
-   image (inpainted from the part's own colours a little away from what covers it). A limb
+   dress with the torso (:func:`~.parts.skirt_area`: a sheet hanging from the hips). Each
+   part becomes an RGBA texture: its own pixels, their colours extended outward (no
+   background colour at the soft edge: no halo), and what the source does not show filled
+   in: the torso behind an arm, the head or a thigh behind a hand, the thighs under a
+   skirt, any part of a limb outside the image (inpainted from the part's own colours a
+   little away from what covers it). A limb
    whose joints the source does not show (confidence under :data:`~.prepare.SEEN`) or
    barely shows (less than ``min_coverage`` of its expected area) is drawn with the texture
    of its other-side twin, else of the limb it hangs from (a sleeve goes on), over a plain
-   shaded limb; with a warning.
+   shaded limb; with a warning. So is a limb that lies over the other arm (or leg), whose
+   pixels the cut cannot tell from the other limb's (:func:`~.crossing.crossed_limbs`).
 2. **Move** (per frame): each part gets a source -> target transform
    (:func:`~.parts.part_transforms`: limbs rotate onto the target bone, stretch along it
    with foreshortening and keep their thickness; the torso follows an affine fit of its six
