@@ -394,3 +394,30 @@ def test_a_photo_does_not_measure_a_joint_the_detector_doubts():
     np.testing.assert_allclose(got[upper], [PHOTO_LIMB * left] * 2, rtol=1e-6)
     trusting = _lengths(lift, moved, np.full((1, 15), 0.7)) * scale
     assert (trusting[upper] > 1.3 * left).all()
+
+
+def test_a_photo_keeps_its_seen_limbs_and_shoulders_at_least_their_2d_length():
+    """One frontal frame whose lift is wrong in two ways: both forearms point 72 degrees out
+    of the image plane (three times their 2D length: a sequence of such frames takes the
+    lift's length) and the shoulders are half their width. A photo keeps the forearms' 2D
+    length (times PHOTO_LIMB) and raises the shoulders to their 2D length, a lower bound;
+    the hips keep the lift's."""
+    from retarget.retargeters.model import PHOTO_LIMB, WIDTH_BONES, _lengths
+
+    x3d, scale = _photo(0.0)
+    lift, local2d = localize(x3d) / scale, localize(x3d[..., :2]) / scale
+    fore = [BONES.index((J["RElbow"], J["RWrist"])), BONES.index((J["LElbow"], J["LWrist"]))]
+    seen2d = bone_lengths(x3d[..., :2])[0]
+    for e in fore:
+        p, c = BONES[e]
+        lift[0, c, 2] = lift[0, p, 2] + np.sqrt(8.0) * seen2d[e] / scale  # 3x, cos 1/3
+    for side in ("RShoulder", "LShoulder"):
+        lift[0, J[side]] = 0.5 * (lift[0, J[side]] + lift[0, J["Neck"]])
+    got = _lengths(lift, local2d, np.ones((1, 15))) * scale
+    np.testing.assert_allclose(got[fore], PHOTO_LIMB * seen2d[fore].max(), rtol=1e-6)
+    shoulders, hips = list(WIDTH_BONES[:2]), list(WIDTH_BONES[2:])
+    np.testing.assert_allclose(got[shoulders], seen2d[shoulders].max(), rtol=1e-6)
+    true = bone_lengths(x3d)[0]
+    np.testing.assert_allclose(got[hips], true[hips].mean(), rtol=1e-6)
+    seq = _lengths(*(np.repeat(v, 5, axis=0) for v in (lift, local2d, np.ones((1, 15)))))
+    np.testing.assert_allclose(seq[fore] * scale, 3 * seen2d[fore].mean(), rtol=1e-6)

@@ -324,6 +324,13 @@ PHOTO_LIMB = 1.02
 limb in one frame is seen foreshortened, so its 2D length is a lower bound (median 2-6 %
 short on the train split's photos)."""
 
+PHOTO_WIDTH_FLOOR = WIDTH_BONES[:2]
+"""The width bones (Neck-RShoulder, Neck-LShoulder) whose photo length is at least the longer
+side's 2D length (:func:`_photo_lengths`). The lift's one-frame shoulder width is often short
+(median 0.88-0.96 of the truth on the splits' photos). The hip half-widths are left out: the
+shortest bones of the body (about 5 % of its height), one frame's detector jitter makes their
+2D length too noisy to bound anything (train split, detector noise: MSE rose with them)."""
+
 
 def _bone_views(
     lift: np.ndarray, local2d: np.ndarray, conf: np.ndarray
@@ -367,8 +374,10 @@ def _lengths(lift: np.ndarray, local2d: np.ndarray, conf: np.ndarray) -> np.ndar
     A bone with no estimate (never observed, or too foreshortened in every frame) takes the
     lift's median length (left and right averaged). An input shorter than
     :data:`MIN_FRAMES` (a reference photo) measures only joints it trusts
-    (:data:`PHOTO_CONF`) and is corrected by :func:`_photo_lengths`; longer inputs are not
-    touched by either.
+    (:data:`PHOTO_CONF`), keeps a seen limb's 2D length even when the lift's is much longer
+    (one frame's lift is no better a judge of foreshortening than its 2D, and detector noise
+    inflates it), and is corrected by :func:`_photo_lengths`; longer inputs are not touched
+    by any of these.
     """
     short = lift.shape[0] < MIN_FRAMES
     if short:
@@ -383,7 +392,7 @@ def _lengths(lift: np.ndarray, local2d: np.ndarray, conf: np.ndarray) -> np.ndar
             l3[[r, left]] = l3[[r, left]].mean()
         out = p95.copy()
         for e in range(len(BONES)):
-            if e in WIDTH_BONES or not (p95[e] >= FORESHORTENED * l3[e]):
+            if e in WIDTH_BONES or (not short and not (p95[e] >= FORESHORTENED * l3[e])):
                 out[e] = _seen_length(n2[:, e], cos[:, e])
         ok = np.isfinite(n2[:, HEAD_BONE])
         c = cos[ok, HEAD_BONE]
@@ -412,9 +421,17 @@ def _photo_lengths(out: np.ndarray, n2: np.ndarray, cos: np.ndarray) -> np.ndarr
     The spine and the head take their 2D length over the lift's cosine (the median over the
     frames the lift puts near the image plane, :data:`SEEN_COS`; a body bent towards the
     camera shortens them); arms and legs are scaled by :data:`PHOTO_LIMB`. Widths keep the
-    lift's length (one frame's shoulder line says how the body was turned).
+    lift's length (one frame's shoulder line says how the body was turned), but the shoulders'
+    is at least the longer side's 2D length: a one-frame 2D length is a lower bound on the 3D
+    one (:data:`PHOTO_WIDTH_FLOOR`).
     """
     out = out.copy()
+    r, left = PHOTO_WIDTH_FLOOR
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        seen = np.nanmax(n2[:, [r, left]])
+    if np.isfinite(seen) and seen > out[r]:
+        out[[r, left]] = seen
     for e in (SPINE_BONE, HEAD_BONE):
         ok = np.isfinite(n2[:, e]) & (cos[:, e] >= SEEN_COS)
         if ok.any():
