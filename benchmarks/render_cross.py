@@ -189,6 +189,11 @@ def cross(media: Path, photo: str, clip: str, frames: int, tmp: Path, model: str
         "jitter": jit_out,
         "jitter_drv": jit_drv,
         "jitter_ratio": jit_out / jit_drv,
+        # Which keypoints shake: each one's jitter on the output over the driving's.
+        "jitter_by_joint": {
+            name: round(float(r), 2)
+            for name, r in zip(OPENPOSE15.joints, q.joint_jitter(*kp_out) / q.joint_jitter(*kp_drv))
+        },
         "same_format": bool(
             info_out.num_frames == want_frames
             and abs(info_out.fps - info_drv.fps) < 1e-3

@@ -71,6 +71,24 @@ def test_jitter_zero_for_steady_motion_and_size_free():
     assert q.spine_length(c, v) == pytest.approx(spine)
 
 
+def test_joint_jitter_finds_the_shaking_joint():
+    c, v = stand_seq(10)
+    shaky = c.copy()
+    w = J["RWrist"]
+    shaky[:, w, 0] += np.where(np.arange(10) % 2, 1.0, -1.0)  # zigzag: |accel| = 4 px
+    spine = np.linalg.norm(c[0, J["Neck"]] - c[0, J["MidHip"]])
+    got = q.joint_jitter(shaky, v)
+    assert got[w] == pytest.approx(4.0 / spine)
+    assert np.delete(got, w) == pytest.approx(0.0, abs=1e-12)
+    # The found-weighted mean is the overall jitter; a keypoint never found is NaN.
+    assert got.mean() == pytest.approx(q.jitter(shaky, v))
+    v2 = v.copy()
+    v2[:, J["LAnkle"]] = 0.0
+    assert np.isnan(q.joint_jitter(shaky, v2)[J["LAnkle"]])
+    v2[:, J["Neck"]] = 0.0  # no spine, no size
+    assert np.isnan(q.joint_jitter(shaky, v2)).all()
+
+
 def test_colour_histograms():
     red = np.zeros((20, 20, 3), np.uint8)
     red[..., 0] = 220

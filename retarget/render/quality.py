@@ -86,6 +86,22 @@ def jitter(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> float:
     return raw_jitter(coords, (vis >= thr).astype(float)) / size
 
 
+def joint_jitter(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> np.ndarray:
+    """``(J,)`` :func:`jitter` of each keypoint alone: its mean |acceleration| over the
+    frames where it is found in three consecutive frames, in spine lengths per frame squared
+    (NaN for a keypoint never so found, or when the spine is never found). Their mean,
+    weighted by how often each is found, is :func:`jitter`: which joints shake the most."""
+    size = spine_length(coords, vis, thr)
+    c = np.asarray(coords, np.float64)
+    acc = np.linalg.norm(c[2:] - 2 * c[1:-1] + c[:-2], axis=-1)
+    found = vis >= thr
+    ok = found[2:] & found[1:-1] & found[:-2]
+    n = ok.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(n > 0, (acc * ok).sum(0) / n, np.nan) / size
+    return out if np.isfinite(size) and size > 0 else np.full(c.shape[1], np.nan)
+
+
 def inner(mask: np.ndarray, erode: int = 2, thr: float = 0.5) -> np.ndarray:
     """Bool ``mask > thr`` shrunk by ``erode`` pixels (the edge mixes in the scene)."""
     import cv2
