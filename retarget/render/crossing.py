@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parts import PART_INDEX, PARTS, PartShape
+from .parts import PART_INDEX, PARTS, PartShape, mirror_name
 
 CROSSED = 0.25
 """A limb of which more than this share of the cut pixels lies within the radius of a limb
@@ -56,7 +56,7 @@ def crossed_limbs(
         share[i] = float(inside.mean())
     out = np.zeros(len(PARTS), bool)
     for i, spec in enumerate(PARTS):
-        twin = PART_INDEX.get({"R": "l", "L": "r"}.get(spec.side, "") + spec.name[1:], -1)
+        twin = PART_INDEX[mirror_name(spec.name)] if spec.side else -1
         if textured[i] and twin >= 0 and textured[twin] and share[i] > CROSSED >= share[twin]:
             out[i] = True
     return out

@@ -80,6 +80,15 @@ PARTS: tuple[PartSpec, ...] = (
     PartSpec("l_shin", ("LKnee", "LAnkle"), "l_thigh", "LKnee", 0.25, 0.19, 1, "L"),
 )
 PART_INDEX = {p.name: i for i, p in enumerate(PARTS)}
+
+
+def mirror_name(name: str) -> str:
+    """The other side's part of the same kind (``"r_forearm"`` -> ``"l_forearm"``); the torso
+    and the head are their own."""
+    side = {"r_": "l_", "l_": "r_"}.get(name[:2])
+    return side + name[2:] if side else name
+
+
 TORSO_JOINTS = ("Neck", "RShoulder", "LShoulder", "MidHip", "RHip", "LHip")
 TORSO_OFFSET = 0.8
 """Score added to the torso when cutting: inside the torso area a limb still owns the
@@ -540,6 +549,7 @@ __all__ = [
     "cut_parts",
     "default_radii",
     "fit_affine",
+    "mirror_name",
     "head_centres",
     "head_roll",
     "head_turns",

@@ -30,6 +30,7 @@ from .parts import (
     head_centres,
     head_roll,
     measure_radii,
+    mirror_name,
     neighbours,
     part_joints,
     part_shapes,
@@ -247,14 +248,6 @@ def hand_areas(
     return out
 
 
-def _mirror_name(name: str) -> str:
-    if name.startswith("r_"):
-        return "l_" + name[2:]
-    if name.startswith("l_"):
-        return "r_" + name[2:]
-    return name
-
-
 def part_texture(
     i: int,
     shape: PartShape,
@@ -408,7 +401,7 @@ def _stand_ins(
     crossed: np.ndarray,
 ) -> tuple[np.ndarray, list[str]]:
     """For the parts the source does not show (or shows ``crossed`` by the other arm or
-    leg, :func:`~.parts.crossed_limbs`): their colours (set in ``colors``), the limb whose
+    leg, :func:`~.crossing.crossed_limbs`): their colours (set in ``colors``), the limb whose
     texture each borrows (-1: none, drawn plain), the warnings that say so."""
     warnings: list[str] = []
     # Colours of synthesised parts: the other side's, else the body they hang from.
@@ -416,7 +409,7 @@ def _stand_ins(
         if textured[i] or spec.parent is None:
             continue
         p = PART_INDEX[spec.parent]
-        mirror = PART_INDEX.get(_mirror_name(spec.name), -1)
+        mirror = PART_INDEX.get(mirror_name(spec.name), -1)
         if mirror >= 0 and textured[mirror]:
             colors[i] = colors[mirror]
         elif ((labels == p) & person).sum() >= 20:
@@ -430,7 +423,7 @@ def _stand_ins(
         # The other side's twin, else the limb it hangs from (a sleeve goes on), on this
         # side or the other.
         parent = spec.parent if spec.parent and PARTS[PART_INDEX[spec.parent]].side else None
-        donors = [_mirror_name(spec.name)] + ([parent, _mirror_name(parent)] if parent else [])
+        donors = [mirror_name(spec.name)] + ([parent, mirror_name(parent)] if parent else [])
         for name in donors:
             m = PART_INDEX[name]
             if textured[m] and usable[m]:

@@ -92,14 +92,11 @@ def joint_jitter(coords: np.ndarray, vis: np.ndarray, thr: float = VISIBLE) -> n
     (NaN for a keypoint never so found, or when the spine is never found). Their mean,
     weighted by how often each is found, is :func:`jitter`: which joints shake the most."""
     size = spine_length(coords, vis, thr)
-    c = np.asarray(coords, np.float64)
-    acc = np.linalg.norm(c[2:] - 2 * c[1:-1] + c[:-2], axis=-1)
-    found = vis >= thr
-    ok = found[2:] & found[1:-1] & found[:-2]
-    n = ok.sum(0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(n > 0, (acc * ok).sum(0) / n, np.nan) / size
-    return out if np.isfinite(size) and size > 0 else np.full(c.shape[1], np.nan)
+    found = (vis >= thr).astype(float)
+    if not np.isfinite(size) or size <= 0:
+        return np.full(found.shape[1], np.nan)
+    each = [raw_jitter(coords[:, j : j + 1], found[:, j : j + 1]) for j in range(found.shape[1])]
+    return np.array(each) / size
 
 
 def inner(mask: np.ndarray, erode: int = 2, thr: float = 0.5) -> np.ndarray:

@@ -16,13 +16,15 @@ import numpy as np
 
 from skeleton_io.pose import PoseSequence
 
-from ..parts import PARTS, J, part_joints, part_shapes, polygon_distance_xy, segment_distance_xy
-
-
-def _mirror_name(name: str) -> str:
-    side = {"r_": "l_", "l_": "r_"}.get(name[:2])
-    return side + name[2:] if side else name
-
+from ..parts import (
+    PARTS,
+    J,
+    mirror_name,
+    part_joints,
+    part_shapes,
+    polygon_distance_xy,
+    segment_distance_xy,
+)
 
 FACE_JOINTS = ("REye", "LEye", "REar", "LEar")
 """The face joints a target may carry (``body25``'s names), in the order of ``face``."""
@@ -37,7 +39,7 @@ CHANNELS: tuple[str, ...] = tuple(p.name for p in PARTS) + tuple(n for n, _ in F
 """The names of the map channels, in order."""
 
 _INDEX = {n: i for i, n in enumerate(CHANNELS)}
-MIRROR_PARTS: tuple[int, ...] = tuple(_INDEX[_mirror_name(n)] for n in CHANNELS)
+MIRROR_PARTS: tuple[int, ...] = tuple(_INDEX[mirror_name(n)] for n in CHANNELS)
 """Channel order of the part maps of a mirrored picture: left and right parts swapped."""
 
 
