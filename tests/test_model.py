@@ -379,10 +379,16 @@ def test_a_photo_measures_its_spine_and_head_through_the_lift_angle():
 def test_a_photo_keeps_its_trunk_and_forearms_at_least_a_fraction_of_its_legs():
     """One frontal frame whose lift puts every bone in the image plane while the trunk is
     pitched (the 2D spine is 0.3 of the leg) and both forearms point at the camera (a fifth
-    of their 2D length left): the spine and the forearms take their PHOTO_FLOOR fraction of
-    the leg (thigh plus shin, times PHOTO_LIMB); the other bones keep their photo lengths. Five such frames (a sequence) keep the
+    of their 2D length left): the spine and the forearms take their PHOTO_FLOOR fraction
+    (times PHOTO_FLOOR_MARGIN) of the leg (thigh plus shin, times PHOTO_LIMB); the other bones keep their photo lengths. Five such frames (a sequence) keep the
     2D spine."""
-    from retarget.retargeters.model import PHOTO_FLOOR, PHOTO_LIMB, SPINE_BONE, _lengths
+    from retarget.retargeters.model import (
+        PHOTO_FLOOR,
+        PHOTO_FLOOR_MARGIN,
+        PHOTO_LIMB,
+        SPINE_BONE,
+        _lengths,
+    )
 
     x3d, scale = _photo(0.0)
     xy = localize(x3d[..., :2])
@@ -401,7 +407,11 @@ def test_a_photo_keeps_its_trunk_and_forearms_at_least_a_fraction_of_its_legs():
     got = _lengths(lift, xy / scale, np.ones((1, 15))) * scale
     photo2d = bone_lengths(xy)[0]
     fore = [BONES.index((J["RElbow"], J["RWrist"])), BONES.index((J["LElbow"], J["LWrist"]))]
-    fractions = {BONES.index((J[a], J[b])): f for k, f in PHOTO_FLOOR.items() for a, b in k}
+    fractions = {
+        BONES.index((J[a], J[b])): PHOTO_FLOOR_MARGIN * f
+        for k, f in PHOTO_FLOOR.items()
+        for a, b in k
+    }
     np.testing.assert_allclose(got[SPINE_BONE], fractions[SPINE_BONE] * leg, rtol=1e-6)
     assert (PHOTO_LIMB * photo2d[fore] < fractions[fore[0]] * leg).all()
     np.testing.assert_allclose(got[fore], fractions[fore[0]] * leg, rtol=1e-6)
