@@ -376,6 +376,51 @@ def test_a_photo_measures_its_spine_and_head_through_the_lift_angle():
     np.testing.assert_allclose(seq[SPINE_BONE], seen2d[SPINE_BONE], rtol=1e-6)
 
 
+def test_a_photo_keeps_its_trunk_and_forearms_at_least_a_fraction_of_its_legs():
+    """One frontal frame whose lift puts every bone in the image plane while the trunk is
+    pitched (the 2D spine is 0.3 of the leg) and both forearms point at the camera (a fifth
+    of their 2D length left): the spine and the forearms take their PHOTO_FLOOR fraction
+    (times PHOTO_FLOOR_MARGIN) of the leg (thigh plus shin, times PHOTO_LIMB); the other bones keep their photo lengths. Five such frames (a sequence) keep the
+    2D spine."""
+    from retarget.retargeters.model import (
+        PHOTO_FLOOR,
+        PHOTO_FLOOR_MARGIN,
+        PHOTO_LIMB,
+        SPINE_BONE,
+        _lengths,
+    )
+
+    x3d, scale = _photo(0.0)
+    xy = localize(x3d[..., :2])
+    seen2d = bone_lengths(xy)[0]
+    legs = [(BONES.index((J[h], J[k])), BONES.index((J[k], J[a])))
+            for h, k, a in (("RHip", "RKnee", "RAnkle"), ("LHip", "LKnee", "LAnkle"))]  # fmt: skip
+    leg = PHOTO_LIMB * max(seen2d[t] + seen2d[s] for t, s in legs)
+    upper = [J[n] for n in ("Neck", "Nose", "RShoulder", "LShoulder", "RElbow", "LElbow",
+                            "RWrist", "LWrist")]  # fmt: skip
+    neck = xy[0, J["Neck"]].copy()
+    xy[0, upper] += (0.3 * leg / seen2d[SPINE_BONE] - 1.0) * neck  # the hip is at 0
+    for side in "RL":
+        elbow = xy[0, J[side + "Elbow"]]
+        xy[0, J[side + "Wrist"]] = elbow + 0.2 * (xy[0, J[side + "Wrist"]] - elbow)
+    lift = np.concatenate([xy, np.zeros_like(xy[..., :1])], axis=-1) / scale
+    got = _lengths(lift, xy / scale, np.ones((1, 15))) * scale
+    photo2d = bone_lengths(xy)[0]
+    fore = [BONES.index((J["RElbow"], J["RWrist"])), BONES.index((J["LElbow"], J["LWrist"]))]
+    fractions = {
+        BONES.index((J[a], J[b])): PHOTO_FLOOR_MARGIN * f
+        for k, f in PHOTO_FLOOR.items()
+        for a, b in k
+    }
+    np.testing.assert_allclose(got[SPINE_BONE], fractions[SPINE_BONE] * leg, rtol=1e-6)
+    assert (PHOTO_LIMB * photo2d[fore] < fractions[fore[0]] * leg).all()
+    np.testing.assert_allclose(got[fore], fractions[fore[0]] * leg, rtol=1e-6)
+    thigh = legs[0][0]
+    np.testing.assert_allclose(got[thigh], PHOTO_LIMB * seen2d[thigh], rtol=1e-6)
+    seq = _lengths(*(np.repeat(v, 5, axis=0) for v in (lift, xy / scale, np.ones((1, 15)))))
+    np.testing.assert_allclose(seq[SPINE_BONE] * scale, 0.3 * leg, rtol=1e-6)
+
+
 def test_a_photo_does_not_measure_a_joint_the_detector_doubts():
     """A photo whose right elbow is misplaced by a third of the body, with half the others'
     confidence: the right arm is measured by the left one. The same photo with the elbow at
