@@ -456,7 +456,8 @@ def _photo_lengths(out: np.ndarray, n2: np.ndarray, cos: np.ndarray) -> np.ndarr
     lift's length (one frame's shoulder line says how the body was turned), but the shoulders'
     is at least the longer side's 2D length: a one-frame 2D length is a lower bound on the 3D
     one (:data:`PHOTO_WIDTH_FLOOR`). Last, every bone but the legs is at least its
-    :data:`PHOTO_FLOOR` fraction (times :data:`PHOTO_FLOOR_MARGIN`) of the leg (a pitched trunk, a limb towards the camera).
+    :data:`PHOTO_FLOOR` fraction (times :data:`PHOTO_FLOOR_MARGIN`) of the leg (a pitched
+    trunk, a limb towards the camera).
     """
     out = out.copy()
     r, left = PHOTO_WIDTH_FLOOR
