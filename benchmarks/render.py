@@ -23,9 +23,11 @@
 * **Learned backend** (``--only learned``): ``train_renderer`` on frames 0:96 of a clip for
   ``--minutes`` (``--size``, default from the device), then ``retarget video CLIP CLIP
   --source-frame 0 --max-frames 144`` with the learned and the reference backends, frames
-  96:143 (never trained on) compared: L1 and AKD of each. Also, as before, ``--start-frame 96
-  --max-frames 48``: that run places the person at frame 0's spot, not where the real one
-  stands in frame 96 (24-32 px off at 512 px on v05 and v07), so placement dominates it.
+  96:143 (never trained on) compared: L1 and AKD of each, and their **flicker** (mean
+  |change between consecutive output frames - the real frames' change|, RGB in [0, 1]).
+  Also, as before, ``--start-frame 96 --max-frames 48``: that run places the person at
+  frame 0's spot, not where the real one stands in frame 96 (24-32 px off at 512 px on v05
+  and v07), so placement dominates it.
 
 * **Cross-identity** (``--only cross``, photo to dancer): ``retarget video PHOTO CLIP
   --max-frames 72`` for the pairs of :data:`CROSS_PAIRS`; BlazePose (keypoints and
@@ -264,11 +266,16 @@ def compare(out: Path, driving: Path, start: int = 0, skip: int = 0) -> dict:
     n = min(len(got), len(drv))
     got, drv = got[:n], drv[:n]
     l1 = float(np.mean([np.abs(g.astype(np.float32) - d).mean() / 255 for g, d in zip(got, drv)]))
+    # Flicker: the change between consecutive output frames against the real frames' change.
+    flicker = float(np.mean([
+        np.abs((g1.astype(np.float32) - g0) - (d1.astype(np.float32) - d0)).mean() / 255
+        for g0, g1, d0, d1 in zip(got, got[1:], drv, drv[1:])
+    ])) if n > 1 else float("nan")  # fmt: skip
     a, mkr, _ = akd(
         body_keypoints([to_side(g, AKD_SIDE) for g in got]),
         body_keypoints([to_side(d, AKD_SIDE) for d in drv]),
     )
-    return {"frames": n, "l1": l1, "akd": a, "mkr": mkr}
+    return {"frames": n, "l1": l1, "akd": a, "mkr": mkr, "flicker": flicker}
 
 
 LEARNED_TRAIN = (0, 96)
@@ -352,14 +359,15 @@ def tables(speed_rows: list[dict], quality_rows: list[dict], learned_rows: list[
     lines = []
     if learned_rows:
         lines += [
-            "| clip | size: training s (iterations) | L1 reference | L1 learned | ratio (goal <= 0.8) | AKD reference | AKD learned | AKD change (goal <= +0.3) | started at 96: L1 ratio, AKD reference / learned |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|",
+            "| clip | size: training s (iterations) | L1 reference | L1 learned | ratio (goal <= 0.8) | AKD reference | AKD learned | AKD change (goal <= +0.3) | flicker reference / learned | started at 96: L1 ratio, AKD reference / learned |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for r in learned_rows:
             lines.append(
                 f"| {r['clip']} | {r['size']}: {r['train_s']:.0f} ({r['iterations']}) | "
                 f"{r['reference_l1']:.4f} | {r['learned_l1']:.4f} | {r['l1_ratio']:.2f} | "
                 f"{r['reference_akd']:.2f} | {r['learned_akd']:.2f} | {r['akd_diff']:+.2f} | "
+                f"{r['reference_flicker']:.4f} / {r['learned_flicker']:.4f} | "
                 f"{r['start96_l1_ratio']:.2f}, {r['start96_reference_akd']:.2f} / "
                 f"{r['start96_learned_akd']:.2f} |"
             )

@@ -70,6 +70,22 @@ def test_sizes_grow_and_pick_from_the_device():
         RendererConfig.from_dict({**s.to_dict(), "colour": 1})
 
 
+def test_the_cpu_size_trains_on_single_frames_the_larger_ones_on_pairs():
+    """S fits L1 and the multi-scale L1 on as many frames as a batch holds; M and L add the
+    gradient and temporal losses, whose pairs of consecutive frames halve them."""
+    from retarget.render.learned.losses import pixel_losses
+    from retarget.render.learned.training import TrainingSet, sample_batch
+
+    data = TrainingSet(make_square_clip(), np.ones(24, bool), torch.device("cpu"))
+    rng = np.random.default_rng(0)
+    for size in "SML":
+        config = renderer_config(size, widths=(4, 8), crop=16, batch=4)
+        batch = sample_batch(data, config, rng)
+        parts = pixel_losses(batch.ref, batch.real, config, batch.pairs)
+        assert batch.pairs == (size != "S") and ("temporal" in parts) == (size != "S")
+        assert (config.weight_grad > 0) == (size != "S") and config.weight_ms > 0
+
+
 def test_part_maps_mark_each_part():
     j = joints_of(STAND)
     present = np.ones(15, bool)
