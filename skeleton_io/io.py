@@ -64,6 +64,7 @@ __all__ = [
     "GROUP_SAVE_FORMATS",
     "load_file",
     "load_group",
+    "check_output_suffix",
     "output_is_folder",
     "save_file",
     "written_skeleton",
@@ -355,6 +356,41 @@ def output_is_folder(path: str | Path, format: str) -> bool:
     """Whether :func:`save_file` writes ``format`` at ``path`` as a folder (OpenPose JSON;
     DWPose JSON unless the path ends in ``.json``) rather than a file."""
     return format == "openpose" or (format == "dwpose" and Path(path).suffix.lower() != ".json")
+
+
+FILE_SUFFIXES = {
+    "native": ".npz",
+    "dwpose": ".json",
+    "coco": ".json",
+    "coco_wholebody": ".json",
+    "csv": ".csv",
+    "bvh": ".bvh",
+}
+"""The file extension of each format :func:`save_file` writes as one file (OpenPose: a
+folder; DWPose: a ``.json`` file, or a folder)."""
+
+
+def check_output_suffix(path: str | Path, format: str) -> None:
+    """Refuse an output path whose extension is another pose format's (``poses.json`` for
+    the native ``.npz``): the file would be written, then read back as the wrong format.
+
+    Raises:
+        InvalidArgumentError: naming the path, the format's extension and the formats that
+            take the path's extension.
+    """
+    suffix = Path(path).suffix.lower()
+    known = set(FILE_SUFFIXES.values())
+    if not suffix or suffix not in known or FILE_SUFFIXES.get(format) == suffix:
+        return
+    takes = [f for f, s in FILE_SUFFIXES.items() if s == suffix]
+    if format == "openpose":
+        want = "a folder of per-frame JSON files (a path without an extension)"
+    else:
+        want = f"a {FILE_SUFFIXES[format]} file"
+    raise InvalidArgumentError(
+        f"{path}: `out_format` {format} is written as {want}, not a {suffix} file; rename "
+        f"the output, or choose the `out_format` of {suffix} files ({', '.join(takes)})"
+    )
 
 
 def save_file(

@@ -79,6 +79,11 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
         ["extract", str(tmp_path / "nope.xyz"), "-o", str(tmp_path / "o.npz")],
         ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.png")],
         ["draw", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.mp4"), "--style", "comic"],
+        # a pose file named as another format's would be read back as that format
+        ["extract", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.json")],
+        ["denoise", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.npz"), "--format", "csv"],
+        ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
+         "-o", str(tmp_path / "t.json"), "--format", "openpose"],
     ]  # fmt: skip
     for args in cases:
         r = runner.invoke(cli, args)
@@ -91,6 +96,10 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
     assert "--frame" in runner.invoke(cli, cases[5]).output
     assert "--style" in runner.invoke(cli, cases[6]).output
     assert "--model" in runner.invoke(cli, cases[3]).output
+    for case, fmt, takes in ((7, "native", "dwpose, coco, coco_wholebody"), (8, "csv", "native"),
+                             (9, "openpose", "dwpose")):  # fmt: skip
+        assert f"--format {fmt}" in (out := runner.invoke(cli, cases[case]).output), out
+        assert takes in out
 
 
 def test_transfer_takes_an_analytic_retargeter_by_name_and_refuses_a_view_it_cannot_give(tmp_path):

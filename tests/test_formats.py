@@ -495,3 +495,20 @@ def test_smpl_joints_match_smplx_full_lbs(tmp_path):
     dense = {k: np.asarray(m[k], dtype=np.float64) for k in smpl._MODEL_KEYS}
     ours = smpl.joint_positions(dense, body, np.zeros((5, 3)), betas)
     np.testing.assert_allclose(ours, ref.numpy(), atol=1e-12)
+
+
+def test_an_output_named_as_another_formats_file_is_refused_and_its_own_names_pass():
+    from skeleton_io.errors import InvalidArgumentError
+    from skeleton_io.io import check_output_suffix
+
+    for path, fmt in [("p.npz", "native"), ("p", "native"), ("p.txt", "native"),
+                      ("p.json", "dwpose"), ("p", "dwpose"), ("p", "openpose"),
+                      ("p.json", "coco_wholebody"), ("P.CSV", "csv"), ("p.bvh", "bvh")]:  # fmt: skip
+        check_output_suffix(path, fmt)
+    for path, fmt, takes in [("p.json", "native", "(dwpose, coco, coco_wholebody)"),
+                             ("p.npz", "coco", "(native)"), ("p.csv", "bvh", "(csv)"),
+                             ("p.json", "openpose", "(dwpose, coco, coco_wholebody)")]:  # fmt: skip
+        with pytest.raises(InvalidArgumentError) as err:
+            check_output_suffix(path, fmt)
+        assert str(err.value).startswith(f"{path}: `out_format` {fmt} is written as ")
+        assert str(err.value).endswith(takes)

@@ -220,10 +220,11 @@ def test_cli_gives_each_person_their_body(files):
 )  # fmt: skip
 def test_cli_bad_input_is_one_line_and_nothing_written(files, monkeypatch, args, message):
     monkeypatch.chdir(files)
-    r = run("--motion", "two.npz", *args, "-o", "out.npz")
+    out = "out.bvh" if "bvh" in args else "out.npz"
+    r = run("--motion", "two.npz", *args, "-o", out)
     assert r.exit_code == 2, r.output
     assert message in r.output and "Traceback" not in r.output
-    assert not (files / "out.npz").exists()
+    assert not (files / out).exists()
 
 
 def test_bodies_of_different_sizes_never_overlap_more_than_the_motion(model):

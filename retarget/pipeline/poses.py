@@ -16,7 +16,7 @@ from skeleton_io import PoseGroup, convert, load_file, load_group, save_file
 from skeleton_io.atomic import check_output_path
 from skeleton_io.checks import require_joints, require_person
 from skeleton_io.errors import InvalidArgumentError
-from skeleton_io.io import GROUP_SAVE_FORMATS, output_is_folder
+from skeleton_io.io import GROUP_SAVE_FORMATS, check_output_suffix, output_is_folder
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import get_skeleton, has_hands_or_face
 
@@ -70,6 +70,7 @@ def write_poses(
 def check_pose_output(output: str | Path, out_format: str, inputs: list) -> None:
     """Fail before any work when ``output`` cannot take ``out_format`` (see
     :func:`skeleton_io.atomic.check_output_path`)."""
+    check_output_suffix(output, out_format)
     check_output_path(output, inputs=inputs, folder=output_is_folder(output, out_format))
 
 
