@@ -410,5 +410,6 @@ def save_file(
                 "person of the group"
             )
         seq = seq.first
+    check_output_suffix(path, format)
     mod = format_module(format)
     mod.save(seq, path, **_accepted(mod.save, opts))

@@ -263,7 +263,7 @@ def test_hostile_input_is_one_error_line(tmp_path, case, needle):
     elif case == "workers_0":
         args += ["--workers", "0"]
     elif case == "same_output":
-        save_file(make_pose_sequence(), src / "a.csv")
+        save_file(make_pose_sequence(), src / "a.csv", "csv")
     elif case == "output_is_input":
         args[5] = str(src)
     elif case == "bad_shard":
