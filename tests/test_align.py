@@ -195,6 +195,8 @@ def _bad_cases(tmp, ref, drv):
         "unknown model": ([ref, drv, "-o", tmp / "a.mp4", "--model", "gorilla"], "gorilla"),
         "output is an input": ([ref, drv, "-o", drv], "drv.npz"),
         "missing driving": ([ref, tmp / "none.mp4", "-o", tmp / "a.mp4"], "none.mp4"),
+        # a .png takes one frame: refused before the keypoints folder is written
+        "many frames into a png": ([ref, drv, "-o", tmp / "a.png", "--json", tmp / "k"], "--max-frames 1"),
     }  # fmt: skip
 
 
@@ -202,7 +204,7 @@ BAD = [
     "unknown style", "unknown suffix", "json is a file", "reference pose is a video",
     "same outputs", "reference with nobody", "driving with nobody",
     "reference without a canvas", "reference frame out of range", "start frame past the end",
-    "bad view", "unknown model", "output is an input", "missing driving",
+    "bad view", "unknown model", "output is an input", "missing driving", "many frames into a png",
 ]  # fmt: skip
 
 

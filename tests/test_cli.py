@@ -67,6 +67,7 @@ def test_library_parameter_names_become_the_commands_flags():
 def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
     seq = make_pose_sequence(frames=5)
     save_file(seq, tmp_path / "a.npz")
+    (tmp_path / "src.png").write_bytes(b"checked before it is read")
     runner = CliRunner()
     cases = [
         ["extract", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.npz"), "--start-frame", "99"],
@@ -84,6 +85,10 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
         ["denoise", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.npz"), "--format", "csv"],
         ["transfer", "--motion", str(tmp_path / "a.npz"), "--structure", str(tmp_path / "a.npz"),
          "-o", str(tmp_path / "t.json"), "--format", "openpose"],
+        # a rendered video is an MP4, whatever the name says
+        ["render", str(tmp_path / "a.npz"), "--source", str(tmp_path / "src.png"),
+         "-o", str(tmp_path / "o.gif")],
+        ["video", str(tmp_path / "src.png"), str(tmp_path / "a.npz"), "-o", str(tmp_path / "o")],
     ]  # fmt: skip
     for args in cases:
         r = runner.invoke(cli, args)
@@ -100,6 +105,9 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
                              (9, "openpose", "dwpose")):  # fmt: skip
         assert f"--format {fmt}" in (out := runner.invoke(cli, cases[case]).output), out
         assert takes in out
+    for case in (10, 11):
+        assert "name the output .mp4" in runner.invoke(cli, cases[case]).output
+    assert not (tmp_path / "o").exists()
 
 
 def test_transfer_takes_an_analytic_retargeter_by_name_and_refuses_a_view_it_cannot_give(tmp_path):

@@ -273,6 +273,18 @@ def _check_outputs(
     return output, json_dir, reference_pose
 
 
+def _check_frames_fit(output: Path, frames: int) -> None:
+    """A pose image output (``.png``, ``.jpg``) takes one frame: refuse more, before anything
+    is written."""
+    from viz.pose_image import output_kind
+
+    if frames > 1 and output_kind(output) == "image":
+        raise InvalidArgumentError(
+            f"{output}: a {output.suffix} holds one frame but the driving gives {frames}; write "
+            "a .mp4 or a folder, or align one frame (`max_frames` 1)"
+        )
+
+
 def write_aligned(
     poses: PoseSequence | PoseGroup,
     reference_pose: PoseSequence | PoseGroup,
@@ -291,6 +303,7 @@ def write_aligned(
     drawn."""
     from viz.pose_image import parts_to_draw, style_skeleton, write_pose_images
 
+    _check_frames_fit(output, poses.num_frames)
     hands, face = parts_to_draw(poses, hands, face)
     draw = {"style": style, "canvas": reference_pose.canvas, "hands": hands, "face": face}
     if json_dir is not None:
@@ -382,6 +395,7 @@ def pose_align_video(
         driving, start_frame=start_frame, max_frames=max_frames, max_side=max_side,
         hands_face=find, **read_kw,
     )  # fmt: skip
+    _check_frames_fit(output, motion.num_frames)
     t1 = time.perf_counter()
     pose, structure = reference_poses or read_reference(
         reference, reference_frame=reference_frame, max_side=max_side, hands_face=find,

@@ -28,6 +28,22 @@ def check_start_frame(
         )
 
 
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
+"""Extensions of a rendered video's path: it is written as MP4 (H.264 in an ISO media file)."""
+
+
+def check_video_output(output: str | Path) -> None:
+    """Refuse a rendered video's path whose extension is not an MP4 one (``out.png`` would
+    hold an MP4 video)."""
+    suffix = Path(output).suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
+        got = f"not {suffix}" if suffix else "a path without an extension"
+        raise InvalidArgumentError(
+            f"{output}: the video is written as MP4 ({got}); name the output .mp4 (or "
+            f"{', '.join(VIDEO_SUFFIXES[1:])})"
+        )
+
+
 def check_render_request(
     output: str | Path,
     inputs: Sequence[Any],
@@ -50,6 +66,7 @@ def check_render_request(
     for p in paths:
         check_input_path(p)
     output = check_output_path(output, inputs=paths, folder=False)
+    check_video_output(output)
     if fps is not None:
         check_fps(fps)
     if isinstance(backend, str):

@@ -41,7 +41,7 @@ from skeleton_io.pose import PoseSequence
 from ..render.base import Renderer, SourceAppearance, as_body15
 from ..render.people import render_people
 from ..retargeters import load_retargeter
-from .checks import check_render_request, check_start_frame
+from .checks import check_render_request, check_start_frame, check_video_output
 from .people import match_people, people_targets
 from .placement import (
     ANCHOR_VISIBILITY,
@@ -435,6 +435,7 @@ def people_transfer_video(
     background, max_side, max_frames = o["background"], o["max_side"], o["max_frames"]
     t0 = time.perf_counter()
     output = check_output_path(output, inputs=[source, driving])
+    check_video_output(output)
     info = probe(driving)
     sources = load_sources(source, source_frame=o["source_frame"], max_side=max_side)
     size = sources[0].size
