@@ -370,9 +370,10 @@ FILE_SUFFIXES = {
 folder; DWPose: a ``.json`` file, or a folder)."""
 
 
-def check_output_suffix(path: str | Path, format: str) -> None:
+def check_output_suffix(path: str | Path, format: str, name: str = "out_format") -> None:
     """Refuse an output path whose extension is another pose format's (``poses.json`` for
     the native ``.npz``): the file would be written, then read back as the wrong format.
+    ``name``: the caller's name for the format, in the message.
 
     Raises:
         InvalidArgumentError: naming the path, the format's extension and the formats that
@@ -388,8 +389,8 @@ def check_output_suffix(path: str | Path, format: str) -> None:
     else:
         want = f"a {FILE_SUFFIXES[format]} file"
     raise InvalidArgumentError(
-        f"{path}: `out_format` {format} is written as {want}, not a {suffix} file; rename "
-        f"the output, or choose the `out_format` of {suffix} files ({', '.join(takes)})"
+        f"{path}: `{name}` {format} is written as {want}, not a {suffix} file; rename "
+        f"the output, or choose the `{name}` of {suffix} files ({', '.join(takes)})"
     )
 
 
@@ -410,6 +411,6 @@ def save_file(
                 "person of the group"
             )
         seq = seq.first
-    check_output_suffix(path, format)
+    check_output_suffix(path, format, "format")
     mod = format_module(format)
     mod.save(seq, path, **_accepted(mod.save, opts))

@@ -80,6 +80,15 @@ def test_transfer_applies_mode_and_denoise_to_a_loaded_model():
     assert np.abs(fused.coords - network.coords).max() > 1e-3
     with pytest.raises(retarget.InvalidArgumentError, match="finite"):
         retarget.transfer(a, b, view=float("nan"), model=model)
+    # a path, nothing or a group is named as such, not an AttributeError from inside
+    for args, what, hint in (
+        (("a.npz", b), "`motion` must be a PoseSequence, got str", "retarget.load"),
+        ((a, None), "`structure` must be a PoseSequence, got NoneType", "retarget.load"),
+        ((a, retarget.PoseGroup({0: b})), "got PoseGroup", "transfer_group"),
+    ):
+        with pytest.raises(retarget.InvalidArgumentError) as err:
+            retarget.transfer(*args, model=model)
+        assert what in str(err.value) and hint in str(err.value)
 
 
 def test_no_import_cycle_between_modules():

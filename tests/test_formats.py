@@ -512,3 +512,6 @@ def test_an_output_named_as_another_formats_file_is_refused_and_its_own_names_pa
             check_output_suffix(path, fmt)
         assert str(err.value).startswith(f"{path}: `out_format` {fmt} is written as ")
         assert str(err.value).endswith(takes)
+    # the library's own writer names its own parameter
+    with pytest.raises(InvalidArgumentError, match="`format` native is written as a .npz file"):
+        save_file(make_pose_sequence(frames=2), "p.json")
