@@ -16,6 +16,7 @@ import numpy as np
 
 from skeleton_io import convert, load_file
 from skeleton_io.checks import require_person
+from skeleton_io.group import require_pose
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE15
 
@@ -50,6 +51,7 @@ def as_2d(seq: PoseSequence, whole_body: bool = False) -> PoseSequence:
     """``seq`` as 2D openpose15 pixels (see the module docstring); with ``whole_body`` a 2D
     sequence keeps its own skeleton (hands, face and feet, for :func:`retarget.transfer` to
     carry) and only 3D ones are projected."""
+    require_pose(seq, "seq")
     if seq.dims == 3:
         return project_3d(seq)
     if whole_body or seq.skeleton.name == OPENPOSE15.name:

@@ -29,6 +29,8 @@ def check_output_path(
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     for src in inputs:
+        if not isinstance(src, (str, os.PathLike)):  # not read from a path: no clash
+            continue
         with contextlib.suppress(OSError):
             if Path(src).exists() and path.exists() and os.path.samefile(src, path):
                 raise OutputError(f"{path}: output path is the same as an input; choose another")

@@ -14,6 +14,7 @@ import logging
 import numpy as np
 
 from .errors import SkeletonMismatchError
+from .group import require_pose
 from .pose import PoseSequence
 from .skeleton import Skeleton, get_skeleton
 
@@ -37,6 +38,7 @@ def convert(seq: PoseSequence, target: str | Skeleton, *, strict: bool = False) 
     Returns:
         A sequence on ``target``; joints the source lacks have confidence 0.
     """
+    require_pose(seq, "seq")
     target = get_skeleton(target)
     if seq.skeleton == target and not seq.meta.get("joint_map"):
         return seq.copy()

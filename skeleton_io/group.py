@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -349,3 +350,19 @@ def one_person(group: PoseGroup, path: str | Path) -> PoseSequence:
     seq = group.tracks[main].copy()
     seq.meta["track_id"] = main
     return seq
+
+
+def require_pose(value: Any, name: str, group: bool = False) -> Any:
+    """``value`` unchanged when it is a :class:`~skeleton_io.pose.PoseSequence` (or, with
+    ``group``, a :class:`~skeleton_io.group.PoseGroup`); else :class:`InvalidArgumentError`
+    naming the parameter ``name`` and what it got (a path: how to read one)."""
+    if isinstance(value, (PoseSequence, PoseGroup) if group else PoseSequence):
+        return value
+    want = "a PoseSequence or PoseGroup" if group else "a PoseSequence"
+    if isinstance(value, (str, os.PathLike)):
+        hint = " (skeleton_io.load_file(path) / retarget.load(path) reads a pose file or video)"
+    elif isinstance(value, PoseGroup):
+        hint = " (a group of people: take one, e.g. group.first or group.tracks[track_id])"
+    else:
+        hint = ""
+    raise InvalidArgumentError(f"`{name}` must be {want}, got {type(value).__name__}{hint}")

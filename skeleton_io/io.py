@@ -41,6 +41,7 @@ import contextlib
 import errno
 import importlib
 import inspect
+import os
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -174,10 +175,16 @@ def _detect_npz(path: Path) -> str:
     )
 
 
+def _as_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgumentError(f"an input path is needed, got {type(path).__name__}")
+    return Path(path)
+
+
 def check_input_path(path: str | Path) -> Path:
     """``path`` when it is an existing file or folder to read, else the error that says why
     not: missing, a dangling link or a link loop, or a device (``/dev/zero`` never ends)."""
-    path = Path(path)
+    path = _as_path(path)
     try:
         st = path.stat()
     except OSError as e:
@@ -270,7 +277,7 @@ def load_file(
         opts: passed to the format's ``load`` (e.g. ``fps``, ``max_side`` for videos,
             ``model_path`` for SMPL).
     """
-    path = Path(path)
+    path = _as_path(path)
     _check_request(path, start_frame, max_frames, opts)
     fmt = format or detect_format(path)
     _check_kind(path, fmt)
@@ -311,7 +318,7 @@ def load_group(
         path, format, start_frame, max_frames, opts: as for :func:`load_file`.
         people: keep at most this many people, the largest on average (None: everyone).
     """
-    path = Path(path)
+    path = _as_path(path)
     _check_request(path, start_frame, max_frames, opts)
     if people is not None and (
         isinstance(people, bool) or not isinstance(people, int) or people < 1

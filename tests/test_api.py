@@ -161,3 +161,34 @@ def test_files_and_functions_stay_readable():
                 if (n := _code_lines(src, start, node.end_lineno)) > 80:
                     too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {n}")
     assert too_long == [], too_long
+
+
+def test_public_functions_name_an_argument_of_the_wrong_kind(tmp_path):
+    """A path, None or a group where a pose sequence is taken (and None where a path is) is
+    an InvalidArgumentError naming the parameter, not an AttributeError from inside."""
+    import retarget
+    from tests.conftest import make_pose_sequence
+
+    seq = make_pose_sequence(frames=4)
+    group = retarget.PoseGroup({0: seq})
+    out = str(tmp_path / "o.mp4")
+    calls = [
+        (lambda: retarget.denoise("a.npz"), "`seq` must be a PoseSequence, got str"),
+        (lambda: retarget.lift_3d(None), "`seq` must be a PoseSequence, got NoneType"),
+        (lambda: retarget.as_2d(group), "`seq` must be a PoseSequence, got PoseGroup"),
+        (lambda: retarget.convert(None, "openpose15"), "`seq` must be a PoseSequence"),
+        (lambda: retarget.align_poses(seq, None, seq), "`structure` must be a PoseSequence"),
+        (lambda: retarget.carry_extremities(seq, seq, "x"), "`body_out` must be a PoseSequence"),
+        (lambda: retarget.write_pose_images(None, out), "`seq` must be a PoseSequence or PoseGroup"),
+        (lambda: retarget.transfer_group(seq, seq), "`motion` must be a PoseGroup, got PoseSequence"),
+        (lambda: retarget.load(None), "an input path is needed, got NoneType"),
+        (lambda: retarget.pose_transfer_video(None, None, out), "an input path is needed"),
+        (lambda: retarget.pose_align_video(3, 3, out), "an input path is needed, got int"),
+    ]  # fmt: skip
+    for call, message in calls:
+        with pytest.raises(retarget.InvalidArgumentError) as err:
+            call()
+        assert message in str(err.value)
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(retarget.InvalidArgumentError, match="retarget.load"):
+        retarget.denoise(tmp_path / "a.npz")

@@ -394,8 +394,10 @@ def write_pose_images(
     """
     from skeleton_io.atomic import atomic_dir, atomic_file, check_output_path
     from skeleton_io.errors import NoPersonFoundError
+    from skeleton_io.group import require_pose
     from skeleton_io.video_writer import VideoWriter
 
+    require_pose(seq, "seq", group=True)
     output = Path(output)
     kind = output_kind(output)
     style_skeleton(style)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from skeleton_io.errors import InvalidArgumentError, look_up
+from skeleton_io.group import require_pose
 from skeleton_io.pose import PoseSequence
 
 from . import filters as F
@@ -391,6 +392,7 @@ def denoise(
         its options and which joints were filled, dropped as outliers or swapped (frame runs
         ``[start, stop)``).
     """
+    require_pose(seq, "seq")
     spec = get_method(method)
     if options is None:
         options = make_options(method, **params)

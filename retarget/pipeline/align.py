@@ -64,7 +64,7 @@ from skeleton_io import convert, save_file
 from skeleton_io.atomic import check_output_path
 from skeleton_io.checks import check_options
 from skeleton_io.errors import InvalidArgumentError
-from skeleton_io.group import PoseGroup
+from skeleton_io.group import PoseGroup, require_pose
 from skeleton_io.pose import PoseSequence
 
 from ..retargeters import load_retargeter
@@ -145,6 +145,9 @@ def align_poses(
         canvas; ``meta["placed"]`` the anchor and shift, ``meta["extremities"]`` the part
         size ratios.
     """
+    for value, name in ((reference_pose, "reference_pose"), (structure, "structure"),
+                        (driving, "driving")):  # fmt: skip
+        require_pose(value, name)
     _present_or_fail(driving, driving.meta.get("source_path", "driving"), "driving poses")
     _present_or_fail(
         reference_pose, reference_pose.meta.get("source_path", "reference"), "reference"

@@ -62,7 +62,7 @@ def check_render_request(
     from ..render.background import check_background
     from ..render.registry import check_backend
 
-    paths = [p for p in inputs if isinstance(p, (str, Path))]
+    paths = [p for p in inputs if p is None or isinstance(p, (str, Path))]
     for p in paths:
         check_input_path(p)
     output = check_output_path(output, inputs=paths, folder=False)

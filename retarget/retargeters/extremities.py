@@ -64,6 +64,7 @@ import numpy as np
 from skeleton_io import wholebody as wb
 from skeleton_io.convert import convert
 from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.group import require_pose
 from skeleton_io.pose import PoseSequence
 from skeleton_io.skeleton import OPENPOSE_WHOLEBODY
 
@@ -289,6 +290,8 @@ def carry_extremities(
         parts beside them; ``meta["extremities"]`` records each size ratio and what it was
         measured on.
     """
+    for value, name in ((motion, "motion"), (structure, "structure"), (body_out, "body_out")):
+        require_pose(value, name)
     m15 = as_openpose15(motion, "motion")
     out15 = as_openpose15(body_out, "body_out")
     if out15.num_frames != m15.num_frames:

@@ -323,6 +323,11 @@ def transfer_group(
         applied), the group's ``meta["view_yaw"]``.
     """
     opts = check_options(transfer, options)
+    if not isinstance(motion, PoseGroup):
+        hint = " (one person: retarget.transfer)" if isinstance(motion, PoseSequence) else ""
+        raise InvalidArgumentError(
+            f"`motion` must be a PoseGroup, got {type(motion).__name__}{hint}"
+        )
     bodies = _bodies(motion, structure)
     model, denoise = opts["model"], opts["denoise"]
     r = _retargeter(model, opts["mode"], opts["device"])

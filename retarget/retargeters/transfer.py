@@ -11,6 +11,7 @@ from typing import Any
 
 from skeleton_io.checks import check_angle, require_joints, require_person
 from skeleton_io.errors import InvalidArgumentError
+from skeleton_io.group import require_pose
 from skeleton_io.pose import PoseSequence
 
 from ..inputs import as_2d
@@ -181,6 +182,7 @@ def lift_3d(
     camera frame (x right, y down, z away from the camera, pixels), as ``openpose15``.
     Missing 2D joints are filled by the model's denoising first, so every lifted joint is
     present."""
+    require_pose(seq, "seq")
     if seq.dims == 3:
         return require_person(seq, "`seq`")
     from .model import ModelRetargeter
