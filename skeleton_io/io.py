@@ -390,6 +390,8 @@ def check_output_suffix(path: str | Path, format: str, name: str = "out_format")
     known = set(FILE_SUFFIXES.values())
     if not suffix or suffix not in known or FILE_SUFFIXES.get(format) == suffix:
         return
+    if format not in FILE_SUFFIXES and format != "openpose":
+        return  # an unknown format is refused where it is looked up
     takes = [f for f, s in FILE_SUFFIXES.items() if s == suffix]
     if format == "openpose":
         want = "a folder of per-frame JSON files (a path without an extension)"
