@@ -371,3 +371,23 @@ def test_ray_address_reaches_a_cluster_started_with_ray_start(tmp_path):
     finally:
         _stop_ray_processes(temp)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_every_pose_format_of_the_command_line_is_a_batch_output(tmp_path):
+    """`--format` offers every writable pose format; batch writes each of them (DWPose and
+    COCO-WholeBody JSON were refused), named by its own extension, and reads back."""
+    from retarget.pipeline.batch.jobs import OUTPUT_SUFFIX
+    from skeleton_io.io import SAVE_FORMATS
+
+    assert set(OUTPUT_SUFFIX) == set(SAVE_FORMATS)
+    src = tmp_path / "in"
+    src.mkdir()
+    seq = make_pose_sequence(frames=6, seed=4)
+    seq.canvas = (640, 480)
+    save_file(seq, src / "a.npz")
+    for fmt in ("dwpose", "coco_wholebody"):
+        res = run_batch("denoise", src, tmp_path / fmt, settings={"method": "none",
+                        "out_format": fmt}, engine="serial", progress=False)  # fmt: skip
+        assert res.done == 1, res
+        back = load_file(tmp_path / fmt / "a.json", fps=seq.fps)
+        assert back.num_frames == seq.num_frames and back.present.all()

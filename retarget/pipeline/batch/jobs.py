@@ -22,7 +22,15 @@ from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, VIDEO_EXTS
 from .items import Item
 
 POSE_EXTS = frozenset({".npz", ".json", ".csv", ".bvh"})
-OUTPUT_SUFFIX = {"native": ".npz", "openpose": "", "coco": ".json", "csv": ".csv", "bvh": ".bvh"}
+OUTPUT_SUFFIX = {
+    "native": ".npz",
+    "openpose": "",
+    "dwpose": ".json",
+    "coco": ".json",
+    "coco_wholebody": ".json",
+    "csv": ".csv",
+    "bvh": ".bvh",
+}
 """The output's extension per format ("" for OpenPose: a folder)."""
 LOAD_OPTIONS = ("format", "fps", "canvas", "start_frame", "max_frames", "max_side", "model_path")
 """Settings passed on to :func:`skeleton_io.load_file`."""
