@@ -89,6 +89,9 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
         ["render", str(tmp_path / "a.npz"), "--source", str(tmp_path / "src.png"),
          "-o", str(tmp_path / "o.gif")],
         ["video", str(tmp_path / "src.png"), str(tmp_path / "a.npz"), "-o", str(tmp_path / "o")],
+        # a camera angle is checked even where a 2D input does not use it
+        ["plot", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.png"), "--azim", "inf"],
+        ["animate", str(tmp_path / "a.npz"), "-o", str(tmp_path / "o.gif"), "--elev", "nan"],
     ]  # fmt: skip
     for args in cases:
         r = runner.invoke(cli, args)
@@ -107,6 +110,8 @@ def test_bad_input_is_one_error_line_naming_the_option(tmp_path):
         assert takes in out
     for case in (10, 11):
         assert "name the output .mp4" in runner.invoke(cli, cases[case]).output
+    assert "--azim" in runner.invoke(cli, cases[12]).output
+    assert "--elev" in runner.invoke(cli, cases[13]).output
     assert not (tmp_path / "o").exists()
 
 

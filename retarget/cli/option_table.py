@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from skeleton_io.checks import MAX_IMAGE_SIDE
+from skeleton_io.checks import MAX_ANGLE, MAX_IMAGE_SIDE
 from skeleton_io.io import LOAD_FORMATS, SAVE_FORMATS
 from skeleton_io.skeleton import SKELETONS
 
@@ -291,14 +291,14 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     ),
     "azim": _spec(
         "--azim",
-        type=float,
+        type=Finite(-MAX_ANGLE, MAX_ANGLE),
         default=AZIM,
         help="Camera azimuth in degrees for 3D inputs: 0 looks at the performer's front, "
         "positive moves the camera towards the performer's left.",
     ),
     "elev": _spec(
         "--elev",
-        type=float,
+        type=Finite(-MAX_ANGLE, MAX_ANGLE),
         default=ELEV,
         help="Camera elevation in degrees for 3D inputs: positive looks down from above.",
     ),
