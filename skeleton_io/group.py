@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -352,17 +351,19 @@ def one_person(group: PoseGroup, path: str | Path) -> PoseSequence:
     return seq
 
 
-def require_pose(value: Any, name: str, group: bool = False) -> Any:
+def require_pose(
+    value: Any, name: str, group: bool = False, group_hint: str = "take one, e.g. group.first "
+    "or group.tracks[track_id]"
+) -> Any:  # fmt: skip
     """``value`` unchanged when it is a :class:`~skeleton_io.pose.PoseSequence` (or, with
     ``group``, a :class:`~skeleton_io.group.PoseGroup`); else :class:`InvalidArgumentError`
-    naming the parameter ``name`` and what it got (a path: how to read one)."""
+    naming the parameter ``name``, what it got and what to do (read a file into one; for a
+    group: ``group_hint``)."""
     if isinstance(value, (PoseSequence, PoseGroup) if group else PoseSequence):
         return value
     want = "a PoseSequence or PoseGroup" if group else "a PoseSequence"
-    if isinstance(value, (str, os.PathLike)):
-        hint = " (skeleton_io.load_file(path) / retarget.load(path) reads a pose file or video)"
-    elif isinstance(value, PoseGroup):
-        hint = " (a group of people: take one, e.g. group.first or group.tracks[track_id])"
+    if isinstance(value, PoseGroup):
+        hint = f" (a group of people: {group_hint})"
     else:
-        hint = ""
+        hint = " (skeleton_io.load_file(path) / retarget.load(path) reads a pose file or video)"
     raise InvalidArgumentError(f"`{name}` must be {want}, got {type(value).__name__}{hint}")

@@ -59,12 +59,7 @@ def transfer(
     from .model import ModelRetargeter
 
     for seq, what in ((motion, "motion"), (structure, "structure")):
-        if not isinstance(seq, PoseSequence):
-            hint = ("transfer_group takes a group" if type(seq).__name__ == "PoseGroup"
-                    else "retarget.load(path) reads a pose file or video")  # fmt: skip
-            raise InvalidArgumentError(
-                f"`{what}` must be a PoseSequence, got {type(seq).__name__} ({hint})"
-            )
+        require_pose(seq, what, group_hint="retarget.transfer_group takes a group")
     for seq, what in ((motion, "motion"), (structure, "structure"), (view, "view")):
         if isinstance(seq, PoseSequence):
             require_somebody(seq, what)

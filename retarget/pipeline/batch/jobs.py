@@ -17,21 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from skeleton_io.errors import InvalidArgumentError, RetargetError
-from skeleton_io.io import IMAGE_EXTS, LOAD_FORMATS, VIDEO_EXTS
+from skeleton_io.io import FILE_SUFFIXES, IMAGE_EXTS, LOAD_FORMATS, SAVE_FORMATS, VIDEO_EXTS
 
 from .items import Item
 
 POSE_EXTS = frozenset({".npz", ".json", ".csv", ".bvh"})
-OUTPUT_SUFFIX = {
-    "native": ".npz",
-    "openpose": "",
-    "dwpose": ".json",
-    "coco": ".json",
-    "coco_wholebody": ".json",
-    "csv": ".csv",
-    "bvh": ".bvh",
-}
-"""The output's extension per format ("" for OpenPose: a folder)."""
+OUTPUT_SUFFIX = {f: FILE_SUFFIXES.get(f, "") for f in SAVE_FORMATS}
+"""The output's extension per format (:data:`skeleton_io.io.FILE_SUFFIXES`; "" for OpenPose:
+a folder)."""
 LOAD_OPTIONS = ("format", "fps", "canvas", "start_frame", "max_frames", "max_side", "model_path")
 """Settings passed on to :func:`skeleton_io.load_file`."""
 
