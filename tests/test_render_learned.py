@@ -151,6 +151,31 @@ def _save_untrained(folder, plate=None, **over):
     return save_renderer(folder, net, plate, {"frames": [0, 3]}), net
 
 
+def test_decoder_upsampling_is_bilinear_with_the_same_gradient():
+    """The decoder's upsampling (its gradient made dense for speed) gives the same values and
+    the same gradient as plain bilinear interpolation, in either memory layout, when its
+    output's gradient is a channel slice of a concatenation's."""
+    from torch.nn import functional as F
+
+    from retarget.render.learned.network import _upsample
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(2, 5, 6, 7, generator=g)
+    skip = torch.randn(2, 3, 12, 14, generator=g)
+    weight = torch.randn(2, 8, 12, 14, generator=g)
+    for layout in (torch.channels_last, torch.contiguous_format):
+        grads, outs = [], []
+        for up in (_upsample, lambda t, size: F.interpolate(t, size=size, mode="bilinear")):
+            x = base.contiguous(memory_format=layout).requires_grad_(True)
+            y = torch.cat([up(x, (12, 14)), skip.contiguous(memory_format=layout)], dim=1)
+            (y * weight).sum().backward()
+            outs.append(y.detach())
+            grads.append(x.grad)
+        torch.testing.assert_close(outs[0], outs[1], rtol=0, atol=0)
+        torch.testing.assert_close(grads[0], grads[1], rtol=1e-6, atol=1e-6)
+        assert grads[0].abs().sum() > 0
+
+
 def test_model_folder_round_trip_and_bad_folders(tmp_path):
     folder, net = _save_untrained(tmp_path / "m", map_scale=0.25)
     assert {p.name for p in folder.iterdir()} == {"config.json", "weights.pt", "background.png"}

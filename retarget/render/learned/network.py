@@ -7,6 +7,8 @@ Tensors: images ``(N, 3, H, W)`` RGB in [0, 1], rows top to bottom (y down); par
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -21,6 +23,35 @@ def _block(c_in: int, c_out: int, stride: int) -> nn.Sequential:
         nn.Conv2d(c_out, c_out, 3, 1, 1),
         nn.LeakyReLU(0.2, inplace=True),
     )
+
+
+class _DenseGrad(torch.autograd.Function):
+    """Identity whose backward hands on the gradient in the input's memory layout.
+
+    The gradient of an upsampled map that is then concatenated with a skip is a channel
+    slice of the concatenation's gradient: strided, not channels-last, and
+    ``upsample_bilinear2d``'s CPU backward is about three times slower on it (a training
+    step of size ``S``: 96 -> 82 ms on one core, the same numbers)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.layout = (
+            torch.channels_last
+            if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
+            else torch.contiguous_format
+        )
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        return grad.contiguous(memory_format=ctx.layout)
+
+
+def _upsample(x: torch.Tensor, size: torch.Size) -> torch.Tensor:
+    """Bilinear to ``size`` (``align_corners=False``); the gradient it gets back is made dense
+    before its backward (:class:`_DenseGrad`)."""
+    y = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+    return _DenseGrad.apply(y) if y.requires_grad else y
 
 
 def compose(ref: torch.Tensor, head: torch.Tensor) -> torch.Tensor:
@@ -77,8 +108,7 @@ class RendererNet(nn.Module):
             x = block(x)
             skips.append(x)
         for block, skip in zip(self.up, reversed(skips[:-1])):
-            x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
-            x = block(torch.cat([x, skip], dim=1))
+            x = block(torch.cat([_upsample(x, skip.shape[-2:]), skip], dim=1))
         head = self.head(x)[..., :h, :w]
         return compose(ref, head.float())
 
