@@ -7,8 +7,6 @@ Tensors: images ``(N, 3, H, W)`` RGB in [0, 1], rows top to bottom (y down); par
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -25,34 +23,18 @@ def _block(c_in: int, c_out: int, stride: int) -> nn.Sequential:
     )
 
 
-class _DenseGrad(torch.autograd.Function):
-    """Identity whose backward hands on the gradient in the input's memory layout.
-
-    The gradient of an upsampled map that is then concatenated with a skip is a channel
-    slice of the concatenation's gradient: strided, not channels-last, and
-    ``upsample_bilinear2d``'s CPU backward is about three times slower on it (a training
-    step of size ``S`` in bf16: 172 -> 123 ms on one thread, 91 -> 66 ms on two; the same
-    numbers)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
-        ctx.layout = (
-            torch.channels_last
-            if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
-            else torch.contiguous_format
-        )
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        return grad.contiguous(memory_format=ctx.layout)
-
-
 def _upsample(x: torch.Tensor, size: torch.Size) -> torch.Tensor:
-    """Bilinear to ``size`` (``align_corners=False``); the gradient it gets back is made dense
-    before its backward (:class:`_DenseGrad`)."""
+    """Bilinear to ``size`` (``align_corners=False``). In training, the gradient it gets back
+    is a channel slice of the concatenation's (strided, not channels-last), on which
+    ``upsample_bilinear2d``'s CPU backward is about three times slower: a hook hands it on
+    dense, in the output's layout (a training step of size ``S`` in bf16: 172 -> 123 ms on
+    one thread, 91 -> 66 ms on two; the same numbers)."""
     y = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-    return _DenseGrad.apply(y) if y.requires_grad else y
+    if y.requires_grad:
+        last = y.dim() == 4 and y.is_contiguous(memory_format=torch.channels_last)
+        layout = torch.channels_last if last else torch.contiguous_format
+        y.register_hook(lambda grad: grad.contiguous(memory_format=layout))
+    return y
 
 
 def compose(ref: torch.Tensor, head: torch.Tensor) -> torch.Tensor:
